@@ -1,0 +1,283 @@
+"""The `grants` command: options are validated by the command models, errors map to exit codes.
+
+Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 concurrent change (re-run),
+4 not found, 5 not allowed, 6 rule refused, 7 verification failed.
+"""
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import click
+
+from cli.output import emit_rows, safe, table, to_json
+from domain import commands as c
+from domain.actor import current_actor
+from domain.errors import GrantsError, InvalidInput
+
+FORMATS = click.Choice(["table", "json"])
+
+
+def echo_error(message: str) -> None:
+    click.echo(f"Error: {safe(message)}", err=True)
+
+
+class GrantsGroup(click.Group):
+    """Runs every command through one error-to-exit-code map; never prints a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except GrantsError as error:
+            echo_error(str(error))
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            echo_error(error.format_message())
+            sys.exit(error.exit_code)
+        except click.Abort:
+            echo_error("aborted")
+            sys.exit(1)
+        except Exception as error:  # the last line of defence: one line, exit 1
+            echo_error(f"internal error: {type(error).__name__}: {error}")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@dataclass
+class Context:
+    """Configuration read once from options and environment, handed to commands via ctx.obj."""
+
+    url: str | None
+    actor: str
+    _ledger: object = field(default=None, repr=False)
+
+    def ledger(self):
+        if self._ledger is None:
+            from ledger.application import GrantsLedger
+
+            self._ledger = GrantsLedger(self.url)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "unknown"
+
+
+@click.group(cls=GrantsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "url", metavar="URL", help="Database URL (env GRANTS_DB); default an SQLite file in the user data directory.")
+@click.pass_context
+def cli(ctx, url):
+    """Grant ledger for kap. 765.62 Kommunalt rusarbeid and its sibling schemes."""
+    actor = os.environ.get("GRANTS_ACTOR") or default_actor()
+    ctx.obj = Context(url=url or os.environ.get("GRANTS_DB"), actor=actor)
+    current_actor.set(actor)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def run(ctx, model, **values):
+    """Validate the options into a command model and execute it."""
+    command = c.parse(model, **{k: v for k, v in values.items() if v is not None})
+    return ctx.obj.ledger().execute(command)
+
+
+def summary(position) -> str:
+    year = position.last_year
+    funded = position.years.get(year) if year else None
+    money = f"; {year}: {funded.amount} NOK, ladder year {funded.ladder_year}, rule {funded.rule_id}" if funded else ""
+    return f"{safe(position.ref)}: {position.status}, version {position.version}{money}"
+
+
+# --- caseworker -------------------------------------------------------------------------------
+
+@cli.command("apply")
+@click.argument("ref")
+@click.option("--kommune", required=True, help="Kommunenummer, e.g. 3401.")
+@click.option("--scheme", required=True, help="765.62 | 765.62-new | 765.60-adults | 765.60-youth")
+@click.option("--title", required=True)
+@click.option("--fte", required=True, help="Decimal fraction of a full-time position, e.g. 0.5.")
+@click.option("--year", required=True, help="First year applied for.")
+@click.option("--received", help="Date the application was received (default today).")
+@click.option("--wage-cost", help="Yearly wage cost in whole kroner.")
+@click.option("--focus", help="Focus area (innsatsområde).")
+@click.option("--partner", "partners", multiple=True, help="Cooperating partner (repeatable).")
+@click.pass_context
+def apply_cmd(ctx, ref, kommune, scheme, title, fte, year, received, wage_cost, focus, partners):
+    """Record an application for a position (idempotent by REF)."""
+    position, created = run(ctx, c.Apply, ref=ref, kommune=kommune, scheme=scheme, title=title, fte=fte,
+                            year=year, received=received, wage_cost=wage_cost, focus=focus,
+                            partners=partners or None)
+    click.echo(("applied " if created else "unchanged (already applied) ") + summary(position))
+
+
+@cli.command("grant")
+@click.argument("ref")
+@click.option("--year", required=True)
+@click.option("--ladder-year", type=int, help="Place a position funded before 2017 on the ladder (needs --reason).")
+@click.option("--amount", help="Whole kroner (amount-based schemes only).")
+@click.option("--decided", help="Decision date (default today).")
+@click.option("--reason")
+@click.option("--over-frame", is_flag=True, default=None, help="Grant beyond the office's budget frame (needs --reason).")
+@click.option("--pre-project", is_flag=True, default=None, help="765.60: the first year is a pre-project year.")
+@click.pass_context
+def grant_cmd(ctx, ref, **options):
+    """Grant the first year of an application."""
+    click.echo("granted " + summary(run(ctx, c.Grant, ref=ref, **options)))
+
+
+@cli.command("reject")
+@click.argument("ref")
+@click.option("--reason", required=True)
+@click.option("--decided")
+@click.pass_context
+def reject_cmd(ctx, ref, **options):
+    """Reject an application."""
+    click.echo("rejected " + summary(run(ctx, c.Reject, ref=ref, **options)))
+
+
+@cli.command("advance")
+@click.argument("ref")
+@click.option("--year", required=True, help="The next calendar year.")
+@click.option("--amount", help="Whole kroner (amount-based schemes only).")
+@click.option("--decided")
+@click.option("--reason")
+@click.option("--over-frame", is_flag=True, default=None)
+@click.pass_context
+def advance_cmd(ctx, ref, **options):
+    """Fund the next year of an active position."""
+    click.echo("advanced " + summary(run(ctx, c.Advance, ref=ref, **options)))
+
+
+@cli.command("reduce-fte")
+@click.argument("ref")
+@click.option("--fte", required=True)
+@click.option("--effective", required=True, help="First day of a month, YYYY-MM-01.")
+@click.option("--reason")
+@click.pass_context
+def reduce_fte_cmd(ctx, ref, **options):
+    """Lower a position's FTE from the first day of a month; that year's amount is pro rata."""
+    click.echo("reduced " + summary(run(ctx, c.ReduceFte, ref=ref, **options)))
+
+
+@cli.command("report")
+@click.argument("ref")
+@click.option("--year", required=True)
+@click.option("--spent", required=True, help="Whole kroner spent of the grant.")
+@click.option("--fte-filled")
+@click.option("--self-financing", help="Whole kroner the kommune financed itself.")
+@click.option("--attested", type=click.Choice(["self", "auditor"]))
+@click.option("--received")
+@click.option("--correction", is_flag=True, default=None)
+@click.option("--reason")
+@click.pass_context
+def report_cmd(ctx, ref, **options):
+    """Record the report for a funded year (a correction is a new report, never an edit)."""
+    position = run(ctx, c.Report, ref=ref, **options)
+    latest = position.reports[int(options["year"])][-1]
+    click.echo(f"reported {summary(position)}; spent {latest.spent}, to reclaim {latest.to_reclaim}")
+
+
+@cli.command("terminate")
+@click.argument("ref")
+@click.option("--cause", required=True, type=click.Choice(["expired", "wound-down", "withdrawn", "other"]))
+@click.option("--reason", required=True)
+@click.option("--effective")
+@click.pass_context
+def terminate_cmd(ctx, ref, **options):
+    """End a position (expired, wound-down, withdrawn or other)."""
+    click.echo("terminated " + summary(run(ctx, c.Terminate, ref=ref, **options)))
+
+
+# --- auditor ----------------------------------------------------------------------------------
+
+def parse_moment(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"as_of: must be an ISO date or date-time, got {raw!r}") from None
+    if moment.tzinfo is None:  # a bare date or time is read as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    if len(raw.strip()) == 10:  # a bare date means the end of that day
+        moment = moment.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return moment
+
+
+@cli.command("show")
+@click.argument("ref")
+@click.option("--version", "version", type=click.IntRange(min=1), help="State after event number N.")
+@click.option("--as-of", help="State as recorded at this UTC date or date-time.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def show_cmd(ctx, ref, version, as_of, fmt):
+    """Show a position: its status, FTE and every funded year."""
+    from cli.views import position_view
+
+    c.parse(c.Command, ref=ref)
+    ledger = ctx.obj.ledger()
+    if version is not None and as_of is not None:
+        raise InvalidInput("version: give --version or --as-of, not both")
+    if as_of is not None:
+        position = ledger.position_as_of(ref, parse_moment(as_of))
+    else:
+        position = ledger.position(ref, version=version)
+    if version is not None and position.version != version:
+        raise InvalidInput(f"version: {ref!r} has only {position.version} events, got {version}")
+    view = position_view(position)
+    if fmt == "json":
+        click.echo(to_json(view))
+        return
+    head = ["ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
+            "ladder_year", "first_year"]
+    for key in head:
+        click.echo(f"{key:>14}: {safe(view[key] if view[key] is not None else '')}")
+    if view["termination"]:
+        t = view["termination"]
+        click.echo(f"{'terminated':>14}: {t['cause']} from {t['effective']} ({safe(t['reason'])})")
+    if view["rejection"]:
+        click.echo(f"{'rejected':>14}: {safe(view['rejection'])}")
+    click.echo("")
+    click.echo(table(view["years"], ["year", "ladder_year", "fte", "amount", "granted_amount", "rule"]))
+    if view["reports"]:
+        click.echo("")
+        click.echo(table(view["reports"], ["year", "spent", "to_reclaim", "fte_filled", "self_financing",
+                                           "attested", "received", "correction"]))
+
+
+@cli.command("history")
+@click.argument("ref")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def history_cmd(ctx, ref, fmt):
+    """Every event of a position in order, with who recorded it and the state after it."""
+    from cli.views import event_view
+
+    c.parse(c.Command, ref=ref)
+    rows, state = [], None
+    for domain_event in ctx.obj.ledger().events_of(ref):
+        state = domain_event.mutate(state)
+        rows.append(event_view(domain_event, state))
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
+             "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
+             "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
+            for r in rows]
+    emit_rows(flat, "table")
+
+
+def main() -> None:
+    cli.main(prog_name="grants")
+
+
+if __name__ == "__main__":
+    main()

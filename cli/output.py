@@ -1,0 +1,67 @@
+"""Output formatting: table for people, JSON and CSV with stable shapes for machines."""
+
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import click
+
+
+def safe(text: str) -> str:
+    """Escape control characters so user input can never drive the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def plain(value):
+    """JSON-safe value: Decimal as string (never float), dates ISO, times UTC with Z."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def to_json(value) -> str:
+    return json.dumps(plain(value), ensure_ascii=False, indent=2)
+
+
+def table(rows: list[dict], columns: list[str] | None = None) -> str:
+    if not rows:
+        return "(no rows)"
+    columns = columns or list(rows[0])
+    cells = [[safe("" if row.get(c) is None else plain(row.get(c))) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    numeric = [all(r[i].replace(".", "", 1).lstrip("-").isdigit() or not r[i] for r in cells)
+               for i in range(len(columns))]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def to_csv(rows: list[dict], columns: list[str] | None = None) -> str:
+    columns = columns or (list(rows[0]) if rows else [])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: plain(v) for k, v in row.items()})
+    return buffer.getvalue().rstrip("\n")
+
+
+def emit_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
+    if fmt == "json":
+        click.echo(to_json([{k: r.get(k) for k in (columns or r)} for r in rows]))
+    elif fmt == "csv":
+        click.echo(to_csv(rows, columns))
+    else:
+        click.echo(table(rows, columns))

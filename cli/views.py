@@ -1,0 +1,49 @@
+"""Plain-dict views of a position for show and history (the JSON shapes are documented)."""
+
+from domain.kommuner import OFFICE_NAMES, find
+
+
+def position_view(p) -> dict:
+    kommune = find(p.kommunenummer)
+    years = []
+    for year in sorted(p.years):
+        funded = p.years[year]
+        years.append({
+            "year": year, "ladder_year": funded.ladder_year, "fte": funded.segments[-1][1],
+            "amount": funded.amount, "granted_amount": funded.granted_amount, "rule": funded.rule_id,
+            "rate": funded.rate, "over_frame": funded.over_frame,
+            "fte_from_month": [{"month": m, "fte": f} for m, f in funded.segments],
+        })
+    reports = [
+        {"year": r.year, "spent": r.spent, "to_reclaim": r.to_reclaim, "fte_filled": r.fte_filled,
+         "self_financing": r.self_financing, "attested": r.attested, "received": r.received,
+         "correction": r.correction}
+        for year in sorted(p.reports) for r in p.reports[year]
+    ]
+    return {
+        "ref": p.ref, "version": p.version, "kommunenummer": p.kommunenummer,
+        "kommune": kommune.name if kommune else None, "office": p.office,
+        "office_name": OFFICE_NAMES.get(p.office), "scheme": p.scheme, "title": p.title,
+        "status": p.status, "fte": p.fte, "ladder_year": p.ladder_year, "first_year": p.first_year,
+        "received": p.received, "wage_cost": p.wage_cost, "focus": p.focus, "partners": p.partners,
+        "years": years, "reports": reports, "rejection": p.rejection, "termination": p.termination,
+        "recorded": p.modified_on,
+    }
+
+
+def state_summary(p) -> dict:
+    """The short state shown after each event in `history`."""
+    last = p.years.get(p.last_year) if p.years else None
+    return {"status": p.status, "fte": p.fte, "ladder_year": p.ladder_year,
+            "year": p.last_year, "amount": last.amount if last else None}
+
+
+def event_view(domain_event, state) -> dict:
+    payload = {k: v for k, v in domain_event.__dict__.items()
+               if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+    return {
+        "version": domain_event.originator_version, "event": type(domain_event).__name__,
+        "recorded": domain_event.timestamp, "effective": payload.get("effective"),
+        "actor": payload.get("actor"), "reason": payload.get("reason"), "payload": payload,
+        "state": state_summary(state),
+    }

@@ -1,0 +1,102 @@
+"""Reference data: every kommune and its Statsforvalter office.
+
+`data/kommuner_2024.csv` holds the 357 kommuner valid from 2024-01-01;
+`data/kommunenummer_endringer_2023_til_2024.csv` the 2024 renumbering, from which the codes
+valid 2020-2023 are derived. Codes from before the 2020 reform are not in the data and are refused.
+"""
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from domain.errors import InvalidInput
+
+DATA = Path(__file__).parent / "data"
+RENUMBERING_YEAR = 2024
+
+# Short, stable office ids (the full names changed in 2024 for Oslo og Viken; the offices did not).
+OFFICE_IDS = {
+    "Statsforvalteren i Agder": "agder",
+    "Statsforvalteren i Innlandet": "innlandet",
+    "Statsforvalteren i Møre og Romsdal": "more-og-romsdal",
+    "Statsforvalteren i Nordland": "nordland",
+    "Statsforvalteren i Rogaland": "rogaland",
+    "Statsforvalteren i Troms og Finnmark": "troms-og-finnmark",
+    "Statsforvalteren i Trøndelag": "trondelag",
+    "Statsforvalteren i Vestfold og Telemark": "vestfold-og-telemark",
+    "Statsforvalteren i Vestland": "vestland",
+    "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus": "ostfold-buskerud-oslo-akershus",
+}
+OFFICE_NAMES = {office_id: name for name, office_id in OFFICE_IDS.items()}
+
+
+@dataclass(frozen=True)
+class Kommune:
+    number: str
+    name: str
+    office: str  # office id, see OFFICE_IDS
+    valid_from: int | None  # first year the code is valid (None: before our data starts)
+    valid_to: int | None  # last year the code is valid (None: still valid)
+    successor: str | None = None  # for a code retired at the 2024 renumbering
+
+
+@cache
+def _registry() -> dict[str, Kommune]:
+    with open(DATA / "kommuner_2024.csv", encoding="utf-8") as f:
+        current = {
+            row["kommunenummer"]: (row["norsk_navn_hvis_kilde_bruker_samisk"] or row["kommunenavn_kilde"],
+                                   OFFICE_IDS[row["statsforvalter_embete_fra_2024"]])
+            for row in csv.DictReader(f)
+        }
+    with open(DATA / "kommunenummer_endringer_2023_til_2024.csv", encoding="utf-8") as f:
+        changes = [row for row in csv.DictReader(f) if row["gammelt_nummer"] != row["nytt_nummer"]]
+    new_codes = {row["nytt_nummer"] for row in changes}
+    registry = {
+        number: Kommune(number, name, office, RENUMBERING_YEAR if number in new_codes else None, None)
+        for number, (name, office) in current.items()
+    }
+    for row in changes:
+        old = row["gammelt_nummer"]
+        if old in registry:  # a split keeps the first successor as the one named
+            continue
+        _, office = current[row["nytt_nummer"]]
+        registry[old] = Kommune(old, row["gammelt_navn"], office, None, RENUMBERING_YEAR - 1,
+                                successor=row["nytt_nummer"])
+    return registry
+
+
+def lookup(number: str, year: int) -> Kommune:
+    """The kommune with this code in the given year, or InvalidInput saying why not."""
+    kommune = _registry().get(number)
+    if kommune is None:
+        raise InvalidInput(f"kommune: unknown kommunenummer {number!r}")
+    if kommune.valid_to is not None and year > kommune.valid_to:
+        raise InvalidInput(
+            f"kommune: kommunenummer {number!r} ({kommune.name}) was replaced by "
+            f"{kommune.successor!r} on {RENUMBERING_YEAR}-01-01; use the new code for {year}"
+        )
+    if kommune.valid_from is not None and year < kommune.valid_from:
+        raise InvalidInput(
+            f"kommune: kommunenummer {number!r} ({kommune.name}) is valid from "
+            f"{kommune.valid_from}; use the code in force in {year}"
+        )
+    return kommune
+
+
+def all_current() -> list[Kommune]:
+    return [k for k in _registry().values() if k.valid_to is None]
+
+
+def office_id(raw: str) -> str:
+    """Accept an office id or its full name; return the id."""
+    if raw in OFFICE_NAMES:
+        return raw
+    if raw in OFFICE_IDS:
+        return OFFICE_IDS[raw]
+    raise InvalidInput(f"office: unknown office {raw!r}; one of {', '.join(sorted(OFFICE_NAMES))}")
+
+
+def find(number: str) -> Kommune | None:
+    """The kommune with this code in any year we know, or None."""
+    return _registry().get(number)

@@ -1,0 +1,347 @@
+"""The GrantPosition aggregate: one funded position (or project) under one scheme.
+
+Public command methods check the rules and raise a GrantsError; private @event methods only set
+fields, so replaying the events rebuilds exactly the state that was decided.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import rules
+from domain.actor import current_actor
+from domain.errors import RuleRefused
+
+# Fixed namespace: the id of a position is uuid5(namespace, case reference), so a retried
+# apply finds the position it created instead of creating a second one.
+POSITION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062000000")
+
+APPLIED, ACTIVE, REJECTED, TERMINATED = "applied", "active", "rejected", "terminated"
+CAUSES = ("expired", "wound-down", "withdrawn", "other")
+ATTESTATIONS = ("self", "auditor")
+
+
+@dataclass
+class FundedYear:
+    """One funded year as decided; `segments` are (first month, fte) after any reductions."""
+
+    year: int
+    ladder_year: int
+    rule_id: str
+    rate: int | None
+    base: int  # rate per 100 % FTE, or the entered amount at base_fte
+    base_fte: Decimal
+    granted_amount: int
+    amount: int  # after reductions
+    segments: list[tuple[int, Decimal]] = field(default_factory=list)
+    over_frame: bool = False
+
+    def computation(self) -> rules.Computation:
+        months = [start for start, _ in self.segments] + [13]
+        pairs = [(months[i + 1] - months[i], fte) for i, (_, fte) in enumerate(self.segments)]
+        return rules.compute(self.base, self.base_fte, pairs, self.rule_id, self.rate)
+
+
+@dataclass
+class Report:
+    year: int
+    spent: int
+    to_reclaim: int
+    fte_filled: Decimal | None
+    self_financing: int | None
+    attested: str
+    received: date
+    correction: bool
+
+
+def today() -> date:
+    """Business dates default to today's date in Norway; recorded times stay UTC."""
+    from datetime import datetime
+    try:
+        from zoneinfo import ZoneInfo
+        return datetime.now(ZoneInfo("Europe/Oslo")).date()
+    except Exception:  # no tz database on the machine: fall back to UTC
+        from datetime import timezone
+        return datetime.now(timezone.utc).date()
+
+
+class GrantPosition(Aggregate):
+    """Events carry the actor, the business date (`effective`) and the reason where one is given."""
+
+    class Applied(Aggregate.Created):
+        ref: str
+        kommunenummer: str
+        office: str
+        scheme: str
+        title: str
+        fte: Decimal
+        first_year: int
+        received: date
+        wage_cost: int | None
+        focus: str | None
+        partners: list[str]
+        actor: str
+        effective: date
+        reason: str | None
+
+    class _Funding(Aggregate.Event):
+        year: int
+        ladder_year: int
+        fte: Decimal
+        rate: int | None
+        amount: int
+        rule_id: str
+        over_frame: bool
+        actor: str
+        effective: date
+        reason: str | None
+
+    class Granted(_Funding):
+        pass
+
+    class YearAdvanced(_Funding):
+        pass
+
+    class Rejected(Aggregate.Event):
+        actor: str
+        effective: date
+        reason: str
+
+    class FteReduced(Aggregate.Event):
+        year: int
+        from_fte: Decimal
+        to_fte: Decimal
+        new_amount: int
+        actor: str
+        effective: date
+        reason: str | None
+
+    class Reported(Aggregate.Event):
+        year: int
+        spent: int
+        to_reclaim: int
+        fte_filled: Decimal | None
+        self_financing: int | None
+        attested: str
+        correction: bool
+        actor: str
+        effective: date
+        reason: str | None
+
+    class Terminated(Aggregate.Event):
+        cause: str
+        actor: str
+        effective: date
+        reason: str
+
+    @staticmethod
+    def create_id(ref: str) -> UUID:
+        return uuid5(POSITION_NAMESPACE, ref)
+
+    # --- creation -----------------------------------------------------------------------------
+
+    @classmethod
+    def apply_for(cls, *, ref, kommune, scheme_id, title, fte, year, received=None, wage_cost=None,
+                  focus=None, partners=()) -> "GrantPosition":
+        scheme = rules.scheme(scheme_id)
+        if year < scheme.first_year:
+            raise RuleRefused(f"year: {scheme_id} has no funding before {scheme.first_year}, got {year}")
+        if year > scheme.last_new_year:
+            hint = f"; new positions go to {scheme.new_scheme_hint}" if scheme.new_scheme_hint else ""
+            raise RuleRefused(
+                f"year: {scheme_id} takes no new positions after {scheme.last_new_year}, got {year}{hint}")
+        received = received or today()
+        return cls(ref=ref, kommunenummer=kommune.number, office=kommune.office, scheme=scheme_id,
+                   title=title, fte=fte, first_year=year, received=received, wage_cost=wage_cost,
+                   focus=focus, partners=list(partners), actor=current_actor.get(),
+                   effective=received, reason=None)
+
+    @event(Applied)
+    def __init__(self, ref, kommunenummer, office, scheme, title, fte, first_year, received,
+                 wage_cost, focus, partners, actor, effective, reason):
+        self.ref = ref
+        self.kommunenummer = kommunenummer
+        self.office = office
+        self.scheme = scheme
+        self.title = title
+        self.fte = fte
+        self.first_year = first_year
+        self.received = received
+        self.wage_cost = wage_cost
+        self.focus = focus
+        self.partners = list(partners)
+        self.status = APPLIED
+        self.years: dict[int, FundedYear] = {}
+        self.reports: dict[int, list[Report]] = {}
+        self.termination: dict | None = None
+        self.rejection: str | None = None
+
+    def same_application(self, **fields) -> bool:
+        """True when a retried apply carries the data this position was applied with."""
+        return all(getattr(self, name) == value for name, value in fields.items())
+
+    # --- derived state ------------------------------------------------------------------------
+
+    @property
+    def last_year(self) -> int | None:
+        return max(self.years) if self.years else None
+
+    @property
+    def ladder_year(self) -> int | None:
+        return self.years[self.last_year].ladder_year if self.years else None
+
+    def _scheme(self) -> rules.Scheme:
+        return rules.scheme(self.scheme)
+
+    # --- decisions ----------------------------------------------------------------------------
+
+    def grant(self, *, year, ladder_year=None, amount=None, decided=None, reason=None,
+              over_frame=False, pre_project=False) -> None:
+        if self.status != APPLIED:
+            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an application can be granted")
+        if year != self.first_year:
+            raise RuleRefused(f"year: {self.ref!r} was applied for {self.first_year}, not {year}")
+        scheme = self._scheme()
+        if pre_project:
+            if scheme.pre_project_years < 1:
+                raise RuleRefused(f"pre_project: {self.scheme} has no pre-project year")
+            if ladder_year is not None:
+                raise RuleRefused("ladder_year: a pre-project year has no ladder year")
+            ladder_year = 0
+        elif ladder_year is not None:
+            if scheme.basis != "ladder":
+                raise RuleRefused(f"ladder_year: {self.scheme} has no ladder")
+            if not 1 <= ladder_year <= scheme.max_years:
+                raise RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}")
+            if ladder_year > 1 and not reason:
+                raise RuleRefused("reason: placing a position on the ladder needs --reason")
+        else:
+            ladder_year = 1
+        computation = self._compute(year, ladder_year, amount, self.fte)
+        self._granted(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
+                      amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
+                      actor=current_actor.get(), effective=decided or today(), reason=reason)
+
+    def advance(self, *, year, amount=None, decided=None, reason=None, over_frame=False) -> None:
+        if self.status != ACTIVE:
+            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an active position can advance")
+        if year != self.last_year + 1:
+            raise RuleRefused(f"year: {self.ref!r} can only advance to {self.last_year + 1}, got {year}")
+        scheme = self._scheme()
+        ladder_year = self.ladder_year + 1
+        rules.rule_for(self.scheme, year)  # a year with no rule is refused before the four-year limit
+        if ladder_year > scheme.max_years:
+            raise RuleRefused(
+                f"year: {self.ref!r} expired after {scheme.max_years} funded years; {year} would be year {ladder_year}")
+        computation = self._compute(year, ladder_year, amount, self.fte)
+        if scheme.basis == "amount" and self.years[self.last_year].ladder_year > 0:
+            ceiling = self._step_down_ceiling()
+            if computation.amount > ceiling:
+                raise RuleRefused(
+                    f"amount: {computation.amount} exceeds the previous year's {ceiling} (step-down)")
+        self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
+                       amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
+                       actor=current_actor.get(), effective=decided or today(), reason=reason)
+
+    def _compute(self, year, ladder_year, amount, fte) -> rules.Computation:
+        if self._scheme().basis == "ladder":
+            if amount is not None:
+                raise RuleRefused(f"amount: {self.scheme} computes the amount from its rate table; omit --amount")
+            return rules.ladder_amount(self.scheme, year, ladder_year, fte)
+        if amount is None:
+            raise RuleRefused(f"amount: {self.scheme} is amount-based; give --amount")
+        return rules.entered_amount(self.scheme, year, amount, fte)
+
+    def _step_down_ceiling(self) -> int:
+        """The previous year's amount at today's FTE (a reduced position steps down with its FTE)."""
+        previous = self.years[self.last_year]
+        return rules.compute(previous.base, previous.base_fte, [(12, self.fte)], previous.rule_id, None).amount
+
+    @event(Granted)
+    def _granted(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason):
+        self.status = ACTIVE
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame)
+
+    @event(YearAdvanced)
+    def _advanced(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason):
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame)
+
+    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame):
+        base, base_fte = (rate, Decimal(1)) if rate is not None else (amount, fte)
+        self.years[year] = FundedYear(year, ladder_year, rule_id, rate, base, base_fte, amount, amount,
+                                      [(1, fte)], over_frame)
+
+    def reject(self, *, reason, decided=None) -> None:
+        if self.status != APPLIED:
+            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an application can be rejected")
+        self._rejected(actor=current_actor.get(), effective=decided or today(), reason=reason)
+
+    @event(Rejected)
+    def _rejected(self, actor, effective, reason):
+        self.status = REJECTED
+        self.rejection = reason
+
+    def reduce_fte(self, *, fte, effective, reason=None) -> None:
+        if self.status != ACTIVE:
+            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an active position can be reduced")
+        if effective.day != 1:
+            raise RuleRefused(f"effective: a reduction takes effect on the first day of a month, got {effective}")
+        if fte >= self.fte:
+            raise RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}")
+        if effective.year != self.last_year:
+            raise RuleRefused(
+                f"effective: must fall in the latest funded year {self.last_year}, got {effective}")
+        funded = self.years[effective.year]
+        if effective.month < funded.segments[-1][0]:
+            raise RuleRefused(
+                f"effective: an earlier reduction took effect in month {funded.segments[-1][0]}, got {effective}")
+        segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, fte)]
+        probe = FundedYear(**{**funded.__dict__, "segments": segments})
+        self._fte_reduced(year=effective.year, from_fte=self.fte, to_fte=fte,
+                          new_amount=probe.computation().amount, actor=current_actor.get(),
+                          effective=effective, reason=reason)
+
+    @event(FteReduced)
+    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason):
+        self.fte = to_fte
+        funded = self.years[year]
+        funded.segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, to_fte)]
+        funded.amount = new_amount
+
+    def report(self, *, year, spent, fte_filled=None, self_financing=None, attested="self",
+               received=None, correction=False, reason=None) -> None:
+        if year not in self.years:
+            funded = ", ".join(map(str, sorted(self.years))) or "none"
+            raise RuleRefused(f"year: {self.ref!r} was not funded in {year} (funded years: {funded})")
+        if attested not in ATTESTATIONS:
+            raise RuleRefused(f"attested: must be self or auditor, got {attested!r}")
+        already = bool(self.reports.get(year))
+        if already and not correction:
+            raise RuleRefused(f"year: {year} is already reported for {self.ref!r}; use --correction")
+        if correction and not already:
+            raise RuleRefused(f"correction: there is no report for {year} to correct")
+        to_reclaim = max(self.years[year].amount - spent, 0)
+        self._reported(year=year, spent=spent, to_reclaim=to_reclaim, fte_filled=fte_filled,
+                       self_financing=self_financing, attested=attested, correction=correction,
+                       actor=current_actor.get(), effective=received or today(), reason=reason)
+
+    @event(Reported)
+    def _reported(self, year, spent, to_reclaim, fte_filled, self_financing, attested, correction,
+                  actor, effective, reason):
+        self.reports.setdefault(year, []).append(
+            Report(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction))
+
+    def terminate(self, *, cause, reason, effective=None) -> None:
+        if cause not in CAUSES:
+            raise RuleRefused(f"cause: must be one of {', '.join(CAUSES)}, got {cause!r}")
+        if self.status not in (APPLIED, ACTIVE):
+            raise RuleRefused(f"status: {self.ref!r} is already {self.status}")
+        self._terminated(cause=cause, actor=current_actor.get(), effective=effective or today(), reason=reason)
+
+    @event(Terminated)
+    def _terminated(self, cause, actor, effective, reason):
+        self.status = TERMINATED
+        self.termination = {"cause": cause, "effective": effective, "reason": reason}

@@ -1,0 +1,143 @@
+"""Funding rules: a versioned rate table (data/rules.json) read by pure functions.
+
+Each computation returns the amount *and* what it was computed from, so the events can store the
+rule id and rate and an auditor can redo the arithmetic by hand (see `Computation.arithmetic`).
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from domain.errors import InvalidInput, RuleRefused
+from domain.money import round_kroner
+
+RULES_FILE = Path(__file__).parent / "data" / "rules.json"
+MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Scheme:
+    id: str
+    title: str
+    basis: str  # "ladder" (rate x FTE) or "amount" (entered by the caseworker)
+    first_year: int
+    last_new_year: int  # the last year a new position may start
+    max_years: int  # funded years, not counting a pre-project year
+    pre_project_years: int
+    attestation: str  # the attestation its reports need: "self" or "auditor"
+    new_scheme_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    scheme: str
+    first: int
+    last: int
+    basis: str  # "ladder", "flat" or "amount"
+    rates: dict[int, int]
+    rate: int | None
+    note: str
+
+    def rate_for(self, ladder_year: int) -> int | None:
+        if self.basis == "ladder":
+            return self.rates[ladder_year]
+        return self.rate
+
+
+@cache
+def _table() -> tuple[dict[str, Scheme], tuple[Rule, ...]]:
+    raw = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    schemes = {sid: Scheme(id=sid, **{k: v for k, v in s.items() if k in Scheme.__annotations__})
+               for sid, s in raw["schemes"].items()}
+    rules = tuple(
+        Rule(id=r["id"], scheme=r["scheme"], first=r["from"], last=r["to"], basis=r["basis"],
+             rates={int(k): v for k, v in r.get("rates", {}).items()}, rate=r.get("rate"),
+             note=r.get("note", ""))
+        for r in raw["rules"]
+    )
+    return schemes, rules
+
+
+def scheme(scheme_id: str) -> Scheme:
+    schemes, _ = _table()
+    if scheme_id not in schemes:
+        raise InvalidInput(f"scheme: unknown scheme {scheme_id!r}; one of {', '.join(schemes)}")
+    return schemes[scheme_id]
+
+
+def scheme_ids() -> list[str]:
+    return list(_table()[0])
+
+
+def rule_for(scheme_id: str, year: int) -> Rule:
+    """The rule in force for a scheme in a grant year; RuleRefused when none is."""
+    for rule in _table()[1]:
+        if rule.scheme == scheme_id and rule.first <= year <= rule.last:
+            return rule
+    last = max((r.last for r in _table()[1] if r.scheme == scheme_id), default=None)
+    if last is not None and year > last:
+        raise RuleRefused(f"year: {scheme_id} pays nothing after {last} (no rule for {year})")
+    raise RuleRefused(f"year: no funding rule for {scheme_id} in {year}")
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for rule in _table()[1]:
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(rule_id)
+
+
+@dataclass(frozen=True)
+class Computation:
+    """An amount with everything it came from.
+
+    amount = round_half_up(base x sum(months_i x fte_i) / (12 x base_fte)), where `base` is the rate
+    per 100 % FTE (base_fte 1) for ladder and flat rules, or the caseworker's amount at the granted
+    FTE for amount-based rules. `segments` are (months, fte) pairs covering the year.
+    """
+
+    rule_id: str
+    rate: int | None
+    base: int
+    base_fte: Decimal
+    segments: tuple[tuple[int, Decimal], ...]
+    amount: int
+
+    @property
+    def exact(self) -> Decimal:
+        fte_months = sum((Decimal(m) * f for m, f in self.segments), Decimal(0))
+        return Decimal(self.base) * fte_months / (MONTHS * self.base_fte)
+
+    def arithmetic(self) -> str:
+        parts = " + ".join(f"{f} x {m}" for m, f in self.segments)
+        base_fte = "" if self.base_fte == 1 else f" x {self.base_fte}"
+        return (f"{self.base} x ({parts}) / (12{base_fte}) = {self.exact.normalize():f}"
+                f" -> {self.amount} (rounded half up to whole kroner)")
+
+
+def compute(base: int, base_fte: Decimal, segments, rule_id: str, rate: int | None) -> Computation:
+    segments = tuple((int(m), Decimal(f)) for m, f in segments if m)
+    probe = Computation(rule_id, rate, base, Decimal(base_fte), segments, 0)
+    return Computation(rule_id, rate, base, Decimal(base_fte), segments, round_kroner(probe.exact))
+
+
+def ladder_amount(scheme_id: str, year: int, ladder_year: int, fte: Decimal) -> Computation:
+    """Rate x FTE for a ladder scheme in the given grant year and ladder year."""
+    rule = rule_for(scheme_id, year)
+    if rule.basis == "amount":
+        raise InvalidInput(f"amount: {scheme_id} is amount-based; give --amount")
+    if rule.basis == "ladder" and ladder_year not in rule.rates:
+        raise RuleRefused(f"ladder_year: {rule.id} has no rate for ladder year {ladder_year}")
+    rate = rule.rate_for(ladder_year)
+    return compute(rate, Decimal(1), [(MONTHS, fte)], rule.id, rate)
+
+
+def entered_amount(scheme_id: str, year: int, amount: int, fte: Decimal) -> Computation:
+    """An amount-based scheme: the caseworker's amount, at the position's FTE."""
+    rule = rule_for(scheme_id, year)
+    if rule.basis != "amount":
+        raise InvalidInput(f"amount: {scheme_id} computes the amount from its rate table; omit --amount")
+    return compute(amount, fte, [(MONTHS, fte)], rule.id, None)

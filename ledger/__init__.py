@@ -1,0 +1,1 @@
+"""The eventsourcing application, storage wiring and the services the CLI calls."""

@@ -1,0 +1,64 @@
+"""One database URL selects the storage.
+
+`sqlite:///path` (the embedded default) is served by eventsourcing's own `eventsourcing.sqlite`
+module and `postgresql[+psycopg]://user:password@host:port/db` by `eventsourcing.postgres`: both
+were measured faster to import and to write than the SQLAlchemy recorder (NOTES-eventsourcing.md),
+so a write command never imports SQLAlchemy. The projections use SQLAlchemy on the same URL.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from domain.errors import InvalidInput
+
+ENV_DB = "GRANTS_DB"
+
+
+def default_url() -> str:
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('grants')) / 'ledger.sqlite'}"
+
+
+def resolve_url(url: str | None) -> str:
+    return url or os.environ.get(ENV_DB) or default_url()
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of an sqlite URL (None for other engines)."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("sqlite"):
+        return None
+    path = unquote(url.split("://", 1)[1])
+    path = path[1:] if path.startswith("/") else path  # sqlite:///rel, sqlite:////abs
+    if not path or path == ":memory:":
+        raise InvalidInput("db: an in-memory SQLite ledger would forget everything; give a file path")
+    return path
+
+
+def eventsourcing_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for a database URL."""
+    scheme = urlsplit(url).scheme
+    if scheme.startswith("sqlite"):
+        path = Path(sqlite_path(url))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "5"}
+    if scheme in ("postgresql", "postgresql+psycopg", "postgres"):
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or ""),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "2",
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+    raise InvalidInput(f"db: unsupported database URL scheme {scheme!r}; use sqlite:/// or postgresql+psycopg://")

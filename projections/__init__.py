@@ -1,0 +1,1 @@
+"""Read models (SQL tables) folded from the event log; see issue 3."""
