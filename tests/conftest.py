@@ -1,0 +1,82 @@
+"""Shared fixtures: a fresh ledger per test on SQLite, and on PostgreSQL when a server is configured.
+
+PostgreSQL tests read GRANTS_TEST_POSTGRES_URL (CI always sets it); each test gets its own schema,
+dropped afterwards, so tests never see each other's events.
+"""
+
+import os
+import uuid
+
+import pytest
+from click.testing import CliRunner
+
+from domain.actor import current_actor
+
+POSTGRES_URL = os.environ.get("GRANTS_TEST_POSTGRES_URL")
+
+
+def _postgres_schema_url():
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain_url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}schema={schema}", lambda: _drop_schema(plain_url, schema)
+
+
+def _drop_schema(plain_url, schema):
+    import psycopg
+
+    with psycopg.connect(plain_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A database URL for an empty ledger, once per storage engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("GRANTS_TEST_POSTGRES_URL not set (CI always sets it)")
+    url, drop = _postgres_schema_url()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+
+@pytest.fixture
+def ledger(db_url):
+    from ledger.application import GrantsLedger
+
+    app = GrantsLedger(db_url)
+    yield app
+    app.close()
+
+
+@pytest.fixture(autouse=True)
+def caseworker():
+    token = current_actor.set("test-caseworker")
+    yield "test-caseworker"
+    current_actor.reset(token)
+
+
+@pytest.fixture
+def grants(sqlite_url):
+    """Run the CLI as a user does, against one ledger: grants("show", "REF") -> click Result."""
+    from cli.main import cli
+
+    runner = CliRunner()
+    env = {"GRANTS_DB": sqlite_url, "GRANTS_ACTOR": "kari.nordmann"}
+
+    def invoke(*args, env_extra=None):
+        return runner.invoke(cli, list(args), env={**env, **(env_extra or {})}, catch_exceptions=False)
+
+    invoke.url = sqlite_url
+    return invoke

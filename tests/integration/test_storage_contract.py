@@ -1,0 +1,116 @@
+"""One storage contract, run against SQLite and PostgreSQL (the `db_url` fixture)."""
+
+import sqlite3
+import threading
+from decimal import Decimal
+
+import pytest
+
+from domain import commands as c
+from domain.errors import ConcurrentChange, NotFound
+from ledger.application import GrantsLedger
+
+REF = "2021/4711-3"
+
+
+def apply_cmd(ref=REF, **over):
+    values = dict(ref=ref, kommune="3401", scheme="765.62", title="Ruskonsulent", fte="1", year="2021")
+    return c.parse(c.Apply, **{**values, **over})
+
+
+def test_a_position_survives_reopening_the_ledger_with_every_type_intact(db_url):
+    first = GrantsLedger(db_url)
+    first.apply_for(apply_cmd(received="2021-02-01", wage_cost="700000", partners=("NAV",)))
+    first.grant(c.parse(c.Grant, ref=REF, year=2021, decided="2021-03-01"))
+    first.reduce_fte(c.parse(c.ReduceFte, ref=REF, fte="0.6", effective="2021-05-01"))
+    first.report(c.parse(c.Report, ref=REF, year=2021, spent="400000", fte_filled="0.6"))
+    first.close()
+    reopened = GrantsLedger(db_url)
+    position = reopened.position(REF)
+    assert position.version == 4 and position.partners == ["NAV"]
+    assert position.fte == Decimal("0.60") and isinstance(position.fte, Decimal)
+    assert position.years[2021].amount == 484_000  # 660 000 x (1 x 4 + 0.6 x 8) / 12
+    assert position.reports[2021][0].fte_filled == Decimal("0.60")
+    assert position.received.isoformat() == "2021-02-01"
+    reopened.close()
+
+
+def test_an_unknown_ref_is_not_found(ledger):
+    with pytest.raises(NotFound):
+        ledger.position("nope")
+
+
+def test_a_retried_apply_creates_one_position(ledger):
+    for _ in range(5):
+        ledger.apply_for(apply_cmd())
+    assert len(ledger.events_of(REF)) == 1
+
+
+def test_a_stale_writer_gets_a_concurrent_change_and_writes_nothing(db_url):
+    one, two = GrantsLedger(db_url), GrantsLedger(db_url)
+    one.apply_for(apply_cmd())
+    stale = two.position(REF)
+    one.grant(c.parse(c.Grant, ref=REF, year=2021))
+    stale.reject(reason="late")
+    with pytest.raises(ConcurrentChange, match="re-run"):
+        two._store(stale)
+    assert [type(e).__name__ for e in one.events_of(REF)] == ["Applied", "Granted"]
+    one.close(), two.close()
+
+
+def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
+    app = GrantsLedger(db_url)
+    app.apply_for(apply_cmd())
+    stale = app.position(REF)
+    app.grant(c.parse(c.Grant, ref=REF, year=2021))
+    from domain.kommuner import lookup
+    from domain.position import GrantPosition
+
+    other = GrantPosition.apply_for(ref="2021/2", kommune=lookup("3401", 2021), scheme_id="765.62",
+                                    title="t", fte=Decimal(1), year=2021)
+    stale.reject(reason="late")
+    with pytest.raises(ConcurrentChange):
+        app._store(other, stale)
+    with pytest.raises(NotFound):
+        app.position("2021/2")
+    app.close()
+
+
+def test_racing_threads_on_one_position_give_exactly_one_winner_per_version(db_url):
+    setup = GrantsLedger(db_url)
+    setup.apply_for(apply_cmd())
+    setup.grant(c.parse(c.Grant, ref=REF, year=2021))
+    apps = [GrantsLedger(db_url) for _ in range(4)]  # opened up front: schema creation is not racing here
+    outcomes, barrier = [], threading.Barrier(4, timeout=30)
+
+    def race(n):
+        app = apps[n]
+        position = app.position(REF)
+        position.report(year=2021, spent=n)
+        barrier.wait()
+        try:
+            app._store(position)
+            outcomes.append("won")
+        except ConcurrentChange:
+            outcomes.append("lost")
+        finally:
+            app.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
+    assert [e.originator_version for e in setup.events_of(REF)] == [1, 2, 3]
+    setup.close()
+
+
+def test_sqlite_ledger_is_durable_wal_with_synchronous_full(sqlite_url):
+    app = GrantsLedger(sqlite_url)
+    app.apply_for(apply_cmd())
+    with app.factory.datastore.transaction(commit=False) as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0].lower() == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL: durable on power loss; NORMAL (1) is not
+    app.close()
+    assert sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

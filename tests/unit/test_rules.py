@@ -1,0 +1,73 @@
+from decimal import Decimal
+
+import pytest
+
+from domain import rules
+from domain.errors import InvalidInput, RuleRefused
+from domain.money import parse_fte, parse_kroner, round_kroner
+
+
+def test_half_a_position_in_ladder_year_two_gets_275_000():
+    assert rules.ladder_amount("765.62", 2019, 2, Decimal("0.5")).amount == 275_000
+
+
+@pytest.mark.parametrize("ladder_year, amount", [(1, 660_000), (2, 550_000), (3, 440_000), (4, 330_000)])
+def test_the_2017_ladder_pays_its_rate_per_full_position(ladder_year, amount):
+    computation = rules.ladder_amount("765.62", 2018, ladder_year, Decimal(1))
+    assert (computation.amount, computation.rate, computation.rule_id) == (amount, amount, "765.62/ladder-2017")
+
+
+def test_the_transitional_rule_follows_the_ladder_in_2022_and_pays_330_000_flat_after():
+    assert rules.ladder_amount("765.62", 2022, 2, Decimal(1)).amount == 550_000
+    assert rules.ladder_amount("765.62", 2023, 1, Decimal(1)).amount == 330_000
+    assert rules.ladder_amount("765.62", 2024, 4, Decimal("0.2")).amount == 66_000
+
+
+def test_nothing_is_paid_under_765_62_after_2024():
+    with pytest.raises(RuleRefused, match="pays nothing after 2024"):
+        rules.rule_for("765.62", 2025)
+
+
+def test_a_reduction_from_july_pays_half_the_year_at_each_fte():
+    computation = rules.compute(660_000, Decimal(1), [(6, Decimal(1)), (6, Decimal("0.5"))], "r", 660_000)
+    assert computation.amount == 495_000
+    assert "660000 x (1 x 6 + 0.5 x 6) / (12) = 495000" in computation.arithmetic()
+
+
+def test_amounts_round_half_up_to_whole_kroner():
+    assert round_kroner(Decimal("0.5")) == 1
+    assert round_kroner(Decimal("2.5")) == 3  # not banker's rounding
+    # 550 000 x (0.33 x 5 + 0.01 x 7) / 12 = 78 833.33...
+    computation = rules.compute(550_000, Decimal(1), [(5, Decimal("0.33")), (7, Decimal("0.01"))], "r", 550_000)
+    assert computation.exact == Decimal("78833.33333333333333333333333")
+    assert computation.amount == 78_833
+
+
+def test_amount_based_schemes_scale_the_entered_amount_by_fte_months():
+    computation = rules.compute(400_000, Decimal("0.8"), [(3, Decimal("0.8")), (9, Decimal("0.4"))], "r", None)
+    assert computation.amount == 250_000  # 400 000 x (0.8x3 + 0.4x9) / (12 x 0.8)
+
+
+def test_an_amount_based_scheme_refuses_a_ladder_computation_and_vice_versa():
+    with pytest.raises(InvalidInput):
+        rules.ladder_amount("765.62-new", 2023, 1, Decimal(1))
+    with pytest.raises(InvalidInput):
+        rules.entered_amount("765.62", 2019, 100, Decimal(1))
+
+
+@pytest.mark.parametrize("raw", ["0", "1.5", "0.333", "-0.5", "abc", "NaN", "Infinity", ""])
+def test_bad_fte_values_are_refused(raw):
+    with pytest.raises(ValueError):
+        parse_fte(raw)
+
+
+@pytest.mark.parametrize("raw", ["-1", "12.5", "1e5", "abc", "", "١٢٣", True])
+def test_bad_kroner_values_are_refused(raw):
+    with pytest.raises(ValueError):
+        parse_kroner(raw)
+
+
+def test_every_scheme_in_the_table_has_a_rule():
+    for scheme_id in rules.scheme_ids():
+        scheme = rules.scheme(scheme_id)
+        assert rules.rule_for(scheme_id, scheme.first_year).scheme == scheme_id
