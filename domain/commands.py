@@ -159,3 +159,12 @@ def parse(model: type[Command], **values) -> Command:
         return model(**values)
     except ValidationError as error:
         raise InvalidInput(describe(error)) from None
+
+
+class SetFrame(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    office: str = Field(max_length=40)
+    scheme: str = Field(max_length=32)
+    year: Year
+    amount: Kroner
+    reason: Reason | None = None

@@ -168,6 +168,7 @@ class GrantPosition(Aggregate):
         self.scheme = scheme
         self.title = title
         self.fte = fte
+        self.applied_fte = fte  # fte changes with reductions; a retried apply compares with this
         self.first_year = first_year
         self.received = received
         self.wage_cost = wage_cost
@@ -181,6 +182,7 @@ class GrantPosition(Aggregate):
 
     def same_application(self, **fields) -> bool:
         """True when a retried apply carries the data this position was applied with."""
+        fields["applied_fte"] = fields.pop("fte")
         return all(getattr(self, name) == value for name, value in fields.items())
 
     # --- derived state ------------------------------------------------------------------------

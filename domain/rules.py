@@ -141,3 +141,29 @@ def entered_amount(scheme_id: str, year: int, amount: int, fte: Decimal) -> Comp
     if rule.basis != "amount":
         raise InvalidInput(f"amount: {scheme_id} computes the amount from its rate table; omit --amount")
     return compute(amount, fte, [(MONTHS, fte)], rule.id, None)
+
+
+DEADLINES_FILE = Path(__file__).parent / "data" / "deadlines.csv"
+
+
+@cache
+def _deadlines() -> dict[tuple[str, int], "date"]:
+    import csv
+    from datetime import date
+
+    with open(DEADLINES_FILE, encoding="utf-8") as f:
+        return {(r["scheme"], int(r["year"])): date.fromisoformat(r["report_due"]) for r in csv.DictReader(f)}
+
+
+def report_due(scheme_id: str, year: int):
+    """The reporting deadline for a grant year: from data, else 1 March of the next year."""
+    from datetime import date
+
+    return _deadlines().get((scheme_id, year), date(year + 1, 3, 1))
+
+
+def last_fundable_year(scheme_id: str, first_funded_year: int, first_ladder_year: int) -> int:
+    """The last year the four-year rule (and the scheme's last rule year) allows."""
+    by_count = first_funded_year + scheme(scheme_id).max_years - first_ladder_year
+    last_rule = max(r.last for r in _table()[1] if r.scheme == scheme_id)
+    return min(by_count, last_rule)

@@ -1,13 +1,13 @@
 """The ledger application: a few lines per service (get, decide, record)."""
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from domain import commands as c
-from domain.errors import ConcurrentChange, NotFound, RuleRefused
+from domain.errors import ConcurrentChange, GrantsError, NotFound, RuleRefused
+from domain.frame import BudgetFrame
 from domain.kommuner import lookup
 from domain.position import GrantPosition
 from ledger.config import eventsourcing_env, resolve_url
@@ -62,7 +62,122 @@ class GrantsLedger(Application):
             raise NotFound(f"ref: no position {ref!r}")
         return found
 
+    def head(self) -> int:
+        """The id of the newest event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def read_log(self, after: int, limit: int, stop: int, topics=()) -> list[tuple[int, object]]:
+        """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""
+        found = self.recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
+                                                   inclusive_of_start=False)
+        return [(n.id, self.mapper.to_domain_event(n)) for n in found]
+
     # --- deciding -----------------------------------------------------------------------------
+
+    def execute(self, cmd: c.Command):
+        """Run one command and record its events (the position and any frame) in one transaction."""
+        work = UnitOfWork(self)
+        result = work.run(cmd)
+        self._store(*work.changed())
+        return result
+
+    def execute_all(self, commands: list[tuple[int, c.Command]]) -> tuple[int, list[tuple[int, GrantsError]]]:
+        """Run a batch all or nothing: every line is tried in memory first; if any is refused,
+        nothing is written and every refusal is returned with its line number. Otherwise all the
+        changed aggregates are saved in one transaction. Returns (events written, refusals)."""
+        work, refused = UnitOfWork(self), []
+        for line, cmd in commands:
+            try:
+                work.run(cmd)
+            except GrantsError as error:
+                refused.append((line, error))
+        if refused:
+            return 0, refused
+        changed = work.changed()
+        written = sum(len(aggregate._pending_events) for aggregate in changed)
+        self._store(*changed)
+        return written, []
+
+    def apply_for(self, cmd: c.Apply):
+        return self.execute(cmd)
+
+    def grant(self, cmd: c.Grant):
+        return self.execute(cmd)
+
+    def reject(self, cmd: c.Reject):
+        return self.execute(cmd)
+
+    def advance(self, cmd: c.Advance):
+        return self.execute(cmd)
+
+    def reduce_fte(self, cmd: c.ReduceFte):
+        return self.execute(cmd)
+
+    def report(self, cmd: c.Report):
+        return self.execute(cmd)
+
+    def terminate(self, cmd: c.Terminate):
+        return self.execute(cmd)
+
+    def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
+        try:
+            return self.repository.get(BudgetFrame.create_id(office, scheme, year))
+        except AggregateNotFoundError:
+            return None
+
+    def set_frame(self, cmd: c.SetFrame, committed: int) -> BudgetFrame:
+        """Record or revise a budget frame; `committed` is what was granted before it existed."""
+        frame = self.frame(cmd.office, cmd.scheme, cmd.year)
+        if frame is None:
+            frame = BudgetFrame.open(office=cmd.office, scheme=cmd.scheme, year=cmd.year, amount=cmd.amount,
+                                     committed=committed, reason=cmd.reason)
+        else:
+            frame.revise(amount=cmd.amount, reason=cmd.reason)
+        self._store(frame)
+        return frame
+
+    def _store(self, *positions) -> None:
+        try:
+            self.save(*positions)
+        except IntegrityError:
+            raise ConcurrentChange(
+                "position changed by someone else while this command ran; nothing was written, re-run") from None
+
+
+
+
+class UnitOfWork:
+    """The aggregates one command (or one batch) reads and changes, kept in memory until stored."""
+
+    def __init__(self, ledger: GrantsLedger):
+        self.ledger = ledger
+        self.positions: dict[str, GrantPosition] = {}
+        self.frames: dict[tuple, BudgetFrame | None] = {}
+
+    def changed(self) -> list:
+        return [a for a in [*self.positions.values(), *self.frames.values()]
+                if a is not None and a._pending_events]
+
+    def position(self, ref: str) -> GrantPosition:
+        if ref not in self.positions:
+            self.positions[ref] = self.ledger.position(ref)
+        return self.positions[ref]
+
+    def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
+        key = (office, scheme, year)
+        if key not in self.frames:
+            self.frames[key] = self.ledger.frame(office, scheme, year)
+        return self.frames[key]
+
+    def run(self, cmd: c.Command):
+        if isinstance(cmd, c.Apply):
+            return self.apply_for(cmd)
+        decide, over_frame, reason = DECISIONS[type(cmd)](cmd), getattr(cmd, "over_frame", False), getattr(cmd, "reason", None)
+        position = self.position(cmd.ref)
+        before = {year: funded.amount for year, funded in position.years.items()}
+        decide(position)
+        self._commit_to_frames(position, before, over_frame, reason)
+        return position
 
     def apply_for(self, cmd: c.Apply) -> tuple[GrantPosition, bool]:
         """Record an application; a retry with the same data changes nothing (returns False)."""
@@ -71,67 +186,39 @@ class GrantsLedger(Application):
                       first_year=cmd.year, wage_cost=cmd.wage_cost, focus=cmd.focus,
                       partners=list(cmd.partners))
         try:
-            existing = self.position(cmd.ref, version=1)
+            existing = self.position(cmd.ref)
         except NotFound:
             existing = None
         if existing is not None:
             if existing.same_application(**fields):
-                return self.position(cmd.ref), False
+                return existing, False
             raise RuleRefused(f"ref: {cmd.ref!r} is already used for a different application")
         position = GrantPosition.apply_for(ref=cmd.ref, kommune=kommune, scheme_id=cmd.scheme,
                                            title=cmd.title, fte=cmd.fte, year=cmd.year,
                                            received=cmd.received, wage_cost=cmd.wage_cost,
                                            focus=cmd.focus, partners=cmd.partners)
-        self._store(position)
+        self.positions[cmd.ref] = position
         return position, True
 
-    def grant(self, cmd: c.Grant) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.grant(
-            year=cmd.year, ladder_year=cmd.ladder_year, amount=cmd.amount, decided=cmd.decided,
-            reason=cmd.reason, over_frame=cmd.over_frame, pre_project=cmd.pre_project))
-
-    def reject(self, cmd: c.Reject) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.reject(reason=cmd.reason, decided=cmd.decided))
-
-    def advance(self, cmd: c.Advance) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.advance(
-            year=cmd.year, amount=cmd.amount, decided=cmd.decided, reason=cmd.reason,
-            over_frame=cmd.over_frame))
-
-    def reduce_fte(self, cmd: c.ReduceFte) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.reduce_fte(
-            fte=cmd.fte, effective=cmd.effective, reason=cmd.reason))
-
-    def report(self, cmd: c.Report) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.report(
-            year=cmd.year, spent=cmd.spent, fte_filled=cmd.fte_filled,
-            self_financing=cmd.self_financing, attested=cmd.attested, received=cmd.received,
-            correction=cmd.correction, reason=cmd.reason))
-
-    def terminate(self, cmd: c.Terminate) -> GrantPosition:
-        return self._change(cmd.ref, lambda p: p.terminate(
-            cause=cmd.cause, reason=cmd.reason, effective=cmd.effective))
-
-    def execute(self, cmd: c.Command):
-        """Run any command model (the CLI and batch import share this)."""
-        return SERVICES[type(cmd)](self, cmd)
-
-    def _change(self, ref: str, decide: Callable[[GrantPosition], None]) -> GrantPosition:
-        position = self.position(ref)
-        decide(position)
-        self._store(position)
-        return position
-
-    def _store(self, *positions: GrantPosition) -> None:
-        try:
-            self.save(*positions)
-        except IntegrityError:
-            raise ConcurrentChange(
-                "position changed by someone else while this command ran; nothing was written, re-run") from None
+    def _commit_to_frames(self, position, before: dict[int, int], over_frame, reason) -> None:
+        """Count money granted (or released by a reduction) against the office's frame, if one is set."""
+        for year, funded in position.years.items():
+            delta = funded.amount - before.get(year, 0)
+            frame = self.frame(position.office, position.scheme, year) if delta else None
+            if frame is not None:
+                frame.commit(ref=position.ref, delta=delta, over_frame=over_frame, reason=reason)
 
 
-SERVICES = {
-    c.Apply: GrantsLedger.apply_for, c.Grant: GrantsLedger.grant, c.Reject: GrantsLedger.reject,
-    c.Advance: GrantsLedger.advance, c.ReduceFte: GrantsLedger.reduce_fte,
-    c.Report: GrantsLedger.report, c.Terminate: GrantsLedger.terminate,
+DECISIONS = {
+    c.Grant: lambda cmd: lambda p: p.grant(
+        year=cmd.year, ladder_year=cmd.ladder_year, amount=cmd.amount, decided=cmd.decided,
+        reason=cmd.reason, over_frame=cmd.over_frame, pre_project=cmd.pre_project),
+    c.Reject: lambda cmd: lambda p: p.reject(reason=cmd.reason, decided=cmd.decided),
+    c.Advance: lambda cmd: lambda p: p.advance(
+        year=cmd.year, amount=cmd.amount, decided=cmd.decided, reason=cmd.reason, over_frame=cmd.over_frame),
+    c.ReduceFte: lambda cmd: lambda p: p.reduce_fte(fte=cmd.fte, effective=cmd.effective, reason=cmd.reason),
+    c.Report: lambda cmd: lambda p: p.report(
+        year=cmd.year, spent=cmd.spent, fte_filled=cmd.fte_filled, self_financing=cmd.self_financing,
+        attested=cmd.attested, received=cmd.received, correction=cmd.correction, reason=cmd.reason),
+    c.Terminate: lambda cmd: lambda p: p.terminate(cause=cmd.cause, reason=cmd.reason, effective=cmd.effective),
 }

@@ -1,0 +1,74 @@
+"""BudgetFrame: an office's budget frame for one scheme and year.
+
+The frame is its own aggregate and the consistency boundary for the frame check: a grant,
+advance or reduction in an office with a frame is saved together with the frame's commitment,
+so two caseworkers granting at once cannot both pass the check (the loser re-runs, exit 3).
+"""
+
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import current_actor
+from domain.errors import RuleRefused
+
+FRAME_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062f7a3e0")
+
+
+class BudgetFrame(Aggregate):
+    class FrameSet(Aggregate.Created):
+        office: str
+        scheme: str
+        year: int
+        amount: int
+        committed: int  # granted in this office, scheme and year before the frame was set
+        actor: str
+        reason: str | None
+
+    class FrameRevised(Aggregate.Event):
+        amount: int
+        actor: str
+        reason: str | None
+
+    class Committed(Aggregate.Event):
+        ref: str
+        delta: int
+        over_frame: bool
+        actor: str
+
+    @staticmethod
+    def create_id(office: str, scheme: str, year: int) -> UUID:
+        return uuid5(FRAME_NAMESPACE, f"{office}|{scheme}|{year}")
+
+    @classmethod
+    def open(cls, *, office, scheme, year, amount, committed, reason=None) -> "BudgetFrame":
+        return cls(office=office, scheme=scheme, year=year, amount=amount, committed=committed,
+                   actor=current_actor.get(), reason=reason)
+
+    @event(FrameSet)
+    def __init__(self, office, scheme, year, amount, committed, actor, reason):
+        self.office, self.scheme, self.year = office, scheme, year
+        self.amount = amount
+        self.committed = committed
+
+    def revise(self, *, amount, reason=None) -> None:
+        self._revised(amount=amount, actor=current_actor.get(), reason=reason)
+
+    @event(FrameRevised)
+    def _revised(self, amount, actor, reason):
+        self.amount = amount
+
+    def commit(self, *, ref: str, delta: int, over_frame: bool, reason: str | None) -> None:
+        """Count a change in granted money against the frame; refuse an excess unless overridden."""
+        if delta > 0 and self.committed + delta > self.amount:
+            if not over_frame:
+                raise RuleRefused(
+                    f"amount: {self.office} {self.scheme} {self.year} frame is {self.amount}, "
+                    f"{self.committed} already granted; {delta} more exceeds it (use --over-frame --reason)")
+            if not reason:
+                raise RuleRefused("reason: granting over the frame needs --reason")
+        self._committed(ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())
+
+    @event(Committed)
+    def _committed(self, ref, delta, over_frame, actor):
+        self.committed += delta

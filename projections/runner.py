@@ -1,0 +1,136 @@
+"""Catch-up and rebuild: fold the event log into the read models, batch by batch.
+
+Each batch writes its rows and the projection's tracking position in one transaction, and the
+tracking update is a compare-and-set, so a crash loses nothing and two processes catching up at
+once never fold an event twice (the loser rolls back and retries from the new position).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from projections import db
+from projections.fold import PositionRows, fold_frame, fold_position
+
+BATCH = 500
+
+
+class TrackingMoved(Exception):
+    """Another process advanced the projection while this batch was folded."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    topics: tuple[str, ...]
+    write: Callable  # (connection, [(id, event)]) -> None
+
+
+def _write_positions(conn, batch) -> None:
+    ids = sorted({str(e.originator_id) for _, e in batch})
+    rows = {pid: PositionRows() for pid in ids}
+    for row in conn.execute(select(db.positions).where(db.positions.c.position_id.in_(ids))).mappings():
+        rows[row["position_id"]].position = dict(row)
+    for row in conn.execute(select(db.years).where(db.years.c.position_id.in_(ids))).mappings():
+        rows[row["position_id"]].years[row["year"]] = dict(row)
+    for _, domain_event in batch:
+        fold_position(rows[str(domain_event.originator_id)], domain_event)
+    conn.execute(delete(db.years).where(db.years.c.position_id.in_(ids)))
+    conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(ids)))
+    conn.execute(insert(db.positions), [r.position for r in rows.values()])
+    year_rows = [y for r in rows.values() for y in r.years.values()]
+    if year_rows:
+        conn.execute(insert(db.years), year_rows)
+
+
+def _write_frames(conn, batch) -> None:
+    ids = sorted({str(e.originator_id) for _, e in batch})
+    rows = {r["frame_id"]: dict(r) for r in
+            conn.execute(select(db.frames).where(db.frames.c.frame_id.in_(ids))).mappings()}
+    for _, domain_event in batch:
+        key = str(domain_event.originator_id)
+        rows[key] = fold_frame(rows.get(key), domain_event)
+    conn.execute(delete(db.frames).where(db.frames.c.frame_id.in_(ids)))
+    conn.execute(insert(db.frames), list(rows.values()))
+
+
+POSITION_TOPICS = tuple(f"domain.position:GrantPosition.{n}" for n in
+                        ("Applied", "Granted", "YearAdvanced", "FteReduced", "Reported", "Rejected", "Terminated"))
+FRAME_TOPICS = ("domain.frame:BudgetFrame.FrameSet", "domain.frame:BudgetFrame.FrameRevised")
+
+PROJECTIONS = (
+    Projection("positions", POSITION_TOPICS, _write_positions),
+    Projection("frames", FRAME_TOPICS, _write_frames),
+)
+
+
+class Runner:
+    """Folds the log of `source` (a GrantsLedger) into the tables of `engine`."""
+
+    def __init__(self, engine, source):
+        self.engine, self.source = engine, source
+        db.create_tables(engine)
+        for projection in PROJECTIONS:
+            self._ensure_tracking(projection.name)
+
+    def _ensure_tracking(self, name: str) -> None:
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(db.tracking.c.position).where(db.tracking.c.name == name)).first() is None:
+                    conn.execute(insert(db.tracking).values(name=name, position=0))
+        except IntegrityError:
+            pass  # another process inserted it first
+
+    def positions(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(db.tracking.c.name, db.tracking.c.position)).all())
+
+    def catch_up(self, *, batch: int = BATCH, stop_after_batches: int | None = None) -> int:
+        """Fold every event up to the current head; returns the number of events folded.
+
+        `stop_after_batches` simulates a crash between batches (used by the reliability tests).
+        """
+        head = self.source.head()
+        folded, batches = 0, 0
+        for projection in PROJECTIONS:
+            while True:
+                if stop_after_batches is not None and batches >= stop_after_batches:
+                    raise RuntimeError("stopped between batches (simulated crash)")
+                try:
+                    done, count = self._step(projection, head, batch)
+                except TrackingMoved:
+                    continue
+                folded += count
+                batches += 1
+                if done:
+                    break
+        return folded
+
+    def _step(self, projection: Projection, head: int, batch: int) -> tuple[bool, int]:
+        with self.engine.begin() as conn:
+            start = conn.execute(select(db.tracking.c.position)
+                                 .where(db.tracking.c.name == projection.name)).scalar_one()
+            if start >= head:
+                return True, 0
+            events = self.source.read_log(start, batch, head, projection.topics)
+            done = len(events) < batch
+            new_position = head if done else events[-1][0]
+            if events:
+                projection.write(conn, events)
+            moved = conn.execute(update(db.tracking)
+                                 .where(db.tracking.c.name == projection.name, db.tracking.c.position == start)
+                                 .values(position=new_position))
+            if moved.rowcount != 1:
+                raise TrackingMoved()
+            return done, len(events)
+
+    def rebuild(self, *, batch: int = BATCH) -> int:
+        """Empty every read model and fold the whole log again, streaming in batches."""
+        with self.engine.begin() as conn:
+            for tables in db.VIEW_TABLES.values():
+                for table in tables:
+                    conn.execute(delete(table))
+            conn.execute(update(db.tracking).values(position=0))
+        return self.catch_up(batch=batch)
