@@ -18,6 +18,7 @@ from domain.actor import current_actor
 from domain.errors import GrantsError, InvalidInput
 
 FORMATS = click.Choice(["table", "json"])
+FORMATS_ALL = click.Choice(["table", "csv", "json"])
 
 
 def echo_error(message: str) -> None:
@@ -59,6 +60,23 @@ class Context:
 
             self._ledger = GrantsLedger(self.url)
         return self._ledger
+
+    def runner(self):
+        """The projection runner on the ledger's database (imports SQLAlchemy: reports only)."""
+        from projections.db import engine_for
+        from projections.runner import Runner
+
+        ledger = self.ledger()
+        return Runner(engine_for(ledger.url), ledger)
+
+    def current_views(self):
+        """Catch the read models up to the head of the log; returns their engine."""
+        runner = self.runner()
+        runner.catch_up()
+        return runner.engine
+
+    def authorize_admin(self) -> None:
+        """Frames are for admins (roles arrive with the users table)."""
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -277,6 +295,9 @@ def history_cmd(ctx, ref, fmt):
 
 def main() -> None:
     cli.main(prog_name="grants")
+
+
+from cli import demo, reports  # noqa: E402,F401  (registers the reporting and demo commands)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,193 @@
+"""Reporting commands: each first catches its projections up to the head of the log."""
+
+from datetime import date
+
+import click
+
+from cli.main import cli, FORMATS_ALL
+from cli.output import emit_rows, to_json
+from domain.errors import InvalidInput
+from domain.kommuner import office_id
+from domain.position import today
+
+
+def filters(fn):
+    fn = click.option("--scheme", help="Only this scheme.")(fn)
+    fn = click.option("--kommune", help="Only this kommunenummer.")(fn)
+    fn = click.option("--office", help="Only this office (id or full name).")(fn)
+    return fn
+
+
+def clean_filters(office, kommune, scheme) -> dict:
+    from domain import rules
+
+    if scheme is not None:
+        rules.scheme(scheme)
+    if kommune is not None and not (len(kommune) == 4 and kommune.isdigit()):
+        raise InvalidInput(f"kommune: must be four digits, got {kommune!r}")
+    return {"office": office_id(office) if office else None, "kommune": kommune, "scheme": scheme}
+
+
+def on_date(raw: str | None) -> date:
+    if raw is None:
+        return today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"on: must be an ISO date such as 2025-03-01, got {raw!r}") from None
+
+
+@cli.command("funding")
+@click.option("--by", type=click.Choice(["position", "kommune", "office", "scheme", "year"]), default="office")
+@click.option("--year", type=click.IntRange(2000, 2100))
+@filters
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def funding_cmd(ctx, by, year, office, kommune, scheme, fmt):
+    """Granted amounts after reductions, reported spending and sums to reclaim."""
+    from projections import reports
+
+    rows = reports.funding(ctx.obj.current_views(), by=by, year=year, **clean_filters(office, kommune, scheme))
+    emit_rows(rows, fmt)
+
+
+@cli.command("expiry")
+@click.option("--year", type=click.IntRange(2000, 2100), help="Only positions whose funding ends in this year.")
+@filters
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def expiry_cmd(ctx, year, office, kommune, scheme, fmt):
+    """First and last fundable year per position under the four-year rule."""
+    from projections import reports
+
+    emit_rows(reports.expiry(ctx.obj.current_views(), year=year, **clean_filters(office, kommune, scheme)), fmt)
+
+
+@cli.command("winddown")
+@click.option("--office")
+@click.option("--kommune")
+@click.option("--on", "on", help="Judge 'still active after 2024' as of this date (default today).")
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def winddown_cmd(ctx, office, kommune, on, fmt):
+    """The transitional scheme per year 2021-2024 and every position that breaks its wind-down."""
+    from projections import reports
+
+    per_year, violations = reports.winddown(ctx.obj.current_views(), on_date(on),
+                                            **clean_filters(office, kommune, None))
+    if fmt == "json":
+        click.echo(to_json({"per_year": per_year, "violations": violations}))
+        return
+    emit_rows(per_year, fmt)
+    click.echo("")
+    if fmt == "table":
+        click.echo(f"violations: {len(violations)}")
+    emit_rows(violations, fmt, ["ref", "office", "kommunenummer", "status", "last_funded", "problem"])
+
+
+@cli.command("compliance")
+@click.option("--year", type=click.IntRange(2000, 2100))
+@filters
+@click.option("--on", "on", help="Judge deadlines as of this date (default today).")
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def compliance_cmd(ctx, year, office, kommune, scheme, on, fmt):
+    """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation."""
+    from projections import reports
+
+    rows = reports.compliance(ctx.obj.current_views(), on_date(on), year=year,
+                              **clean_filters(office, kommune, scheme))
+    emit_rows(rows, fmt, ["ref", "year", "office", "kommunenummer", "scheme", "issue", "detail"])
+
+
+@cli.command("frames")
+@click.option("--year", type=click.IntRange(2000, 2100))
+@click.option("--office")
+@click.option("--scheme")
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def frames_cmd(ctx, year, office, scheme, fmt):
+    """Budget frames per office, scheme and year against the sums granted."""
+    from projections import reports
+
+    rows = reports.frames(ctx.obj.current_views(), year=year, **clean_filters(office, None, scheme))
+    emit_rows(rows, fmt, ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "set_by"])
+
+
+@cli.group("frame")
+def frame_group():
+    """Record budget frames (admin)."""
+
+
+@frame_group.command("set")
+@click.option("--office", required=True)
+@click.option("--scheme", required=True)
+@click.option("--year", required=True)
+@click.option("--amount", required=True, help="Whole kroner.")
+@click.option("--reason")
+@click.pass_context
+def frame_set_cmd(ctx, office, scheme, year, amount, reason):
+    """Set or revise the budget frame of an office for a scheme and year."""
+    from domain import commands as c
+    from domain import rules
+    from projections import reports
+
+    values = {k: v for k, v in dict(office=office_id(office), scheme=scheme, year=year, amount=amount,
+                                    reason=reason).items() if v is not None}
+    cmd = c.parse(c.SetFrame, **values)
+    rules.scheme(cmd.scheme)
+    ctx.obj.authorize_admin()
+    engine = ctx.obj.current_views()
+    granted = sum(r["amount"] for r in reports.funding(engine, by="office", year=cmd.year,
+                                                        office=cmd.office, scheme=cmd.scheme))
+    frame = ctx.obj.ledger().set_frame(cmd, committed=granted)
+    click.echo(f"frame {frame.office} {frame.scheme} {frame.year}: {frame.amount} NOK, "
+               f"{frame.committed} granted, version {frame.version}")
+
+
+@cli.group("projections")
+def projections_group():
+    """Read models: status against the head of the log, and rebuild from zero."""
+
+
+@projections_group.command("status")
+@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.pass_context
+def projections_status_cmd(ctx, fmt):
+    """Each projection's position against the head of the log (no catch-up)."""
+    runner = ctx.obj.runner()
+    head = ctx.obj.ledger().head()
+    rows = [{"projection": name, "position": position, "head": head, "behind": head - position}
+            for name, position in sorted(runner.positions().items())]
+    emit_rows(rows, fmt)
+
+
+@projections_group.command("rebuild")
+@click.pass_context
+def projections_rebuild_cmd(ctx):
+    """Empty the read models and fold the whole log again."""
+    folded = ctx.obj.runner().rebuild()
+    click.echo(f"rebuilt: {folded} events folded up to {ctx.obj.ledger().head()}")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path))
+@click.pass_context
+def import_cmd(ctx, file):
+    """Run a file of write commands (CSV with a `command` column, or JSON Lines), all or nothing."""
+    from cli.main import echo_error
+    from ledger.batch import parse_file
+
+    commands, errors = parse_file(file)
+    if errors:
+        for message in errors:
+            echo_error(message)
+        echo_error(f"{len(errors)} bad line(s); nothing was written")
+        ctx.exit(2)
+    written, refused = ctx.obj.ledger().execute_all(commands)
+    if refused:
+        for line, error in refused:
+            echo_error(f"line {line}: {error}")
+        echo_error(f"{len(refused)} line(s) refused; nothing was written")
+        ctx.exit(max(error.exit_code for _, error in refused))
+    click.echo(f"imported {len(commands)} commands, {written} events")
