@@ -100,7 +100,7 @@ class Runner:
                     raise RuntimeError("stopped between batches (simulated crash)")
                 try:
                     done, count = self._step(projection, head, batch)
-                except TrackingMoved:
+                except (TrackingMoved, IntegrityError):  # another process folded this batch first
                     continue
                 folded += count
                 batches += 1
@@ -110,7 +110,9 @@ class Runner:
 
     def _step(self, projection: Projection, head: int, batch: int) -> tuple[bool, int]:
         with self.engine.begin() as conn:
-            start = conn.execute(select(db.tracking.c.position)
+            # FOR UPDATE serialises catch-ups on PostgreSQL; SQLite serialises writers itself and
+            # the compare-and-set below catches a position that moved meanwhile.
+            start = conn.execute(select(db.tracking.c.position).with_for_update()
                                  .where(db.tracking.c.name == projection.name)).scalar_one()
             if start >= head:
                 return True, 0

@@ -1,0 +1,103 @@
+"""Batch import, frames and reports through the CLI."""
+
+import json
+
+from tests.e2e.test_cli import event_count
+
+GOOD_CSV = """command,ref,kommune,scheme,title,fte,year,amount,received,spent,over-frame,reason
+apply,B/1,0301,765.62,Team,1,2019,,2019-02-01,,,
+grant,B/1,,,,,2019,,,,,
+advance,B/1,,,,,2020,,,,,
+apply,B/2,4601,765.62-new,Oppsøkende,0.5,2023,,2023-03-01,,,
+grant,B/2,,,,,2023,300000,,,,
+report,B/2,,,,,2023,,2024-02-01,250000,,
+"""
+
+
+def test_a_csv_batch_is_imported_whole_and_reported(grants, tmp_path):
+    path = tmp_path / "batch.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    result = grants("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "imported 6 commands, 6 events" in result.stdout
+    rows = json.loads(grants("funding", "--by", "position", "--format", "json").stdout)
+    assert [(r["ref"], r["year"], r["amount"], r["spent"], r["to_reclaim"]) for r in rows] == [
+        ("B/1", 2019, 660000, None, None), ("B/1", 2020, 550000, None, None), ("B/2", 2023, 300000, 250000, 50000)]
+    csv_out = grants("funding", "--by", "office", "--year", "2023", "--format", "csv").stdout.splitlines()
+    assert csv_out == ["year,office,positions,fte,amount,spent,to_reclaim", "2023,vestland,1,0.50,300000,250000,50000"]
+
+
+def test_a_batch_with_bad_lines_reports_each_line_and_writes_nothing(grants, tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"command": "apply", "ref": "J/1", "kommune": "3401", "scheme": "765.62", "title": "t",
+                    "fte": "1", "year": 2021}),
+        json.dumps({"command": "apply", "ref": "J/2", "kommune": "3401", "scheme": "765.62", "title": "t",
+                    "fte": "1.5", "year": 2021}),
+        "{not json",
+        json.dumps({"command": "fly", "ref": "J/3"}),
+    ]), encoding="utf-8")
+    result = grants("import", str(path))
+    assert result.exit_code == 2
+    errors = result.stderr.strip().splitlines()
+    assert errors[0] == "Error: line 2: fte: must be more than 0 and at most 1, got '1.5'"
+    assert errors[1].startswith("Error: line 3: not valid JSON")
+    assert errors[2].startswith("Error: line 4: command: must be one of")
+    assert errors[3] == "Error: 3 bad line(s); nothing was written"
+    assert event_count(grants.url) == 0
+
+
+def test_a_batch_whose_decisions_break_a_rule_writes_nothing(grants, tmp_path):
+    path = tmp_path / "batch.csv"
+    path.write_text(GOOD_CSV + "advance,B/1,,,,,2022,,,,,\n", encoding="utf-8")
+    result = grants("import", str(path))
+    assert result.exit_code == 6
+    assert result.stderr.splitlines() == ["Error: line 8: year: 'B/1' can only advance to 2021, got 2022",
+                                          "Error: 1 line(s) refused; nothing was written"]
+    assert event_count(grants.url) == 0
+
+
+def test_a_frame_refuses_a_grant_over_it_until_overridden_and_the_report_shows_it(grants):
+    grants("apply", "F/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
+    grants("apply", "F/2", "--kommune", "3403", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
+    set_frame = grants("frame", "set", "--office", "innlandet", "--scheme", "765.62", "--year", "2021",
+                       "--amount", "1000000")
+    assert set_frame.exit_code == 0, set_frame.output
+    assert grants("grant", "F/1", "--year", "2021").exit_code == 0
+    refused = grants("grant", "F/2", "--year", "2021")
+    assert refused.exit_code == 6 and "frame is 1000000, 660000 already granted" in refused.stderr
+    assert grants("grant", "F/2", "--year", "2021", "--over-frame").exit_code == 6  # needs a reason
+    assert grants("grant", "F/2", "--year", "2021", "--over-frame", "--reason", "director approved").exit_code == 0
+    [row] = json.loads(grants("frames", "--format", "json").stdout)
+    assert (row["frame"], row["granted"], row["left"], row["over_frame_grants"]) == (1000000, 1320000, -320000, 1)
+
+
+def test_projections_status_shows_lag_until_a_report_catches_up_and_rebuild_matches(grants):
+    grants("apply", "S/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
+    grants("grant", "S/1", "--year", "2021")
+    status = json.loads(grants("projections", "status", "--format", "json").stdout)
+    assert {r["projection"]: r["behind"] for r in status} == {"frames": 2, "positions": 2}
+    before = grants("funding", "--format", "json").stdout
+    status = json.loads(grants("projections", "status", "--format", "json").stdout)
+    assert {r["projection"]: r["behind"] for r in status} == {"frames": 0, "positions": 0}
+    assert grants("projections", "rebuild").exit_code == 0
+    assert grants("funding", "--format", "json").stdout == before
+
+
+def test_report_filters_are_validated(grants):
+    assert grants("funding", "--office", "atlantis").exit_code == 2
+    assert grants("funding", "--scheme", "999").exit_code == 2
+    assert grants("compliance", "--on", "someday").exit_code == 2
+
+
+def test_the_demo_builds_a_national_ledger_and_prints_the_reports(grants, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    result = grants("--db", url, "demo")
+    assert result.exit_code == 0, result.output
+    for heading in ("Funding by office, 2021", "Transitional wind-down", "Where funding ends"):
+        assert heading in result.stdout
+    assert "violations: 3" in result.stdout
+    offices = {r["office"] for r in json.loads(grants("--db", url, "funding", "--year", "2021", "--format", "json").stdout)}
+    assert len(offices) == 10
+    again = grants("--db", url, "demo")
+    assert again.exit_code == 6 and "needs an empty ledger" in again.stderr
