@@ -44,7 +44,7 @@ def eventsourcing_env(url: str) -> dict[str, str]:
         path = Path(sqlite_path(url))
         path.parent.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "5"}
+                "SQLITE_LOCK_TIMEOUT": "5", "APPLICATION_RECORDER_TOPIC": "ledger.chain:ChainedSQLiteRecorder"}
     if scheme in ("postgresql", "postgresql+psycopg", "postgres"):
         parts = urlsplit(url)
         query = parse_qs(parts.query)
@@ -57,6 +57,7 @@ def eventsourcing_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "2",
+            "APPLICATION_RECORDER_TOPIC": "ledger.chain:ChainedPostgresRecorder",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
