@@ -31,7 +31,6 @@ def demo_cmd(ctx, seed):
     written, refused = ledger.execute_all(list(enumerate(commands, start=1)))
     if refused:  # the generator is wrong: say so rather than hide it
         raise RuleRefused(f"demo data refused at command {refused[0][0]}: {refused[0][1]}")
-    engine = ctx.obj.current_views()
     for frame in builder.frames():
         ledger.set_frame(frame, committed=frame.amount)
     engine = ctx.obj.current_views()

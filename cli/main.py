@@ -69,9 +69,17 @@ class Context:
         ledger = self.ledger()
         return Runner(engine_for(ledger.url), ledger)
 
-    def current_views(self):
-        """Catch the read models up to the head of the log; returns their engine."""
-        runner = self.runner()
+    def current_views(self, as_of: str | None = None):
+        """Catch the read models up to the head of the log and return their engine; with `as_of`,
+        replay the log up to that moment into a private in-memory database instead."""
+        if as_of is not None:
+            from ledger.application import AsOf
+            from projections.db import engine_for
+            from projections.runner import Runner
+
+            runner = Runner(engine_for("sqlite://"), AsOf(self.ledger(), parse_moment(as_of)))
+        else:
+            runner = self.runner()
         runner.catch_up()
         return runner.engine
 
@@ -297,7 +305,7 @@ def main() -> None:
     cli.main(prog_name="grants")
 
 
-from cli import demo, reports  # noqa: E402,F401  (registers the reporting and demo commands)
+from cli import audit, demo, reports  # noqa: E402,F401  (registers the other commands)
 
 
 if __name__ == "__main__":

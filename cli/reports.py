@@ -12,6 +12,7 @@ from domain.position import today
 
 
 def filters(fn):
+    fn = click.option("--as-of", help="Replay the log as recorded up to this UTC date or date-time.")(fn)
     fn = click.option("--scheme", help="Only this scheme.")(fn)
     fn = click.option("--kommune", help="Only this kommunenummer.")(fn)
     fn = click.option("--office", help="Only this office (id or full name).")(fn)
@@ -43,11 +44,11 @@ def on_date(raw: str | None) -> date:
 @filters
 @click.option("--format", "fmt", type=FORMATS_ALL, default="table")
 @click.pass_context
-def funding_cmd(ctx, by, year, office, kommune, scheme, fmt):
+def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
     """Granted amounts after reductions, reported spending and sums to reclaim."""
     from projections import reports
 
-    rows = reports.funding(ctx.obj.current_views(), by=by, year=year, **clean_filters(office, kommune, scheme))
+    rows = reports.funding(ctx.obj.current_views(as_of), by=by, year=year, **clean_filters(office, kommune, scheme))
     emit_rows(rows, fmt)
 
 
@@ -56,24 +57,25 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, fmt):
 @filters
 @click.option("--format", "fmt", type=FORMATS_ALL, default="table")
 @click.pass_context
-def expiry_cmd(ctx, year, office, kommune, scheme, fmt):
+def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
     """First and last fundable year per position under the four-year rule."""
     from projections import reports
 
-    emit_rows(reports.expiry(ctx.obj.current_views(), year=year, **clean_filters(office, kommune, scheme)), fmt)
+    emit_rows(reports.expiry(ctx.obj.current_views(as_of), year=year, **clean_filters(office, kommune, scheme)), fmt)
 
 
 @cli.command("winddown")
 @click.option("--office")
 @click.option("--kommune")
 @click.option("--on", "on", help="Judge 'still active after 2024' as of this date (default today).")
+@click.option("--as-of", help="Replay the log as recorded up to this UTC date or date-time.")
 @click.option("--format", "fmt", type=FORMATS_ALL, default="table")
 @click.pass_context
-def winddown_cmd(ctx, office, kommune, on, fmt):
+def winddown_cmd(ctx, office, kommune, on, as_of, fmt):
     """The transitional scheme per year 2021-2024 and every position that breaks its wind-down."""
     from projections import reports
 
-    per_year, violations = reports.winddown(ctx.obj.current_views(), on_date(on),
+    per_year, violations = reports.winddown(ctx.obj.current_views(as_of), on_date(on),
                                             **clean_filters(office, kommune, None))
     if fmt == "json":
         click.echo(to_json({"per_year": per_year, "violations": violations}))
@@ -91,11 +93,11 @@ def winddown_cmd(ctx, office, kommune, on, fmt):
 @click.option("--on", "on", help="Judge deadlines as of this date (default today).")
 @click.option("--format", "fmt", type=FORMATS_ALL, default="table")
 @click.pass_context
-def compliance_cmd(ctx, year, office, kommune, scheme, on, fmt):
+def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
     """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation."""
     from projections import reports
 
-    rows = reports.compliance(ctx.obj.current_views(), on_date(on), year=year,
+    rows = reports.compliance(ctx.obj.current_views(as_of), on_date(on), year=year,
                               **clean_filters(office, kommune, scheme))
     emit_rows(rows, fmt, ["ref", "year", "office", "kommunenummer", "scheme", "issue", "detail"])
 
@@ -104,13 +106,14 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, fmt):
 @click.option("--year", type=click.IntRange(2000, 2100))
 @click.option("--office")
 @click.option("--scheme")
+@click.option("--as-of", help="Replay the log as recorded up to this UTC date or date-time.")
 @click.option("--format", "fmt", type=FORMATS_ALL, default="table")
 @click.pass_context
-def frames_cmd(ctx, year, office, scheme, fmt):
+def frames_cmd(ctx, year, office, scheme, as_of, fmt):
     """Budget frames per office, scheme and year against the sums granted."""
     from projections import reports
 
-    rows = reports.frames(ctx.obj.current_views(), year=year, **clean_filters(office, None, scheme))
+    rows = reports.frames(ctx.obj.current_views(as_of), year=year, **clean_filters(office, None, scheme))
     emit_rows(rows, fmt, ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "set_by"])
 
 

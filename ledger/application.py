@@ -222,3 +222,29 @@ DECISIONS = {
         attested=cmd.attested, received=cmd.received, correction=cmd.correction, reason=cmd.reason),
     c.Terminate: lambda cmd: lambda p: p.terminate(cause=cmd.cause, reason=cmd.reason, effective=cmd.effective),
 }
+
+
+class AsOf:
+    """The ledger's log cut at a moment (by recorded time, UTC): a read-only source for replays."""
+
+    def __init__(self, ledger: GrantsLedger, moment: datetime, page: int = 1000):
+        self.ledger, self.moment = ledger, moment
+        self.cut = self._last_id_at_or_before(page)
+
+    def _last_id_at_or_before(self, page: int) -> int:
+        last, after = 0, 0
+        while True:
+            found = self.ledger.recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+            for notification in found:
+                if self.ledger.mapper.to_domain_event(notification).timestamp > self.moment:
+                    return last
+                last = notification.id
+            if len(found) < page:
+                return last
+            after = found[-1].id
+
+    def head(self) -> int:
+        return self.cut
+
+    def read_log(self, after: int, limit: int, stop: int, topics=()):
+        return self.ledger.read_log(after, limit, min(stop, self.cut), topics)

@@ -102,3 +102,27 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         rows = chain_rows(stored_events, ids, previous_position_hash, last["log_hash"] if last else GENESIS)
         curs.executemany(SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(self.chain_table), rows)
         return ids
+
+
+def _select_chain_sqlite(recorder, after: int, limit: int):
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(f"SELECT * FROM {CHAIN_TABLE} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+                  (after, limit))
+        return [tuple(r) for r in c.fetchall()]
+
+
+def _select_chain_postgres(recorder, after: int, limit: int):
+    from psycopg.sql import SQL
+
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute(SQL("SELECT notification_id, originator_id, originator_version, event_hash, position_hash, "
+                         "log_hash FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
+                     .format(recorder.chain_table), (after, limit))
+        return [tuple(r.values()) for r in curs.fetchall()]
+
+
+def select_chain(recorder, after: int, limit: int) -> list[tuple]:
+    """Chain rows (notification_id, originator_id, version, event_hash, position_hash, log_hash)."""
+    if isinstance(recorder, ChainedPostgresRecorder):
+        return _select_chain_postgres(recorder, after, limit)
+    return _select_chain_sqlite(recorder, after, limit)

@@ -1,0 +1,157 @@
+"""Auditor commands: verify the hash chain, explain an amount, export events with their hashes."""
+
+import base64
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from cli.main import FORMATS, cli, echo_error
+from cli.output import safe, to_json
+from domain import commands as c
+from domain.errors import InvalidInput, NotFound, VerificationFailed
+
+EXPORT_FORMAT = "grants-export/1"
+
+
+@cli.command("verify")
+@click.option("--digest", help="N:HASH written down earlier: the first N events must still hash to it.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Verify an export (grants export) instead of the database.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def verify_cmd(ctx, digest, file, fmt):
+    """Recompute the hash chain; print the ledger digest or name the first altered event (exit 7)."""
+    from ledger.verify import ledger_rows, parse_digest, verify
+
+    expected = parse_digest(digest) if digest else None
+    if file is not None:
+        rows, manifest = read_export(file)
+        report = verify(rows, expected, check_log=manifest.get("scope") == "all")
+        if not report.problem and report.count != manifest.get("events"):
+            report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
+        if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
+            report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+    else:
+        report = verify(ledger_rows(ctx.obj.ledger()), expected)
+    if report.problem:
+        raise VerificationFailed(report.problem)
+    result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked}
+    if fmt == "json":
+        click.echo(to_json(result))
+        return
+    if file is not None and manifest.get("scope") != "all":
+        click.echo(f"verified {report.count} events of {manifest.get('scope')}: their position chain is intact "
+                   "(the log chain needs an --all export)")
+        return
+    click.echo(f"verified {report.count} events; ledger digest {report.digest}")
+    if report.digest_checked:
+        click.echo(f"digest {digest} matches")
+
+
+@cli.command("explain")
+@click.argument("ref")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def explain_cmd(ctx, ref, year, fmt):
+    """How a year's amount was computed: rule, rate, FTE by month, arithmetic and rounding."""
+    from domain import rules
+
+    c.parse(c.Command, ref=ref)
+    position = ctx.obj.ledger().position(ref)
+    funded = position.years.get(year)
+    if funded is None:
+        raise NotFound(f"year: {ref!r} has no funded year {year}")
+    computation = funded.computation()
+    rule = rules.rule_by_id(funded.rule_id)
+    starts = [m for m, _ in funded.segments] + [13]
+    stretches = [{"from_month": m, "months": starts[i + 1] - m, "fte": f} for i, (m, f) in enumerate(funded.segments)]
+    basis = (f"rate {funded.rate} per 100 % FTE" if funded.rate is not None
+             else f"entered amount {funded.base} at FTE {funded.base_fte}")
+    result = {
+        "ref": ref, "year": year, "scheme": position.scheme, "ladder_year": funded.ladder_year,
+        "rule": funded.rule_id, "rule_note": rule.note, "rate": funded.rate, "base": funded.base,
+        "base_fte": funded.base_fte, "stretches": stretches, "granted_amount": funded.granted_amount,
+        "amount": funded.amount, "arithmetic": computation.arithmetic(), "exact": computation.exact,
+        "recomputed_matches": computation.amount == funded.amount,
+    }
+    if fmt == "json":
+        click.echo(to_json(result))
+        return
+    click.echo(f"{safe(ref)} {year}: {funded.amount} NOK ({position.scheme}, ladder year {funded.ladder_year})")
+    click.echo(f"  rule        {funded.rule_id}: {rule.note}")
+    click.echo(f"  basis       {basis}")
+    for s in stretches:
+        click.echo(f"  months {s['from_month']:>2}-{s['from_month'] + s['months'] - 1:<2}  {s['months']:>2} months at FTE {s['fte']}")
+    click.echo(f"  arithmetic  {computation.arithmetic()}")
+    click.echo(f"  as granted  {funded.granted_amount}; recomputed now {'matches' if result['recomputed_matches'] else 'DIFFERS'}")
+
+
+@cli.command("export")
+@click.argument("ref", required=False)
+@click.option("--all", "everything", is_flag=True, help="Export the whole log.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+@click.pass_context
+def export_cmd(ctx, ref, everything, fmt, output):
+    """Write events with their hashes and a manifest with the digest (docs/audit-export.md)."""
+    from ledger.verify import ledger_rows, verify
+
+    if bool(ref) == everything:
+        raise InvalidInput("ref: give a REF or --all")
+    ledger = ctx.obj.ledger()
+    wanted = None
+    if ref:
+        c.parse(c.Command, ref=ref)
+        wanted = ledger.position(ref).id.hex
+    lines, count = [], 0
+    report = verify(ledger_rows(ledger))
+    if report.problem:
+        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
+    for row in ledger_rows(ledger):
+        oid, version, topic, state = row.event
+        if wanted and oid.hex != wanted:
+            continue
+        count += 1
+        lines.append(json.dumps({
+            "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
+            "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
+            "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
+    manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
+                             "events": count, "digest": report.digest,
+                             "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}}
+    text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
+    else:
+        click.echo(text, nl=False)
+
+
+def read_export(path: Path):
+    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash."""
+    from ledger.verify import Row
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
+    rows, manifest = [], {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+            if "manifest" in record:
+                manifest = record["manifest"]
+                continue
+            rows.append(Row(int(record["notification_id"]),
+                            (record["originator_id"], int(record["originator_version"]), record["topic"],
+                             base64.b64decode(record["state"], validate=True)),
+                            (record["originator_id"], int(record["originator_version"]), record["event_hash"],
+                             record["position_hash"], record["log_hash"])))
+        except (ValueError, KeyError, TypeError) as error:
+            raise VerificationFailed(f"export line {number} is damaged ({type(error).__name__})") from None
+    if manifest.get("format") != EXPORT_FORMAT:
+        raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
+    return rows, manifest

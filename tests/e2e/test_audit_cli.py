@@ -1,0 +1,54 @@
+"""Auditor commands through the CLI: time travel, explain, history."""
+
+import json
+
+from tests.e2e.test_cli import apply
+
+REF = "2021/4711-3"
+
+
+def recorded_times(grants, ref=REF):
+    return [e["recorded"] for e in json.loads(grants("history", ref, "--format", "json").stdout)]
+
+
+def test_show_as_of_and_version_return_the_state_known_then(grants):
+    apply(grants, year="2019")
+    grants("grant", REF, "--year", "2019")
+    grants("advance", REF, "--year", "2020")
+    moment = recorded_times(grants)[-1]
+    grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2020-07-01")
+    grants("terminate", REF, "--cause", "withdrawn", "--reason", "ended")
+    then = json.loads(grants("show", REF, "--as-of", moment, "--format", "json").stdout)
+    assert (then["version"], then["status"], then["fte"], then["years"][-1]["amount"]) == (3, "active", "1.00", 550000)
+    assert json.loads(grants("show", REF, "--version", "2", "--format", "json").stdout)["years"][0]["amount"] == 660000
+    now = json.loads(grants("show", REF, "--format", "json").stdout)
+    assert (now["version"], now["status"], now["years"][-1]["amount"]) == (5, "terminated", 412500)
+    assert grants("show", REF, "--as-of", "2000-01-01").exit_code == 4
+    assert grants("show", REF, "--version", "9").exit_code == 2
+    assert grants("show", REF, "--as-of", "yesterday").exit_code == 2
+
+
+def test_reports_as_of_replay_the_log_up_to_that_moment(grants):
+    apply(grants, year="2019")
+    grants("grant", REF, "--year", "2019")
+    moment = recorded_times(grants)[-1]
+    grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2019-07-01")
+    grants("advance", REF, "--year", "2020")
+    then = json.loads(grants("funding", "--by", "position", "--as-of", moment, "--format", "json").stdout)
+    assert [(r["year"], r["amount"]) for r in then] == [(2019, 660000)]
+    now = json.loads(grants("funding", "--by", "position", "--format", "json").stdout)
+    assert [(r["year"], r["amount"]) for r in now] == [(2019, 495000), (2020, 275000)]
+
+
+def test_explain_shows_the_rule_rate_months_and_arithmetic(grants):
+    apply(grants, year="2019")
+    grants("grant", REF, "--year", "2019")
+    grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2019-07-01")
+    result = json.loads(grants("explain", REF, "--year", "2019", "--format", "json").stdout)
+    assert result["rule"] == "765.62/ladder-2017" and result["rate"] == 660000
+    assert [(s["from_month"], s["months"], s["fte"]) for s in result["stretches"]] == [(1, 6, "1.00"), (7, 6, "0.50")]
+    assert result["arithmetic"] == "660000 x (1.00 x 6 + 0.50 x 6) / (12) = 495000 -> 495000 (rounded half up to whole kroner)"
+    assert result["amount"] == 495000 and result["recomputed_matches"] is True
+    table = grants("explain", REF, "--year", "2019").stdout
+    assert "6 months at FTE 0.50" in table
+    assert grants("explain", REF, "--year", "2020").exit_code == 4

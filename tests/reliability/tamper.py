@@ -1,0 +1,62 @@
+"""Direct access to the stored rows, as someone with database access (not the ledger) would have."""
+
+import sqlite3
+from urllib.parse import parse_qs, urlsplit
+
+from ledger.chain import CHAIN_TABLE, GENESIS, event_hash, sha
+
+
+class Tamper:
+    def __init__(self, url: str):
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            self.events, self.id = "stored_events", "rowid"
+            self.p = "?"
+        else:
+            import psycopg
+
+            parts = urlsplit(url)
+            schema = parse_qs(parts.query)["schema"][0]
+            plain = url.split("?")[0].replace("postgresql+psycopg://", "postgresql://")
+            self.conn = psycopg.connect(plain, autocommit=True, options=f"-csearch_path={schema}")
+            self.events, self.id = "grants_events", "notification_id"
+            self.p = "%s"
+
+    def sql(self, statement: str, params=()):
+        cursor = self.conn.execute(statement.replace("?", self.p), params)
+        return cursor.fetchall() if cursor.description else None
+
+    def rows(self):
+        return self.sql(f"SELECT {self.id}, originator_id, originator_version, topic, state FROM {self.events} "
+                        f"ORDER BY {self.id}")
+
+    def set_state(self, nid: int, state: bytes):
+        self.sql(f"UPDATE {self.events} SET state=? WHERE {self.id}=?", (state, nid))
+
+    def delete(self, nid: int):
+        self.sql(f"DELETE FROM {self.events} WHERE {self.id}=?", (nid,))
+
+    def swap(self, a: int, b: int):
+        self.sql(f"UPDATE {self.events} SET {self.id}=? WHERE {self.id}=?", (-1, a))
+        self.sql(f"UPDATE {self.events} SET {self.id}=? WHERE {self.id}=?", (a, b))
+        self.sql(f"UPDATE {self.events} SET {self.id}=? WHERE {self.id}=?", (b, -1))
+
+    def insert(self, oid, version: int, topic: str, state: bytes):
+        self.sql(f"INSERT INTO {self.events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                 (oid, version, topic, state))
+
+    def rewrite_chain(self):
+        """Recompute every chain row from the (tampered) events, as a careful forger would."""
+        self.sql(f"DELETE FROM {CHAIN_TABLE}")
+        log, positions = GENESIS, {}
+        for nid, oid, version, topic, state in self.rows():
+            key = oid.hex if hasattr(oid, "hex") and not isinstance(oid, str) else str(oid)
+            e_hash = event_hash(oid, version, topic, bytes(state))
+            positions[key] = sha(positions.get(key, GENESIS), e_hash)
+            log = sha(log, nid, e_hash)
+            self.sql(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                     (nid, key, version, e_hash, positions[key], log))
+
+    def close(self):
+        self.conn.close()
