@@ -59,6 +59,7 @@ class Context:
             from ledger.application import GrantsLedger
 
             self._ledger = GrantsLedger(self.url)
+            self._ledger.require_user()  # once initialised, only users may use the ledger at all
         return self._ledger
 
     def runner(self):
@@ -82,9 +83,6 @@ class Context:
             runner = self.runner()
         runner.catch_up()
         return runner.engine
-
-    def authorize_admin(self) -> None:
-        """Frames are for admins (roles arrive with the users table)."""
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -220,6 +218,48 @@ def report_cmd(ctx, ref, **options):
 def terminate_cmd(ctx, ref, **options):
     """End a position (expired, wound-down, withdrawn or other)."""
     click.echo("terminated " + summary(run(ctx, c.Terminate, ref=ref, **options)))
+
+
+# --- users ------------------------------------------------------------------------------------
+
+@cli.command("init")
+@click.pass_context
+def init_cmd(ctx):
+    """Create the ledger's tables and make the current actor (GRANTS_ACTOR) its first admin."""
+    admin = ctx.obj.ledger().initialize()
+    click.echo(f"initialised {safe(ctx.obj.ledger().url)}; first admin {safe(admin.name)!r}")
+
+
+@cli.group("users")
+def users_group():
+    """Users and roles (admin)."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["caseworker", "auditor", "admin"]))
+@click.option("--office", help="The caseworker's office (id or full name).")
+@click.pass_context
+def users_add_cmd(ctx, name, role, office):
+    """Add a user, or change an existing user's role and office."""
+    from domain.commands import _text
+    from domain.kommuner import office_id
+
+    try:
+        name = _text(100)(name)
+    except ValueError as error:
+        raise InvalidInput(f"name: {error}, got {name!r}") from None
+    user = ctx.obj.ledger().add_user(name, role, office_id(office) if office else None)
+    click.echo(f"user {safe(user.name)!r}: {user.role}{' at ' + user.office if user.office else ''}, version {user.version}")
+
+
+@users_group.command("list")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def users_list_cmd(ctx, fmt):
+    """Every user with role and office."""
+    rows = [{"name": u.name, "role": u.role, "office": u.office} for u in ctx.obj.ledger().users()]
+    emit_rows(rows, fmt)
 
 
 # --- auditor ----------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def frame_set_cmd(ctx, office, scheme, year, amount, reason):
                                     reason=reason).items() if v is not None}
     cmd = c.parse(c.SetFrame, **values)
     rules.scheme(cmd.scheme)
-    ctx.obj.authorize_admin()
+    ctx.obj.ledger().require_admin("setting budget frames")
     engine = ctx.obj.current_views()
     granted = sum(r["amount"] for r in reports.funding(engine, by="office", year=cmd.year,
                                                         office=cmd.office, scheme=cmd.scheme))
@@ -169,6 +169,7 @@ def projections_status_cmd(ctx, fmt):
 @click.pass_context
 def projections_rebuild_cmd(ctx):
     """Empty the read models and fold the whole log again."""
+    ctx.obj.ledger().require_admin("rebuilding projections")
     folded = ctx.obj.runner().rebuild()
     click.echo(f"rebuilt: {folded} events folded up to {ctx.obj.ledger().head()}")
 

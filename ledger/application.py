@@ -6,10 +6,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from domain import commands as c
-from domain.errors import ConcurrentChange, GrantsError, NotFound, RuleRefused
+from domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from domain.frame import BudgetFrame
 from domain.kommuner import lookup
 from domain.position import GrantPosition
+from domain.users import SETTINGS_ID, Access, LedgerSettings, User
+from domain.actor import current_actor
 from ledger.config import eventsourcing_env, resolve_url
 
 
@@ -74,6 +76,63 @@ class GrantsLedger(Application):
 
     # --- deciding -----------------------------------------------------------------------------
 
+    # --- who may act --------------------------------------------------------------------------
+
+    def access(self) -> Access | None:
+        """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+        try:
+            self.repository.get(SETTINGS_ID)
+        except AggregateNotFoundError:
+            return None
+        name = current_actor.get()
+        try:
+            user = self.repository.get(User.create_id(name))
+        except AggregateNotFoundError:
+            raise NotAllowed(f"actor: {name!r} is not a user of this ledger (ask an admin: grants users add)") from None
+        return Access(user.name, user.role, user.office)
+
+    def require_admin(self, what: str) -> None:
+        access = self.access()
+        if access is not None:
+            access.require_admin(what)
+
+    def require_user(self) -> None:
+        """Reading needs any role once the ledger has users."""
+        self.access()
+
+    def initialize(self) -> User:
+        """Make the current actor the first admin of a ledger that has no users yet."""
+        try:
+            self.repository.get(SETTINGS_ID)
+            raise RuleRefused("init: this ledger is already initialised")
+        except AggregateNotFoundError:
+            pass
+        name = current_actor.get()
+        admin = User.add(name=name, role="admin", office=None)
+        self._store(LedgerSettings(first_admin=name), admin)
+        return admin
+
+    def add_user(self, name: str, role: str, office: str | None) -> User:
+        self.require_admin("managing users")
+        try:
+            user = self.repository.get(User.create_id(name))
+            user.change_role(role=role, office=office)
+        except AggregateNotFoundError:
+            user = User.add(name=name, role=role, office=office)
+        self._store(user)
+        return user
+
+    def users(self) -> list[User]:
+        """Every user, found through the log (users are few)."""
+        topic = "domain.users:User.Added"
+        found, after = [], 0
+        while batch := self.read_log(after, 1000, self.head(), (topic,)):
+            found += [self.repository.get(e.originator_id) for _, e in batch]
+            after = batch[-1][0]
+        return sorted(found, key=lambda u: u.name)
+
+    # --- deciding -------------------------------------------------------------------------------
+
     def execute(self, cmd: c.Command):
         """Run one command and record its events (the position and any frame) in one transaction."""
         work = UnitOfWork(self)
@@ -127,6 +186,7 @@ class GrantsLedger(Application):
 
     def set_frame(self, cmd: c.SetFrame, committed: int) -> BudgetFrame:
         """Record or revise a budget frame; `committed` is what was granted before it existed."""
+        self.require_admin("setting budget frames")
         frame = self.frame(cmd.office, cmd.scheme, cmd.year)
         if frame is None:
             frame = BudgetFrame.open(office=cmd.office, scheme=cmd.scheme, year=cmd.year, amount=cmd.amount,
@@ -151,6 +211,7 @@ class UnitOfWork:
 
     def __init__(self, ledger: GrantsLedger):
         self.ledger = ledger
+        self.access = ledger.access()
         self.positions: dict[str, GrantPosition] = {}
         self.frames: dict[tuple, BudgetFrame | None] = {}
 
@@ -174,6 +235,8 @@ class UnitOfWork:
             return self.apply_for(cmd)
         decide, over_frame, reason = DECISIONS[type(cmd)](cmd), getattr(cmd, "over_frame", False), getattr(cmd, "reason", None)
         position = self.position(cmd.ref)
+        if self.access is not None:
+            self.access.require_write(position.office, cmd.ref)
         before = {year: funded.amount for year, funded in position.years.items()}
         decide(position)
         self._commit_to_frames(position, before, over_frame, reason)
@@ -182,6 +245,8 @@ class UnitOfWork:
     def apply_for(self, cmd: c.Apply) -> tuple[GrantPosition, bool]:
         """Record an application; a retry with the same data changes nothing (returns False)."""
         kommune = lookup(cmd.kommune, cmd.year)
+        if self.access is not None:
+            self.access.require_write(kommune.office, cmd.ref)
         fields = dict(kommunenummer=kommune.number, scheme=cmd.scheme, title=cmd.title, fte=cmd.fte,
                       first_year=cmd.year, wage_cost=cmd.wage_cost, focus=cmd.focus,
                       partners=list(cmd.partners))

@@ -1,0 +1,92 @@
+"""Who may do what: users with a role and (for caseworkers) an office, as aggregates in the ledger.
+
+A ledger is *open* (every actor acts as admin) until `grants init` records its first admin; from
+then on every command checks the actor's role, and every change to users is an event like any other.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import current_actor
+from domain.errors import NotAllowed, RuleRefused
+
+USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
+SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
+ROLES = ("caseworker", "auditor", "admin")
+
+
+class LedgerSettings(Aggregate):
+    class Initialized(Aggregate.Created):
+        first_admin: str
+
+    @staticmethod
+    def create_id() -> UUID:
+        return SETTINGS_ID
+
+    @event(Initialized)
+    def __init__(self, first_admin: str):
+        self.first_admin = first_admin
+
+
+class User(Aggregate):
+    class Added(Aggregate.Created):
+        name: str
+        role: str
+        office: str | None
+        actor: str
+
+    class RoleChanged(Aggregate.Event):
+        role: str
+        office: str | None
+        actor: str
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return uuid5(USER_NAMESPACE, f"user:{name}")
+
+    @classmethod
+    def add(cls, *, name: str, role: str, office: str | None) -> "User":
+        _check(role, office)
+        return cls(name=name, role=role, office=office, actor=current_actor.get())
+
+    @event(Added)
+    def __init__(self, name, role, office, actor):
+        self.name, self.role, self.office = name, role, office
+
+    def change_role(self, *, role: str, office: str | None) -> None:
+        _check(role, office)
+        self._role_changed(role=role, office=office, actor=current_actor.get())
+
+    @event(RoleChanged)
+    def _role_changed(self, role, office, actor):
+        self.role, self.office = role, office
+
+
+def _check(role: str, office: str | None) -> None:
+    if role not in ROLES:
+        raise RuleRefused(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+    if role == "caseworker" and not office:
+        raise RuleRefused("office: a caseworker needs --office")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the current actor may do; `None` in place of an Access means an open ledger."""
+
+    name: str
+    role: str
+    office: str | None
+
+    def require_admin(self, what: str) -> None:
+        if self.role != "admin":
+            raise NotAllowed(f"role: {what} is for admins; {self.name!r} is {self.role}")
+
+    def require_write(self, office: str, ref: str) -> None:
+        if self.role == "admin":
+            return
+        if self.role != "caseworker":
+            raise NotAllowed(f"role: {self.name!r} is {self.role} and cannot record decisions")
+        if office != self.office:
+            raise NotAllowed(f"office: {ref!r} belongs to {office}; {self.name!r} works for {self.office}")
