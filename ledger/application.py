@@ -34,6 +34,8 @@ class GrantsLedger(Application):
     def __init__(self, url: str | None = None):
         self.url = resolve_url(url)
         super().__init__(eventsourcing_env(self.url))
+        if hasattr(self.recorder, "ensure_tables"):
+            self.recorder.ensure_tables()
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)

@@ -83,6 +83,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "originator_version bigint NOT NULL, event_hash text NOT NULL, position_hash text NOT NULL, "
             "log_hash text NOT NULL, UNIQUE (originator_id, originator_version))").format(self.chain_table))
 
+    def ensure_tables(self, attempts: int = 5) -> None:
+        """Create the tables when missing; another process creating them at once is retried."""
+        import time
+
+        for attempt in range(attempts):
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute("SELECT to_regclass(%s) AS found", (f"{self.datastore.schema}.{CHAIN_TABLE}",))
+                if curs.fetchone()["found"] is not None:
+                    return
+            try:
+                self.create_table()
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
     def _fetch_ids_after_insert_events(self, curs, stored_events, **kwargs):
         from psycopg.sql import SQL
 

@@ -58,6 +58,9 @@ def eventsourcing_env(url: str) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "2",
             "APPLICATION_RECORDER_TOPIC": "ledger.chain:ChainedPostgresRecorder",
+            # Concurrent DDL on every start conflicts in PostgreSQL's catalog ("tuple concurrently
+            # updated"); the ledger creates its tables once, when they are missing.
+            "CREATE_TABLE": "false",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
