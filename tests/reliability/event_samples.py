@@ -1,0 +1,56 @@
+"""Writes tests/reliability/data/events_v1.jsonl: one stored sample of every event type as this
+version writes it, with the decoded fields. Run once per schema version:
+    python -m tests.reliability.event_samples"""
+
+import json
+import tempfile
+from pathlib import Path
+
+from cli.output import plain
+from domain import commands as c
+from domain.actor import current_actor
+from ledger.application import GrantsLedger
+
+SAMPLES = Path(__file__).parent / "data" / "events_v1.jsonl"
+
+
+def record_every_event_type(url: str) -> GrantsLedger:
+    current_actor.set("sample-writer")
+    ledger = GrantsLedger(url)
+    ledger.initialize()
+    ledger.add_user("kari", "caseworker", "innlandet")
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=5_000_000), committed=0)
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=6_000_000, reason="revised"),
+                     committed=0)
+    run = lambda model, **v: ledger.execute(c.parse(model, **v))  # noqa: E731
+    run(c.Apply, ref="S/1", kommune="3401", scheme="765.62", title="Ruskonsulent", fte="1", year="2021",
+        received="2021-02-01", wage_cost="700000", focus="Oppsøkende", partners=("NAV",))
+    run(c.Grant, ref="S/1", year=2021, decided="2021-03-01", reason="criteria met")
+    run(c.ReduceFte, ref="S/1", fte="0.5", effective="2021-07-01", reason="vacancy")
+    run(c.Advance, ref="S/1", year=2022, decided="2022-03-01")
+    run(c.Report, ref="S/1", year=2021, spent="400000", fte_filled="0.5", self_financing="100000",
+        attested="self", received="2022-02-01")
+    run(c.Terminate, ref="S/1", cause="withdrawn", reason="moved", effective="2022-12-31")
+    run(c.Apply, ref="S/2", kommune="3401", scheme="765.62", title="t", fte="1", year="2021", received="2021-02-01")
+    run(c.Reject, ref="S/2", reason="no plan", decided="2021-03-01")
+    user = next(u for u in ledger.users() if u.name == "kari")
+    user.change_role(role="auditor", office=None)
+    ledger._store(user)
+    return ledger
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = record_every_event_type(f"sqlite:///{tmp}/s.sqlite")
+        lines = []
+        for notification in ledger.recorder.select_notifications(start=1, limit=1000):
+            event = ledger.mapper.to_domain_event(notification)
+            fields = {k: v for k, v in event.__dict__.items() if k != "originator_id"}
+            lines.append(json.dumps({"topic": notification.topic, "state": notification.state.decode(),
+                                     "expected": plain(fields)}, ensure_ascii=False, sort_keys=True))
+    SAMPLES.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines)} samples to {SAMPLES}")
+
+
+if __name__ == "__main__":
+    main()
