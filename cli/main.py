@@ -249,7 +249,7 @@ def users_add_cmd(ctx, name, role, office):
         name = _text(100)(name)
     except ValueError as error:
         raise InvalidInput(f"name: {error}, got {name!r}") from None
-    user = ctx.obj.ledger().add_user(name, role, office_id(office) if office else None)
+    user = ctx.obj.ledger().add_user(name, role, office_id(office) if office is not None else None)
     click.echo(f"user {safe(user.name)!r}: {user.role}{' at ' + user.office if user.office else ''}, version {user.version}")
 
 

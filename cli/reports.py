@@ -7,7 +7,7 @@ import click
 from cli.main import cli, FORMATS_ALL
 from cli.output import emit_rows, to_json
 from domain.errors import InvalidInput
-from domain.kommuner import office_id
+from domain.kommuner import find, office_id
 from domain.position import today
 
 
@@ -24,9 +24,9 @@ def clean_filters(office, kommune, scheme) -> dict:
 
     if scheme is not None:
         rules.scheme(scheme)
-    if kommune is not None and not (len(kommune) == 4 and kommune.isdigit()):
-        raise InvalidInput(f"kommune: must be four digits, got {kommune!r}")
-    return {"office": office_id(office) if office else None, "kommune": kommune, "scheme": scheme}
+    if kommune is not None and find(kommune) is None:
+        raise InvalidInput(f"kommune: unknown kommunenummer {kommune!r}")
+    return {"office": office_id(office) if office is not None else None, "kommune": kommune, "scheme": scheme}
 
 
 def on_date(raw: str | None) -> date:

@@ -42,11 +42,11 @@ def _ref(raw) -> str:
 
 def _text(limit: int):
     def check(raw) -> str:
+        if CONTROL.search(str(raw)):  # before strip(): str.strip() silently drops \x1c-\x1f
+            raise ValueError("must not contain control characters")
         text = str(raw).strip()
         if not text:
             raise ValueError("must not be empty")
-        if CONTROL.search(text):
-            raise ValueError("must not contain control characters")
         if len(text) > limit:
             raise ValueError(f"must be at most {limit} characters")
         return text

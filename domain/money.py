@@ -1,8 +1,10 @@
 """Money and FTE arithmetic. Kroner are int; FTE and intermediate products are Decimal."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 HUNDREDTH = Decimal("0.01")
+FTE_TEXT = re.compile(r"[0-9]{1,3}(\.[0-9]+)?|\.[0-9]+", re.ASCII)
 MAX_KRONER = 10**11  # 100 billion: above any single grant by orders of magnitude
 
 
@@ -13,8 +15,11 @@ def round_kroner(value: Decimal) -> int:
 
 def parse_fte(raw) -> Decimal:
     """An FTE is a fraction in (0, 1] in whole percent (at most two decimals)."""
+    text = str(raw).strip()
+    if not FTE_TEXT.fullmatch(text):  # plain decimals only: no exponent, sign, NaN or Infinity
+        raise ValueError("must be a decimal fraction such as 0.5")
     try:
-        fte = Decimal(str(raw).strip())
+        fte = Decimal(text)
     except ArithmeticError:
         raise ValueError("must be a decimal fraction such as 0.5") from None
     if not fte.is_finite() or fte <= 0 or fte > 1:
