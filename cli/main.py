@@ -15,7 +15,7 @@ import click
 from cli.output import emit_rows, safe, table, to_json
 from domain import commands as c
 from domain.actor import current_actor
-from domain.errors import GrantsError, InvalidInput
+from domain.errors import GrantsError, InvalidInput, NotAllowed
 
 FORMATS = click.Choice(["table", "json"])
 FORMATS_ALL = click.Choice(["table", "csv", "json"])
@@ -41,6 +41,9 @@ class GrantsGroup(click.Group):
             echo_error("aborted")
             sys.exit(1)
         except Exception as error:  # the last line of defence: one line, exit 1
+            if "permission denied" in str(error).lower():  # the database refused: a read-only login
+                echo_error("database: permission denied for this login (read-only? use --as-of for reports)")
+                sys.exit(NotAllowed.exit_code)
             echo_error(f"internal error: {type(error).__name__}: {error}")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
