@@ -147,6 +147,7 @@ class GrantsLedger(Application):
         nothing is written and every refusal is returned with its line number. Otherwise all the
         changed aggregates are saved in one transaction. Returns (events written, refusals)."""
         work, refused = UnitOfWork(self), []
+        work.prefetch_absent({cmd.ref for _, cmd in commands if isinstance(cmd, c.Apply)})
         for line, cmd in commands:
             try:
                 work.run(cmd)
@@ -216,6 +217,13 @@ class UnitOfWork:
         self.access = ledger.access()
         self.positions: dict[str, GrantPosition] = {}
         self.frames: dict[tuple, BudgetFrame | None] = {}
+        self.absent: set[str] = set()  # refs known to have no events yet
+
+    def prefetch_absent(self, refs: set[str]) -> None:
+        """One query for many refs instead of one read each (batch import)."""
+        ids = {GrantPosition.create_id(ref): ref for ref in refs}
+        present = self.ledger.recorder.existing(ids)
+        self.absent = {ref for oid, ref in ids.items() if oid not in present}
 
     def changed(self) -> list:
         return [a for a in [*self.positions.values(), *self.frames.values()]
@@ -223,6 +231,8 @@ class UnitOfWork:
 
     def position(self, ref: str) -> GrantPosition:
         if ref not in self.positions:
+            if ref in self.absent:
+                raise NotFound(f"ref: no position {ref!r}")
             self.positions[ref] = self.ledger.position(ref)
         return self.positions[ref]
 

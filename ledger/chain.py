@@ -20,11 +20,8 @@ GENESIS = ""
 
 
 def sha(*parts) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else str(part).encode())
-        digest.update(b"|")
-    return digest.hexdigest()
+    """sha256 of the parts, each followed by "|" (one call: this runs three times per event)."""
+    return hashlib.sha256(b"".join([(p if isinstance(p, bytes) else str(p).encode()) + b"|" for p in parts])).hexdigest()
 
 
 def event_hash(originator_id, version: int, topic: str, state: bytes) -> str:
@@ -54,6 +51,16 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "position_hash TEXT NOT NULL, log_hash TEXT NOT NULL, UNIQUE (originator_id, originator_version))"
         ]
 
+    def existing(self, originator_ids) -> set:
+        """Which of these aggregates have events (one query per 500 ids, for batch imports)."""
+        found = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(oid.hex for oid in originator_ids):
+                c.execute(f"SELECT originator_id FROM {CHAIN_TABLE} WHERE originator_version=1 AND "
+                          f"originator_id IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(UUID(row[0]) for row in c.fetchall())
+        return found
+
     def _insert_events(self, c, stored_events, **kwargs):
         ids = super()._insert_events(c, stored_events, **kwargs)
 
@@ -70,6 +77,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         rows = chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS)
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
         return ids
+
+
+def _chunks(items, size=500):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -99,6 +111,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.2 * (attempt + 1))
+
+    def existing(self, originator_ids) -> set:
+        from psycopg.sql import SQL
+
+        found = set()
+        with self.datastore.transaction(commit=False) as curs:
+            for chunk in _chunks(oid.hex for oid in originator_ids):
+                curs.execute(SQL("SELECT originator_id FROM {} WHERE originator_version=1 AND originator_id = ANY(%s)")
+                             .format(self.chain_table), (chunk,))
+                found.update(UUID(row["originator_id"]) for row in curs.fetchall())
+        return found
 
     def _fetch_ids_after_insert_events(self, curs, stored_events, **kwargs):
         from psycopg.sql import SQL

@@ -71,3 +71,13 @@ def test_every_scheme_in_the_table_has_a_rule():
     for scheme_id in rules.scheme_ids():
         scheme = rules.scheme(scheme_id)
         assert rules.rule_for(scheme_id, scheme.first_year).scheme == scheme_id
+
+
+def test_the_chain_hash_is_the_documented_formula():
+    import hashlib
+
+    from ledger.chain import event_hash, sha
+
+    assert sha("a", 1, b"x") == hashlib.sha256(b"a|1|x|").hexdigest()
+    oid = "6f1c1f62-5f0e-4c4b-9a55-765062000000"
+    assert event_hash(oid, 2, "t", b"{}") == hashlib.sha256(b"6f1c1f625f0e4c4b9a55765062000000|2|t|{}|").hexdigest()

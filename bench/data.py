@@ -1,0 +1,29 @@
+"""Benchmark data: a national batch of full lifecycles as a JSON Lines import file."""
+
+import json
+from pathlib import Path
+
+from domain.kommuner import all_current
+
+
+def lifecycle_lines(positions: int, prefix: str = "N"):
+    """Per position: apply, grant 2021, advance 2022-2024, report 2021 = 6 events."""
+    kommuner = [k.number for k in all_current() if k.valid_from is None]  # codes valid in 2021
+    for i in range(positions):
+        ref = f"{prefix}{i:07d}"
+        kommune = kommuner[i % len(kommuner)]
+        yield {"command": "apply", "ref": ref, "kommune": kommune, "scheme": "765.62", "title": "Ruskonsulent",
+               "fte": ["1", "0.5", "0.8"][i % 3], "year": 2021, "received": "2021-02-01"}
+        yield {"command": "grant", "ref": ref, "year": 2021, "decided": "2021-03-01"}
+        for year in (2022, 2023, 2024):
+            yield {"command": "advance", "ref": ref, "year": year, "decided": f"{year}-03-01"}
+        yield {"command": "report", "ref": ref, "year": 2021, "spent": "300000", "received": "2022-02-10"}
+
+
+def write_batch(path: Path, positions: int, prefix: str = "N") -> int:
+    count = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for line in lifecycle_lines(positions, prefix):
+            f.write(json.dumps(line) + "\n")
+            count += 1
+    return count
