@@ -9,7 +9,7 @@ import click
 
 from cli.main import FORMATS, cli, echo_error
 from cli.output import safe, to_json
-from domain import commands as c
+from domain.refs import parse_ref
 from domain.errors import InvalidInput, NotFound, VerificationFailed
 
 EXPORT_FORMAT = "grants-export/1"
@@ -59,7 +59,7 @@ def explain_cmd(ctx, ref, year, fmt):
     """How a year's amount was computed: rule, rate, FTE by month, arithmetic and rounding."""
     from domain import rules
 
-    c.parse(c.Command, ref=ref)
+    parse_ref(ref)
     position = ctx.obj.ledger().position(ref)
     funded = position.years.get(year)
     if funded is None:
@@ -104,7 +104,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
     ledger = ctx.obj.ledger()
     wanted = None
     if ref:
-        c.parse(c.Command, ref=ref)
+        parse_ref(ref)
         wanted = ledger.position(ref).id.hex
     lines, count = [], 0
     report = verify(ledger_rows(ledger))

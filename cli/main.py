@@ -13,9 +13,24 @@ from datetime import datetime, timezone
 import click
 
 from cli.output import emit_rows, safe, table, to_json
-from domain import commands as c
 from domain.actor import current_actor
 from domain.errors import GrantsError, InvalidInput, NotAllowed
+from domain.refs import parse_ref
+
+# The CLI uses no pydantic plugins; skipping their discovery saves ~20 ms per command.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
+class _Commands:
+    """`c.Apply` etc., imported on first use: reading commands never load pydantic."""
+
+    def __getattr__(self, name):
+        from domain import commands
+
+        return getattr(commands, name)
+
+
+c = _Commands()
 
 FORMATS = click.Choice(["table", "json"])
 FORMATS_ALL = click.Choice(["table", "csv", "json"])
@@ -289,7 +304,7 @@ def show_cmd(ctx, ref, version, as_of, fmt):
     """Show a position: its status, FTE and every funded year."""
     from cli.views import position_view
 
-    c.parse(c.Command, ref=ref)
+    parse_ref(ref)
     ledger = ctx.obj.ledger()
     if version is not None and as_of is not None:
         raise InvalidInput("version: give --version or --as-of, not both")
@@ -328,7 +343,7 @@ def history_cmd(ctx, ref, fmt):
     """Every event of a position in order, with who recorded it and the state after it."""
     from cli.views import event_view
 
-    c.parse(c.Command, ref=ref)
+    parse_ref(ref)
     rows, state = [], None
     for domain_event in ctx.obj.ledger().events_of(ref):
         state = domain_event.mutate(state)

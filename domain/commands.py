@@ -12,8 +12,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from domain.errors import InvalidInput
 from domain.money import parse_fte, parse_kroner
+from domain.refs import check_ref
 
-REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -31,13 +31,6 @@ def _year(raw) -> int:
     if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or not 2000 <= int(text) <= 2100:
         raise ValueError("must be a year between 2000 and 2100")
     return int(text)
-
-
-def _ref(raw) -> str:
-    text = str(raw)
-    if not REF_PATTERN.fullmatch(text):
-        raise ValueError("must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)")
-    return text
 
 
 def _text(limit: int):
@@ -60,7 +53,7 @@ def _fte_filled(raw) -> Decimal:
     return parse_fte(raw)
 
 
-Ref = Annotated[str, BeforeValidator(_ref)]
+Ref = Annotated[str, BeforeValidator(check_ref)]
 Fte = Annotated[Decimal, BeforeValidator(parse_fte)]
 Kroner = Annotated[int, BeforeValidator(parse_kroner)]
 Day = Annotated[date, BeforeValidator(_date)]
@@ -71,7 +64,7 @@ Kommunenummer = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     ref: Ref
 
 
@@ -162,7 +155,7 @@ def parse(model: type[Command], **values) -> Command:
 
 
 class SetFrame(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     office: str = Field(max_length=40)
     scheme: str = Field(max_length=32)
     year: Year

@@ -1,18 +1,20 @@
 """The ledger application: a few lines per service (get, decide, record)."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
-from domain import commands as c
 from domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from domain.frame import BudgetFrame
-from domain.kommuner import lookup
 from domain.position import GrantPosition
 from domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from domain.actor import current_actor
 from ledger.config import eventsourcing_env, resolve_url
+
+if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
+    from domain.commands import Command, SetFrame
 
 
 class DateAsISO(Transcoding):
@@ -135,19 +137,23 @@ class GrantsLedger(Application):
 
     # --- deciding -------------------------------------------------------------------------------
 
-    def execute(self, cmd: c.Command):
+    def execute(self, cmd: "Command"):
         """Run one command and record its events (the position and any frame) in one transaction."""
+        from ledger.work import UnitOfWork
+
         work = UnitOfWork(self)
         result = work.run(cmd)
         self._store(*work.changed())
         return result
 
-    def execute_all(self, commands: list[tuple[int, c.Command]]) -> tuple[int, list[tuple[int, GrantsError]]]:
+    def execute_all(self, commands: list[tuple[int, "Command"]]) -> tuple[int, list[tuple[int, GrantsError]]]:
         """Run a batch all or nothing: every line is tried in memory first; if any is refused,
         nothing is written and every refusal is returned with its line number. Otherwise all the
         changed aggregates are saved in one transaction. Returns (events written, refusals)."""
+        from ledger.work import UnitOfWork
+
         work, refused = UnitOfWork(self), []
-        work.prefetch_absent({cmd.ref for _, cmd in commands if isinstance(cmd, c.Apply)})
+        work.prefetch_absent({cmd.ref for _, cmd in commands if type(cmd).__name__ == "Apply"})
         for line, cmd in commands:
             try:
                 work.run(cmd)
@@ -160,26 +166,12 @@ class GrantsLedger(Application):
         self._store(*changed)
         return written, []
 
-    def apply_for(self, cmd: c.Apply):
-        return self.execute(cmd)
 
-    def grant(self, cmd: c.Grant):
-        return self.execute(cmd)
 
-    def reject(self, cmd: c.Reject):
-        return self.execute(cmd)
 
-    def advance(self, cmd: c.Advance):
-        return self.execute(cmd)
 
-    def reduce_fte(self, cmd: c.ReduceFte):
-        return self.execute(cmd)
 
-    def report(self, cmd: c.Report):
-        return self.execute(cmd)
 
-    def terminate(self, cmd: c.Terminate):
-        return self.execute(cmd)
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
         try:
@@ -187,7 +179,7 @@ class GrantsLedger(Application):
         except AggregateNotFoundError:
             return None
 
-    def set_frame(self, cmd: c.SetFrame, committed: int) -> BudgetFrame:
+    def set_frame(self, cmd: "SetFrame", committed: int) -> BudgetFrame:
         """Record or revise a budget frame; `committed` is what was granted before it existed."""
         self.require_admin("setting budget frames")
         frame = self.frame(cmd.office, cmd.scheme, cmd.year)
@@ -207,98 +199,6 @@ class GrantsLedger(Application):
                 "position changed by someone else while this command ran; nothing was written, re-run") from None
 
 
-
-
-class UnitOfWork:
-    """The aggregates one command (or one batch) reads and changes, kept in memory until stored."""
-
-    def __init__(self, ledger: GrantsLedger):
-        self.ledger = ledger
-        self.access = ledger.access()
-        self.positions: dict[str, GrantPosition] = {}
-        self.frames: dict[tuple, BudgetFrame | None] = {}
-        self.absent: set[str] = set()  # refs known to have no events yet
-
-    def prefetch_absent(self, refs: set[str]) -> None:
-        """One query for many refs instead of one read each (batch import)."""
-        ids = {GrantPosition.create_id(ref): ref for ref in refs}
-        present = self.ledger.recorder.existing(ids)
-        self.absent = {ref for oid, ref in ids.items() if oid not in present}
-
-    def changed(self) -> list:
-        return [a for a in [*self.positions.values(), *self.frames.values()]
-                if a is not None and a._pending_events]
-
-    def position(self, ref: str) -> GrantPosition:
-        if ref not in self.positions:
-            if ref in self.absent:
-                raise NotFound(f"ref: no position {ref!r}")
-            self.positions[ref] = self.ledger.position(ref)
-        return self.positions[ref]
-
-    def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
-        key = (office, scheme, year)
-        if key not in self.frames:
-            self.frames[key] = self.ledger.frame(office, scheme, year)
-        return self.frames[key]
-
-    def run(self, cmd: c.Command):
-        if isinstance(cmd, c.Apply):
-            return self.apply_for(cmd)
-        decide, over_frame, reason = DECISIONS[type(cmd)](cmd), getattr(cmd, "over_frame", False), getattr(cmd, "reason", None)
-        position = self.position(cmd.ref)
-        if self.access is not None:
-            self.access.require_write(position.office, cmd.ref)
-        before = {year: funded.amount for year, funded in position.years.items()}
-        decide(position)
-        self._commit_to_frames(position, before, over_frame, reason)
-        return position
-
-    def apply_for(self, cmd: c.Apply) -> tuple[GrantPosition, bool]:
-        """Record an application; a retry with the same data changes nothing (returns False)."""
-        kommune = lookup(cmd.kommune, cmd.year)
-        if self.access is not None:
-            self.access.require_write(kommune.office, cmd.ref)
-        fields = dict(kommunenummer=kommune.number, scheme=cmd.scheme, title=cmd.title, fte=cmd.fte,
-                      first_year=cmd.year, wage_cost=cmd.wage_cost, focus=cmd.focus,
-                      partners=list(cmd.partners))
-        try:
-            existing = self.position(cmd.ref)
-        except NotFound:
-            existing = None
-        if existing is not None:
-            if existing.same_application(**fields):
-                return existing, False
-            raise RuleRefused(f"ref: {cmd.ref!r} is already used for a different application")
-        position = GrantPosition.apply_for(ref=cmd.ref, kommune=kommune, scheme_id=cmd.scheme,
-                                           title=cmd.title, fte=cmd.fte, year=cmd.year,
-                                           received=cmd.received, wage_cost=cmd.wage_cost,
-                                           focus=cmd.focus, partners=cmd.partners)
-        self.positions[cmd.ref] = position
-        return position, True
-
-    def _commit_to_frames(self, position, before: dict[int, int], over_frame, reason) -> None:
-        """Count money granted (or released by a reduction) against the office's frame, if one is set."""
-        for year, funded in position.years.items():
-            delta = funded.amount - before.get(year, 0)
-            frame = self.frame(position.office, position.scheme, year) if delta else None
-            if frame is not None:
-                frame.commit(ref=position.ref, delta=delta, over_frame=over_frame, reason=reason)
-
-
-DECISIONS = {
-    c.Grant: lambda cmd: lambda p: p.grant(
-        year=cmd.year, ladder_year=cmd.ladder_year, amount=cmd.amount, decided=cmd.decided,
-        reason=cmd.reason, over_frame=cmd.over_frame, pre_project=cmd.pre_project),
-    c.Reject: lambda cmd: lambda p: p.reject(reason=cmd.reason, decided=cmd.decided),
-    c.Advance: lambda cmd: lambda p: p.advance(
-        year=cmd.year, amount=cmd.amount, decided=cmd.decided, reason=cmd.reason, over_frame=cmd.over_frame),
-    c.ReduceFte: lambda cmd: lambda p: p.reduce_fte(fte=cmd.fte, effective=cmd.effective, reason=cmd.reason),
-    c.Report: lambda cmd: lambda p: p.report(
-        year=cmd.year, spent=cmd.spent, fte_filled=cmd.fte_filled, self_financing=cmd.self_financing,
-        attested=cmd.attested, received=cmd.received, correction=cmd.correction, reason=cmd.reason),
-    c.Terminate: lambda cmd: lambda p: p.terminate(cause=cmd.cause, reason=cmd.reason, effective=cmd.effective),
-}
 
 
 class AsOf:

@@ -57,7 +57,7 @@ def eventsourcing_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "2",
-            "APPLICATION_RECORDER_TOPIC": "ledger.chain:ChainedPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.chain_postgres:ChainedPostgresRecorder",
             # Concurrent DDL on every start conflicts in PostgreSQL's catalog ("tuple concurrently
             # updated"); the ledger creates its tables once, when they are missing.
             "CREATE_TABLE": "false",

@@ -36,7 +36,7 @@ class DemoBuilder:
     """Makes the commands, running each in a unit of work so reports can see the amounts."""
 
     def __init__(self, ledger, seed: int = 765):
-        from ledger.application import UnitOfWork
+        from ledger.work import UnitOfWork
 
         self.rng = random.Random(seed)
         self.work = UnitOfWork(ledger)

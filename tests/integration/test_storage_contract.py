@@ -20,10 +20,10 @@ def apply_cmd(ref=REF, **over):
 
 def test_a_position_survives_reopening_the_ledger_with_every_type_intact(db_url):
     first = GrantsLedger(db_url)
-    first.apply_for(apply_cmd(received="2021-02-01", wage_cost="700000", partners=("NAV",)))
-    first.grant(c.parse(c.Grant, ref=REF, year=2021, decided="2021-03-01"))
-    first.reduce_fte(c.parse(c.ReduceFte, ref=REF, fte="0.6", effective="2021-05-01"))
-    first.report(c.parse(c.Report, ref=REF, year=2021, spent="400000", fte_filled="0.6"))
+    first.execute(apply_cmd(received="2021-02-01", wage_cost="700000", partners=("NAV",)))
+    first.execute(c.parse(c.Grant, ref=REF, year=2021, decided="2021-03-01"))
+    first.execute(c.parse(c.ReduceFte, ref=REF, fte="0.6", effective="2021-05-01"))
+    first.execute(c.parse(c.Report, ref=REF, year=2021, spent="400000", fte_filled="0.6"))
     first.close()
     reopened = GrantsLedger(db_url)
     position = reopened.position(REF)
@@ -42,15 +42,15 @@ def test_an_unknown_ref_is_not_found(ledger):
 
 def test_a_retried_apply_creates_one_position(ledger):
     for _ in range(5):
-        ledger.apply_for(apply_cmd())
+        ledger.execute(apply_cmd())
     assert len(ledger.events_of(REF)) == 1
 
 
 def test_a_stale_writer_gets_a_concurrent_change_and_writes_nothing(db_url):
     one, two = GrantsLedger(db_url), GrantsLedger(db_url)
-    one.apply_for(apply_cmd())
+    one.execute(apply_cmd())
     stale = two.position(REF)
-    one.grant(c.parse(c.Grant, ref=REF, year=2021))
+    one.execute(c.parse(c.Grant, ref=REF, year=2021))
     stale.reject(reason="late")
     with pytest.raises(ConcurrentChange, match="re-run"):
         two._store(stale)
@@ -60,9 +60,9 @@ def test_a_stale_writer_gets_a_concurrent_change_and_writes_nothing(db_url):
 
 def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
     app = GrantsLedger(db_url)
-    app.apply_for(apply_cmd())
+    app.execute(apply_cmd())
     stale = app.position(REF)
-    app.grant(c.parse(c.Grant, ref=REF, year=2021))
+    app.execute(c.parse(c.Grant, ref=REF, year=2021))
     from domain.kommuner import lookup
     from domain.position import GrantPosition
 
@@ -78,8 +78,8 @@ def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
 
 def test_racing_threads_on_one_position_give_exactly_one_winner_per_version(db_url):
     setup = GrantsLedger(db_url)
-    setup.apply_for(apply_cmd())
-    setup.grant(c.parse(c.Grant, ref=REF, year=2021))
+    setup.execute(apply_cmd())
+    setup.execute(c.parse(c.Grant, ref=REF, year=2021))
     apps = [GrantsLedger(db_url) for _ in range(4)]  # opened up front: schema creation is not racing here
     outcomes, barrier = [], threading.Barrier(4, timeout=30)
 
@@ -106,7 +106,7 @@ def test_racing_threads_on_one_position_give_exactly_one_winner_per_version(db_u
 
 def test_sqlite_ledger_is_durable_wal_with_synchronous_full(sqlite_url):
     app = GrantsLedger(sqlite_url)
-    app.apply_for(apply_cmd())
+    app.execute(apply_cmd())
     with app.factory.datastore.transaction(commit=False) as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0].lower() == "wal"
