@@ -1,7 +1,6 @@
 """One storage contract, run against SQLite and PostgreSQL (the `db_url` fixture)."""
 
 import sqlite3
-import threading
 from decimal import Decimal
 
 import pytest
@@ -74,34 +73,6 @@ def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
     with pytest.raises(NotFound):
         app.position("2021/2")
     app.close()
-
-
-def test_racing_threads_on_one_position_give_exactly_one_winner_per_version(db_url):
-    setup = GrantsLedger(db_url)
-    setup.execute(apply_cmd())
-    setup.execute(c.parse(c.Grant, ref=REF, year=2021))
-    apps = [GrantsLedger(db_url) for _ in range(4)]  # opened up front: schema creation is not racing here
-    outcomes, barrier = [], threading.Barrier(4, timeout=30)
-
-    def race(n):
-        app = apps[n]
-        position = app.position(REF)
-        position.report(year=2021, spent=n)
-        barrier.wait()
-        try:
-            app._store(position)
-            outcomes.append("won")
-        except ConcurrentChange:
-            outcomes.append("lost")
-        finally:
-            app.close()
-
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
-    assert [e.originator_version for e in setup.events_of(REF)] == [1, 2, 3]
-    setup.close()
 
 
 def test_sqlite_ledger_is_durable_wal_with_synchronous_full(sqlite_url):
