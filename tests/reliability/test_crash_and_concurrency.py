@@ -1,5 +1,5 @@
 """Concurrent writers, kill -9 at random moments, atomic batches, idempotent retries.
-Sizes are in docs/reliability.md; `-m soak` runs the same tests longer."""
+Sizes are in docs/reliability.md; `python -m pytest -m soak` runs the same checks longer."""
 
 import os
 import random
@@ -19,7 +19,6 @@ from ledger.application import GrantsLedger
 from ledger.verify import ledger_rows, verify
 
 ROOT = Path(__file__).resolve().parents[2]
-SOAK = os.environ.get("GRANTS_SOAK") == "1"
 REF = "C/1"
 
 
@@ -34,9 +33,9 @@ def versions(ledger, ref=REF):
     return [e.originator_version for e in ledger.events_of(ref)]
 
 
-def test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url):
+def test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url, rounds=8):
     ledger = granted_position(db_url)
-    rounds, threads = (50 if SOAK else 8), 16
+    threads = 16
     apps = [GrantsLedger(db_url) for _ in range(threads)]
     wins = losses = 0
     for round_number in range(rounds):
@@ -63,11 +62,11 @@ def test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url):
     ledger.close()
 
 
-def test_8_processes_racing_through_the_cli_win_or_exit_3(db_url, tmp_path):
+def test_8_processes_racing_through_the_cli_win_or_exit_3(db_url, rounds=3):
     ledger = granted_position(db_url)
     ledger.execute(c.parse(c.Report, ref=REF, year=2021, spent="1"))
     env = {**os.environ, "GRANTS_DB": db_url, "GRANTS_ACTOR": "racer"}
-    rounds, processes = (20 if SOAK else 3), 8
+    processes = 8
     total_wins = 0
     for _ in range(rounds):
         start = time.time() + 1.0  # every process waits for the same moment, then writes
@@ -108,8 +107,7 @@ def test_a_batch_with_one_conflicting_position_writes_none_of_them(db_url):
     ledger.close()
 
 
-def test_kill_9_of_a_writer_at_random_moments_leaves_an_intact_ledger(db_url):
-    kills = 60 if SOAK else 30
+def test_kill_9_of_a_writer_at_random_moments_leaves_an_intact_ledger(db_url, kills=30):
     rng = random.Random(9)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     next_batch, killed_mid_write = 0, 0
@@ -147,3 +145,18 @@ def test_the_same_apply_five_times_gives_one_position_and_other_data_is_refused(
         ledger.execute(c.parse(c.Apply, ref="I/1", kommune="3401", scheme="765.62", title="t", fte="0.5", year="2021"))
     assert ledger.head() == 1
     ledger.close()
+
+
+@pytest.mark.soak
+def test_soak_threads(db_url):
+    test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url, rounds=50)
+
+
+@pytest.mark.soak
+def test_soak_processes(db_url):
+    test_8_processes_racing_through_the_cli_win_or_exit_3(db_url, rounds=20)
+
+
+@pytest.mark.soak
+def test_soak_kills(db_url):
+    test_kill_9_of_a_writer_at_random_moments_leaves_an_intact_ledger(db_url, kills=150)
