@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from domain import rules
 from domain.kommuner import find
@@ -54,9 +54,10 @@ def funding(engine, by="office", **filters) -> list[dict]:
     return rows
 
 
-def _positions(engine, **filters):
+def _positions(engine, *extra, **filters):
+    """Funded positions matching the filters and any extra SQL conditions."""
     p = db.positions
-    conditions = [p.c.first_funded_year.is_not(None)]
+    conditions = [p.c.first_funded_year.is_not(None), *extra]
     for key in ("office", "scheme"):
         if filters.get(key) is not None:
             conditions.append(p.c[key] == filters[key])
@@ -98,10 +99,11 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
         row["amount"] = int(row["amount"] or 0)
     end = date(WIND_DOWN_YEARS[-1], 12, 31)
     violations = []
-    for p in _positions(engine, scheme=TRANSITIONAL_SCHEME, office=filters.get("office"),
-                        kommune=filters.get("kommune")):
-        if p["last_funded_year"] < WIND_DOWN_YEARS[0]:
-            continue
+    pos = db.positions
+    suspects = or_(pos.c.last_funded_year > WIND_DOWN_YEARS[-1], pos.c.end_date > end,
+                   and_(pos.c.status == "active", today > end))  # the SQL narrows, the loop names the problem
+    for p in _positions(engine, pos.c.last_funded_year >= WIND_DOWN_YEARS[0], suspects,
+                        scheme=TRANSITIONAL_SCHEME, office=filters.get("office"), kommune=filters.get("kommune")):
         if p["last_funded_year"] > WIND_DOWN_YEARS[-1]:
             problem = f"funded in {p['last_funded_year']}, after the wind-down"
         elif p["status"] == "active" and today > end:
