@@ -56,8 +56,9 @@ def bare_env(url: str) -> dict:
             **({"POSTGRES_SCHEMA": parts.query.split("schema=")[1]} if "schema=" in parts.query else {})}
 
 
-def bare_write(url: str, positions: int) -> int:
-    """Create and save `positions` aggregates of 6 events each in one save; returns events saved."""
+def bare_write(url: str, positions: int, per_save: int = 1000) -> int:
+    """Create `positions` aggregates of 6 events each and save them `per_save` aggregates at a time
+    (eventsourcing.postgres stalls in psycopg's pipeline on one 120k-event save); returns events saved."""
     app = Bare(bare_env(url))
     aggregates = []
     for i in range(positions):
@@ -68,7 +69,11 @@ def bare_write(url: str, positions: int) -> int:
             p.fund(year, year - 2020, Decimal("1.00"), 330000, 330000, "r", "bench", date(year, 3, 1))
         p.report(2021, 300000, 360000, "bench", date(2022, 2, 10))
         aggregates.append(p)
-    app.save(*aggregates)
+        if len(aggregates) == per_save:
+            app.save(*aggregates)
+            aggregates = []
+    if aggregates:
+        app.save(*aggregates)
     app.close()
     return positions * 6
 

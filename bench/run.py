@@ -210,11 +210,12 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("GRANTS_BENCH_POSTGRES_URL")
                         or os.environ.get("GRANTS_TEST_POSTGRES_URL"))
     parser.add_argument("--only", help="comma-separated cases: write,decision,replay,scale")
+    parser.add_argument("--engines", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     options = parser.parse_args()
     repeat = 3 if options.quick else 5
     write_positions = 2_000 if options.quick else 20_000
     sizes = [1_700, 17_000] if options.quick else [1_700, 17_000, 170_000]  # ~10k, 100k, 1M events
-    engines = ["sqlite"] + (["postgres"] if options.postgres else [])
+    engines = [e for e in options.engines.split(",") if e == "sqlite" or (e == "postgres" and options.postgres)]
     only = set((options.only or "write,decision,replay,scale").split(","))
     rows = []
     with tempfile.TemporaryDirectory(prefix="grants-bench-") as tmp_name:
@@ -230,8 +231,9 @@ def main() -> None:
                 rows += case_scale(engine, options.postgres, tmp, sizes, 3)
             print_table(rows, machine())
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
-    print(f"\nwritten to {RESULTS / 'latest.json'}")
+    name = "latest.json" if len(engines) > 1 else f"latest-{engines[0]}.json"
+    (RESULTS / name).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    print(f"\nwritten to {RESULTS / name}")
 
 
 def print_table(rows, info) -> None:
