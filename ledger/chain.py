@@ -60,6 +60,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 found.update(UUID(row[0]) for row in c.fetchall())
         return found
 
+    def select_chain(self, after: int, limit: int) -> list[tuple]:
+        """Chain rows (notification_id, originator_id, version, event_hash, position_hash, log_hash)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {CHAIN_TABLE} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+                      (after, limit))
+            return [tuple(r) for r in c.fetchall()]
+
     def _insert_events(self, c, stored_events, **kwargs):
         ids = super()._insert_events(c, stored_events, **kwargs)
 
@@ -81,17 +88,3 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 def chunks(items, size=500):
     items = list(items)
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def _select_chain_sqlite(recorder, after: int, limit: int):
-    with recorder.datastore.transaction(commit=False) as c:
-        c.execute(f"SELECT * FROM {CHAIN_TABLE} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
-                  (after, limit))
-        return [tuple(r) for r in c.fetchall()]
-
-
-def select_chain(recorder, after: int, limit: int) -> list[tuple]:
-    """Chain rows (notification_id, originator_id, version, event_hash, position_hash, log_hash)."""
-    if hasattr(recorder, "select_chain"):
-        return recorder.select_chain(after, limit)
-    return _select_chain_sqlite(recorder, after, limit)

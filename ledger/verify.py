@@ -116,8 +116,6 @@ def _check(row: Row, report: Report, positions, check_log) -> str | None:
 
 def ledger_rows(ledger, page: int = 1000):
     """Merge the events and the chain by notification id, page by page (memory stays flat)."""
-    from ledger.chain import select_chain
-
     recorder = ledger.recorder
     after_event = after_chain = 0
     events, chain = deque(), deque()
@@ -128,7 +126,7 @@ def ledger_rows(ledger, page: int = 1000):
             if events:
                 after_event = events[-1][0]
         if not chain:
-            chain.extend((r[0], r[1:]) for r in select_chain(recorder, after_chain, page))
+            chain.extend((r[0], r[1:]) for r in recorder.select_chain(after_chain, page))
             if chain:
                 after_chain = chain[-1][0]
         if not events and not chain:
