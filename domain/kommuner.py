@@ -100,3 +100,11 @@ def office_id(raw: str) -> str:
 def find(number: str) -> Kommune | None:
     """The kommune with this code in any year we know, or None."""
     return _registry().get(number)
+
+
+def code_in(number: str, year: int) -> str | None:
+    """The code a 2024 kommune had in `year` (itself, or its code before the 2024 renumbering)."""
+    kommune = _registry()[number]
+    if kommune.valid_from is None or year >= kommune.valid_from:
+        return number
+    return next((old.number for old in _registry().values() if old.successor == number), None)

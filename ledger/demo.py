@@ -12,24 +12,11 @@ from decimal import Decimal
 
 from domain import commands as c
 from domain import rules
-from domain.kommuner import all_current
+from domain.kommuner import all_current, code_in
 
 FTES = ["1", "1", "1", "0.8", "0.5", "0.5", "0.6", "0.4", "0.2"]
 TITLES = ["Ruskonsulent", "Erfaringskonsulent", "Miljøterapeut", "Oppsøkende team", "Ettervernkonsulent",
           "Boligoppfølging", "Ungdomskontakt", "Lavterskeltilbud"]
-
-
-def _kommune_code_in(number: str, year: int) -> str:
-    """Demo positions use 2024 codes from 2024 and the code valid before for earlier years."""
-    from domain.kommuner import _registry
-
-    if year >= 2024:
-        return number
-    for old in _registry().values():
-        if old.successor == number:
-            return old.number
-    kommune = _registry()[number]
-    return number if kommune.valid_from is None else None
 
 
 class DemoBuilder:
@@ -68,7 +55,7 @@ class DemoBuilder:
     def ladder_position(self, number: str) -> None:
         rng = self.rng
         first = rng.choice([2017, 2017, 2018, 2019, 2019, 2020, 2020, 2021, 2021, 2021])
-        code = _kommune_code_in(number, first)
+        code = code_in(number, first)
         if code is None:
             return
         ref, fte = self.ref(first), rng.choice(FTES)
@@ -110,7 +97,7 @@ class DemoBuilder:
 
     def amount_position(self, number: str, scheme: str, first: int) -> None:
         rng = self.rng
-        code = _kommune_code_in(number, first)
+        code = code_in(number, first)
         if code is None:
             return
         ref = self.ref(first)

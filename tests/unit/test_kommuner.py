@@ -35,3 +35,9 @@ def test_the_alesund_split_keeps_haram_and_alesund_in_more_og_romsdal():
 def test_an_unknown_code_is_refused_with_the_value():
     with pytest.raises(InvalidInput, match="unknown kommunenummer '9999'"):
         kommuner.lookup("9999", 2021)
+
+
+def test_a_2024_kommune_is_found_under_the_code_it_had_before():
+    assert kommuner.code_in("3101", 2021) == "3001"
+    assert kommuner.code_in("3101", 2024) == "3101"
+    assert kommuner.code_in("3401", 2019) == "3401"
