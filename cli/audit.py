@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.main import FORMATS, cli, echo_error
-from cli.output import safe, to_json
+from cli.output import emit_rows, safe, to_json
 from domain.refs import parse_ref
 from domain.errors import InvalidInput, NotFound, VerificationFailed
 
@@ -40,6 +40,9 @@ def verify_cmd(ctx, digest, file, fmt):
     result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked}
     if fmt == "json":
         click.echo(to_json(result))
+        return
+    if fmt == "csv":
+        emit_rows([result], "csv")
         return
     if file is not None and manifest.get("scope") != "all":
         click.echo(f"verified {report.count} events of {manifest.get('scope')}: their position chain is intact "
@@ -79,6 +82,10 @@ def explain_cmd(ctx, ref, year, fmt):
     }
     if fmt == "json":
         click.echo(to_json(result))
+        return
+    if fmt == "csv":  # one row per stretch of months at one FTE
+        fixed = {k: result[k] for k in ("ref", "year", "scheme", "ladder_year", "rule", "rate", "base", "base_fte", "amount")}
+        emit_rows([{**fixed, **s} for s in stretches], "csv")
         return
     click.echo(f"{safe(ref)} {year}: {funded.amount} NOK ({position.scheme}, ladder year {funded.ladder_year})")
     click.echo(f"  rule        {funded.rule_id}: {rule.note}")

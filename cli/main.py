@@ -32,8 +32,7 @@ class _Commands:
 
 c = _Commands()
 
-FORMATS = click.Choice(["table", "json"])
-FORMATS_ALL = click.Choice(["table", "csv", "json"])
+FORMATS = FORMATS_ALL = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
 
 def echo_error(message: str) -> None:
@@ -318,6 +317,11 @@ def show_cmd(ctx, ref, version, as_of, fmt):
     if fmt == "json":
         click.echo(to_json(view))
         return
+    if fmt == "csv":  # one row per funded year, with the position's identity on each row
+        identity = {k: view[k] for k in ("ref", "kommunenummer", "office", "scheme", "status")}
+        emit_rows([{**identity, **{k: y[k] for k in ("year", "ladder_year", "fte", "amount", "granted_amount", "rule")}}
+                   for y in view["years"]], "csv")
+        return
     head = ["ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
             "ladder_year", "first_year"]
     for key in head:
@@ -356,7 +360,7 @@ def history_cmd(ctx, ref, fmt):
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
              "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
             for r in rows]
-    emit_rows(flat, "table")
+    emit_rows(flat, fmt)
 
 
 def main() -> None:

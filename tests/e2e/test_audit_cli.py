@@ -52,3 +52,17 @@ def test_explain_shows_the_rule_rate_months_and_arithmetic(grants):
     table = grants("explain", REF, "--year", "2019").stdout
     assert "6 months at FTE 0.50" in table
     assert grants("explain", REF, "--year", "2020").exit_code == 4
+
+
+def test_every_reading_command_also_speaks_csv(grants):
+    apply(grants, year="2019")
+    grants("grant", REF, "--year", "2019")
+    show = grants("show", REF, "--format", "csv").stdout.splitlines()
+    assert show == ["ref,kommunenummer,office,scheme,status,year,ladder_year,fte,amount,granted_amount,rule",
+                    "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017"]
+    history = grants("history", REF, "--format", "csv").stdout.splitlines()
+    assert history[0].startswith("version,event,recorded") and len(history) == 3
+    explain = grants("explain", REF, "--year", "2019", "--format", "csv").stdout.splitlines()
+    assert explain[1].endswith(",1,12,1.00")
+    verify = grants("verify", "--format", "csv").stdout.splitlines()
+    assert verify[0] == "verified,digest,digest_checked" and verify[1].startswith("2,2:")
