@@ -72,8 +72,10 @@ def scheme_ids() -> list[str]:
     return list(_table()[0])
 
 
+@cache
 def rule_for(scheme_id: str, year: int) -> Rule:
-    """The rule in force for a scheme in a grant year; RuleRefused when none is."""
+    """The rule in force for a scheme in a grant year; RuleRefused when none is (cached: the table
+    is read once per process)."""
     for rule in _table()[1]:
         if rule.scheme == scheme_id and rule.first <= year <= rule.last:
             return rule
@@ -108,8 +110,7 @@ class Computation:
 
     @property
     def exact(self) -> Decimal:
-        fte_months = sum((Decimal(m) * f for m, f in self.segments), Decimal(0))
-        return Decimal(self.base) * fte_months / (MONTHS * self.base_fte)
+        return exact_amount(self.base, self.base_fte, self.segments)
 
     def arithmetic(self) -> str:
         parts = " + ".join(f"{f} x {m}" for m, f in self.segments)
@@ -118,10 +119,16 @@ class Computation:
                 f" -> {self.amount} (rounded half up to whole kroner)")
 
 
+def exact_amount(base: int, base_fte: Decimal, segments) -> Decimal:
+    """base x sum(months x fte) / (12 x base_fte), before rounding."""
+    fte_months = sum((Decimal(m) * f for m, f in segments), Decimal(0))
+    return Decimal(base) * fte_months / (MONTHS * Decimal(base_fte))
+
+
 def compute(base: int, base_fte: Decimal, segments, rule_id: str, rate: int | None) -> Computation:
     segments = tuple((int(m), Decimal(f)) for m, f in segments if m)
-    probe = Computation(rule_id, rate, base, Decimal(base_fte), segments, 0)
-    return Computation(rule_id, rate, base, Decimal(base_fte), segments, round_kroner(probe.exact))
+    return Computation(rule_id, rate, base, Decimal(base_fte), segments,
+                       round_kroner(exact_amount(base, base_fte, segments)))
 
 
 def ladder_amount(scheme_id: str, year: int, ladder_year: int, fte: Decimal) -> Computation:
