@@ -165,6 +165,25 @@ def projections_status_cmd(ctx, fmt):
     emit_rows(rows, fmt)
 
 
+@projections_group.command("follow")
+@click.option("--interval", type=click.FloatRange(0, 3600), default=5.0, show_default=True, help="Seconds between catch-ups.")
+@click.option("--rounds", type=click.IntRange(0), default=0, help="Stop after N catch-ups (0: run until interrupted).")
+@click.pass_context
+def projections_follow_cmd(ctx, interval, rounds):
+    """Keep the read models current (for read-only reporting logins on PostgreSQL)."""
+    import time
+
+    runner = ctx.obj.runner()
+    done = 0
+    while rounds == 0 or done < rounds:
+        folded = runner.catch_up()
+        if folded:
+            click.echo(f"folded {folded} events up to {ctx.obj.ledger().head()}")
+        done += 1
+        if rounds == 0 or done < rounds:
+            time.sleep(interval)
+
+
 @projections_group.command("rebuild")
 @click.pass_context
 def projections_rebuild_cmd(ctx):

@@ -101,3 +101,11 @@ def test_the_demo_builds_a_national_ledger_and_prints_the_reports(grants, tmp_pa
     assert len(offices) == 10
     again = grants("--db", url, "demo")
     assert again.exit_code == 6 and "needs an empty ledger" in again.stderr
+
+
+def test_projections_follow_keeps_the_read_models_current(grants):
+    grants("apply", "P/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
+    result = grants("projections", "follow", "--interval", "0", "--rounds", "2")
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["folded 1 events up to 1"]
+    status = json.loads(grants("projections", "status", "--format", "json").stdout)
+    assert all(r["behind"] == 0 for r in status)
