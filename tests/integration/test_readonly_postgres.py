@@ -9,6 +9,8 @@ from click.testing import CliRunner
 from cli.main import cli
 from domain import commands as c
 from ledger.application import GrantsLedger
+from projections.db import engine_for
+from projections.runner import Runner
 
 pytestmark = pytest.mark.postgres
 
@@ -26,6 +28,7 @@ def reader_url():
     ledger = GrantsLedger(writer_url)
     ledger.execute(c.parse(c.Apply, ref="R/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
     ledger.execute(c.parse(c.Grant, ref="R/1", year=2021))
+    Runner(engine_for(writer_url), ledger).catch_up()  # as `grants projections follow` would
     ledger.close()
     schema = writer_url.split("schema=")[1]
     role, password = f"reader_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
@@ -50,6 +53,8 @@ def test_a_read_only_login_reads_verifies_and_replays(reader_url):
     assert grants(reader_url, "verify").exit_code == 0
     replay = grants(reader_url, "funding", "--as-of", "2100-01-01", "--format", "csv")
     assert replay.exit_code == 0 and "660000" in replay.stdout
+    current = grants(reader_url, "funding", "--format", "csv")  # kept current by the writer's follower
+    assert current.exit_code == 0 and "660000" in current.stdout
 
 
 def test_the_database_refuses_a_write_from_a_read_only_login(reader_url):
