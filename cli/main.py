@@ -32,7 +32,7 @@ class _Commands:
 
 c = _Commands()
 
-FORMATS = FORMATS_ALL = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
+FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
 
 def echo_error(message: str) -> None:
@@ -68,7 +68,6 @@ class Context:
     """Configuration read once from options and environment, handed to commands via ctx.obj."""
 
     url: str | None
-    actor: str
     _ledger: object = field(default=None, repr=False)
 
     def ledger(self):
@@ -119,7 +118,7 @@ def default_actor() -> str:
 def cli(ctx, url):
     """Grant ledger for kap. 765.62 Kommunalt rusarbeid and its sibling schemes."""
     actor = os.environ.get("GRANTS_ACTOR") or default_actor()
-    ctx.obj = Context(url=url or os.environ.get("GRANTS_DB"), actor=actor)
+    ctx.obj = Context(url=url or os.environ.get("GRANTS_DB"))
     current_actor.set(actor)
     ctx.call_on_close(ctx.obj.close)
 

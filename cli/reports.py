@@ -4,7 +4,7 @@ from datetime import date
 
 import click
 
-from cli.main import cli, FORMATS_ALL
+from cli.main import cli, FORMATS
 from cli.output import emit_rows, to_json
 from domain.errors import InvalidInput
 from domain.kommuner import find, office_id
@@ -42,7 +42,7 @@ def on_date(raw: str | None) -> date:
 @click.option("--by", type=click.Choice(["position", "kommune", "office", "scheme", "year"]), default="office")
 @click.option("--year", type=click.IntRange(2000, 2100))
 @filters
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
     """Granted amounts after reductions, reported spending and sums to reclaim."""
@@ -55,7 +55,7 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
 @cli.command("expiry")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Only positions whose funding ends in this year.")
 @filters
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
     """First and last fundable year per position under the four-year rule."""
@@ -69,7 +69,7 @@ def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
 @click.option("--kommune")
 @click.option("--on", "on", help="Judge 'still active after 2024' as of this date (default today).")
 @click.option("--as-of", help="Replay the log as recorded up to this UTC date or date-time.")
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def winddown_cmd(ctx, office, kommune, on, as_of, fmt):
     """The transitional scheme per year 2021-2024 and every position that breaks its wind-down."""
@@ -91,7 +91,7 @@ def winddown_cmd(ctx, office, kommune, on, as_of, fmt):
 @click.option("--year", type=click.IntRange(2000, 2100))
 @filters
 @click.option("--on", "on", help="Judge deadlines as of this date (default today).")
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
     """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation."""
@@ -107,7 +107,7 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
 @click.option("--office")
 @click.option("--scheme")
 @click.option("--as-of", help="Replay the log as recorded up to this UTC date or date-time.")
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def frames_cmd(ctx, year, office, scheme, as_of, fmt):
     """Budget frames per office, scheme and year against the sums granted."""
@@ -154,7 +154,7 @@ def projections_group():
 
 
 @projections_group.command("status")
-@click.option("--format", "fmt", type=FORMATS_ALL, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def projections_status_cmd(ctx, fmt):
     """Each projection's position against the head of the log (no catch-up)."""

@@ -53,14 +53,14 @@ class GrantsLedger(Application):
 
     def position_as_of(self, ref: str, moment: datetime) -> GrantPosition:
         """The position as the ledger knew it at `moment` (by recorded time, UTC)."""
-        version = None
-        for domain_event in self.events_of(ref):
+        state = None
+        for domain_event in self.events_of(ref):  # replay what was already read, no second query
             if domain_event.timestamp > moment:
                 break
-            version = domain_event.originator_version
-        if version is None:
+            state = domain_event.mutate(state)
+        if state is None:
             raise NotFound(f"ref: position {ref!r} was not yet recorded at {moment.isoformat()}")
-        return self.position(ref, version=version)
+        return state
 
     def events_of(self, ref: str) -> list:
         found = list(self.events.get(GrantPosition.create_id(ref)))
@@ -77,8 +77,6 @@ class GrantsLedger(Application):
         found = self.recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
                                                    inclusive_of_start=False)
         return [(n.id, self.mapper.to_domain_event(n)) for n in found]
-
-    # --- deciding -----------------------------------------------------------------------------
 
     # --- who may act --------------------------------------------------------------------------
 
@@ -153,7 +151,7 @@ class GrantsLedger(Application):
         from ledger.work import UnitOfWork
 
         work, refused = UnitOfWork(self), []
-        work.prefetch_absent({cmd.ref for _, cmd in commands if type(cmd).__name__ == "Apply"})
+        work.prefetch_absent(cmd for _, cmd in commands)
         for line, cmd in commands:
             try:
                 work.run(cmd)
@@ -165,12 +163,6 @@ class GrantsLedger(Application):
         written = sum(len(aggregate._pending_events) for aggregate in changed)
         self._store(*changed)
         return written, []
-
-
-
-
-
-
 
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
@@ -191,14 +183,12 @@ class GrantsLedger(Application):
         self._store(frame)
         return frame
 
-    def _store(self, *positions) -> None:
+    def _store(self, *aggregates) -> None:
         try:
-            self.save(*positions)
+            self.save(*aggregates)
         except IntegrityError:
             raise ConcurrentChange(
                 "position changed by someone else while this command ran; nothing was written, re-run") from None
-
-
 
 
 class AsOf:

@@ -18,9 +18,9 @@ class UnitOfWork:
         self.frames: dict[tuple, BudgetFrame | None] = {}
         self.absent: set[str] = set()  # refs known to have no events yet
 
-    def prefetch_absent(self, refs: set[str]) -> None:
-        """One query for many refs instead of one read each (batch import)."""
-        ids = {GrantPosition.create_id(ref): ref for ref in refs}
+    def prefetch_absent(self, commands) -> None:
+        """One query for the refs a batch applies for, instead of one read each."""
+        ids = {GrantPosition.create_id(cmd.ref): cmd.ref for cmd in commands if isinstance(cmd, c.Apply)}
         present = self.ledger.recorder.existing(ids)
         self.absent = {ref for oid, ref in ids.items() if oid not in present}
 
@@ -44,13 +44,12 @@ class UnitOfWork:
     def run(self, cmd: c.Command):
         if isinstance(cmd, c.Apply):
             return self.apply_for(cmd)
-        decide, over_frame, reason = DECISIONS[type(cmd)](cmd), getattr(cmd, "over_frame", False), getattr(cmd, "reason", None)
         position = self.position(cmd.ref)
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
         before = {year: funded.amount for year, funded in position.years.items()}
-        decide(position)
-        self._commit_to_frames(position, before, over_frame, reason)
+        DECISIONS[type(cmd)](position, cmd)
+        self._commit_to_frames(position, before, getattr(cmd, "over_frame", False), getattr(cmd, "reason", None))
         return position
 
     def apply_for(self, cmd: c.Apply) -> tuple[GrantPosition, bool]:
@@ -86,15 +85,15 @@ class UnitOfWork:
 
 
 DECISIONS = {
-    c.Grant: lambda cmd: lambda p: p.grant(
+    c.Grant: lambda p, cmd: p.grant(
         year=cmd.year, ladder_year=cmd.ladder_year, amount=cmd.amount, decided=cmd.decided,
         reason=cmd.reason, over_frame=cmd.over_frame, pre_project=cmd.pre_project),
-    c.Reject: lambda cmd: lambda p: p.reject(reason=cmd.reason, decided=cmd.decided),
-    c.Advance: lambda cmd: lambda p: p.advance(
+    c.Reject: lambda p, cmd: p.reject(reason=cmd.reason, decided=cmd.decided),
+    c.Advance: lambda p, cmd: p.advance(
         year=cmd.year, amount=cmd.amount, decided=cmd.decided, reason=cmd.reason, over_frame=cmd.over_frame),
-    c.ReduceFte: lambda cmd: lambda p: p.reduce_fte(fte=cmd.fte, effective=cmd.effective, reason=cmd.reason),
-    c.Report: lambda cmd: lambda p: p.report(
+    c.ReduceFte: lambda p, cmd: p.reduce_fte(fte=cmd.fte, effective=cmd.effective, reason=cmd.reason),
+    c.Report: lambda p, cmd: p.report(
         year=cmd.year, spent=cmd.spent, fte_filled=cmd.fte_filled, self_financing=cmd.self_financing,
         attested=cmd.attested, received=cmd.received, correction=cmd.correction, reason=cmd.reason),
-    c.Terminate: lambda cmd: lambda p: p.terminate(cause=cmd.cause, reason=cmd.reason, effective=cmd.effective),
+    c.Terminate: lambda p, cmd: p.terminate(cause=cmd.cause, reason=cmd.reason, effective=cmd.effective),
 }
