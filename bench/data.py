@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from domain.kommuner import all_current
+from grants.domain.kommuner import all_current
 
 
 def lifecycle_lines(positions: int, prefix: str = "N"):

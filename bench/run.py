@@ -55,16 +55,16 @@ def python(code: str, env_extra=None) -> subprocess.CompletedProcess:
 
 
 def grants(url: str, *args) -> list[str]:
-    return [PY, "-c", "from cli.main import main; main()", "--db", url, *args]
+    return [PY, "-c", "from grants.cli.main import main; main()", "--db", url, *args]
 
 
 def fill(url: str, positions: int, prefix: str) -> int:
     """Write `positions` full lifecycles (6 events each) through the ledger's batch path, 20k at a time."""
     code = f"""
 from bench.data import lifecycle_lines
-from domain import commands as c
-from domain.actor import current_actor
-from ledger.application import GrantsLedger
+from grants.domain import commands as c
+from grants.domain.actor import current_actor
+from grants.ledger.application import GrantsLedger
 current_actor.set("bench")
 ledger = GrantsLedger({url!r})
 lines = list(lifecycle_lines({positions}, {prefix!r}))
@@ -122,9 +122,9 @@ def case_decision(engine, pg_url, tmp, repeat):
 def case_replay(engine, pg_url, tmp, repeat):
     url = fresh_db(engine, pg_url, tmp)
     python(f"""
-from domain import commands as c
-from domain.actor import current_actor
-from ledger.application import GrantsLedger
+from grants.domain import commands as c
+from grants.domain.actor import current_actor
+from grants.ledger.application import GrantsLedger
 current_actor.set("bench")
 ledger = GrantsLedger({url!r})
 for ref, corrections in (("R/10", 7), ("R/1000", 997)):
@@ -149,7 +149,7 @@ def peak_rebuild(url) -> tuple[float, float]:
     code = """
 import resource, sys, time
 sys.argv = ["grants", "--db", %r, "projections", "rebuild"]
-from cli.main import main
+from grants.cli.main import main
 started = time.perf_counter()
 try:
     main()
@@ -170,7 +170,7 @@ def case_scale(engine, pg_url, tmp, sizes, repeat):
         rebuild, memory = zip(*[peak_rebuild(url) for _ in range(max(1, repeat - 1))])
         bare = [float(python(f"""
 import time
-from ledger.application import GrantsLedger
+from grants.ledger.application import GrantsLedger
 from bench.bare import bare_read
 ledger = GrantsLedger({url!r})
 started = time.perf_counter(); bare_read(ledger.recorder, ledger.mapper); print(time.perf_counter() - started)

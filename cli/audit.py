@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from cli.main import FORMATS, cli, echo_error
-from cli.output import emit_rows, safe, to_json
-from domain.refs import parse_ref
-from domain.errors import InvalidInput, NotFound, VerificationFailed
+from grants.cli.main import FORMATS, cli, echo_error
+from grants.cli.output import emit_rows, safe, to_json
+from grants.domain.refs import parse_ref
+from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 
 EXPORT_FORMAT = "grants-export/1"
 
@@ -23,7 +23,7 @@ EXPORT_FORMAT = "grants-export/1"
 @click.pass_context
 def verify_cmd(ctx, digest, file, fmt):
     """Recompute the hash chain; print the ledger digest or name the first altered event (exit 7)."""
-    from ledger.verify import ledger_rows, parse_digest, verify
+    from grants.ledger.verify import ledger_rows, parse_digest, verify
 
     expected = parse_digest(digest) if digest else None
     if file is not None:
@@ -60,7 +60,7 @@ def verify_cmd(ctx, digest, file, fmt):
 @click.pass_context
 def explain_cmd(ctx, ref, year, fmt):
     """How a year's amount was computed: rule, rate, FTE by month, arithmetic and rounding."""
-    from domain import rules
+    from grants.domain import rules
 
     parse_ref(ref)
     position = ctx.obj.ledger().position(ref)
@@ -104,7 +104,7 @@ def explain_cmd(ctx, ref, year, fmt):
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
     """Write events with their hashes and a manifest with the digest (docs/audit-export.md)."""
-    from ledger.verify import ledger_rows, verify
+    from grants.ledger.verify import ledger_rows, verify
 
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
@@ -139,7 +139,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
 
 def read_export(path: Path):
     """Rows and manifest of an export file; damaged lines become damaged rows, never a crash."""
-    from ledger.verify import Row
+    from grants.ledger.verify import Row
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

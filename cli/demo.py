@@ -2,14 +2,14 @@
 
 import tempfile
 import time
-from domain.position import today
+from grants.domain.position import today
 from pathlib import Path
 
 import click
 
-from cli.main import cli
-from cli.output import emit_rows
-from domain.errors import RuleRefused
+from grants.cli.main import cli
+from grants.cli.output import emit_rows
+from grants.domain.errors import RuleRefused
 
 
 @cli.command("demo")
@@ -17,8 +17,8 @@ from domain.errors import RuleRefused
 @click.pass_context
 def demo_cmd(ctx, seed):
     """Fill a fresh ledger with a realistic national data set and print the main reports."""
-    from ledger.demo import DemoBuilder
-    from projections import reports
+    from grants.ledger.demo import DemoBuilder
+    from grants.projections import reports
 
     if ctx.obj.url is None:  # never write demo data into the user's real ledger
         ctx.obj.url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='grants-demo-')) / 'demo.sqlite'}"

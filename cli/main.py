@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 import click
 
-from cli.output import emit_rows, safe, table, to_json
-from domain.actor import current_actor
-from domain.errors import GrantsError, InvalidInput, NotAllowed
-from domain.refs import parse_ref
+from grants.cli.output import emit_rows, safe, table, to_json
+from grants.domain.actor import current_actor
+from grants.domain.errors import GrantsError, InvalidInput, NotAllowed
+from grants.domain.refs import parse_ref
 
 # The CLI uses no pydantic plugins; skipping their discovery saves ~20 ms per command.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
@@ -25,7 +25,7 @@ class _Commands:
     """`c.Apply` etc., imported on first use: reading commands never load pydantic."""
 
     def __getattr__(self, name):
-        from domain import commands
+        from grants.domain import commands
 
         return getattr(commands, name)
 
@@ -72,7 +72,7 @@ class Context:
 
     def ledger(self):
         if self._ledger is None:
-            from ledger.application import GrantsLedger
+            from grants.ledger.application import GrantsLedger
 
             self._ledger = GrantsLedger(self.url)
             self._ledger.require_user()  # once initialised, only users may use the ledger at all
@@ -80,8 +80,8 @@ class Context:
 
     def runner(self):
         """The projection runner on the ledger's database (imports SQLAlchemy: reports only)."""
-        from projections.db import engine_for
-        from projections.runner import Runner
+        from grants.projections.db import engine_for
+        from grants.projections.runner import Runner
 
         ledger = self.ledger()
         return Runner(engine_for(ledger.url), ledger)
@@ -90,9 +90,9 @@ class Context:
         """Catch the read models up to the head of the log and return their engine; with `as_of`,
         replay the log up to that moment into a private in-memory database instead."""
         if as_of is not None:
-            from ledger.application import AsOf
-            from projections.db import engine_for
-            from projections.runner import Runner
+            from grants.ledger.application import AsOf
+            from grants.projections.db import engine_for
+            from grants.projections.runner import Runner
 
             runner = Runner(engine_for("sqlite://"), AsOf(self.ledger(), parse_moment(as_of)))
         else:
@@ -258,8 +258,8 @@ def users_group():
 @click.pass_context
 def users_add_cmd(ctx, name, role, office):
     """Add a user, or change an existing user's role and office."""
-    from domain.commands import _text
-    from domain.kommuner import office_id
+    from grants.domain.commands import _text
+    from grants.domain.kommuner import office_id
 
     try:
         name = _text(100)(name)
@@ -300,7 +300,7 @@ def parse_moment(raw: str) -> datetime:
 @click.pass_context
 def show_cmd(ctx, ref, version, as_of, fmt):
     """Show a position: its status, FTE and every funded year."""
-    from cli.views import position_view
+    from grants.cli.views import position_view
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
@@ -344,7 +344,7 @@ def show_cmd(ctx, ref, version, as_of, fmt):
 @click.pass_context
 def history_cmd(ctx, ref, fmt):
     """Every event of a position in order, with who recorded it and the state after it."""
-    from cli.views import event_view
+    from grants.cli.views import event_view
 
     parse_ref(ref)
     rows, state = [], None
@@ -366,7 +366,7 @@ def main() -> None:
     cli.main(prog_name="grants")
 
 
-from cli import audit, demo, reports  # noqa: E402,F401  (registers the other commands)
+from grants.cli import audit, demo, reports  # noqa: E402,F401  (registers the other commands)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ from datetime import date
 
 import click
 
-from cli.main import cli, FORMATS
-from cli.output import emit_rows, to_json
-from domain.errors import InvalidInput
-from domain.kommuner import find, office_id
-from domain.position import today
+from grants.cli.main import cli, FORMATS
+from grants.cli.output import emit_rows, to_json
+from grants.domain.errors import InvalidInput
+from grants.domain.kommuner import find, office_id
+from grants.domain.position import today
 
 
 def filters(fn):
@@ -20,7 +20,7 @@ def filters(fn):
 
 
 def clean_filters(office, kommune, scheme) -> dict:
-    from domain import rules
+    from grants.domain import rules
 
     if scheme is not None:
         rules.scheme(scheme)
@@ -46,7 +46,7 @@ def on_date(raw: str | None) -> date:
 @click.pass_context
 def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
     """Granted amounts after reductions, reported spending and sums to reclaim."""
-    from projections import reports
+    from grants.projections import reports
 
     rows = reports.funding(ctx.obj.current_views(as_of), by=by, year=year, **clean_filters(office, kommune, scheme))
     emit_rows(rows, fmt)
@@ -59,7 +59,7 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
 @click.pass_context
 def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
     """First and last fundable year per position under the four-year rule."""
-    from projections import reports
+    from grants.projections import reports
 
     emit_rows(reports.expiry(ctx.obj.current_views(as_of), year=year, **clean_filters(office, kommune, scheme)), fmt)
 
@@ -73,7 +73,7 @@ def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
 @click.pass_context
 def winddown_cmd(ctx, office, kommune, on, as_of, fmt):
     """The transitional scheme per year 2021-2024 and every position that breaks its wind-down."""
-    from projections import reports
+    from grants.projections import reports
 
     per_year, violations = reports.winddown(ctx.obj.current_views(as_of), on_date(on),
                                             **clean_filters(office, kommune, None))
@@ -95,7 +95,7 @@ def winddown_cmd(ctx, office, kommune, on, as_of, fmt):
 @click.pass_context
 def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
     """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation."""
-    from projections import reports
+    from grants.projections import reports
 
     rows = reports.compliance(ctx.obj.current_views(as_of), on_date(on), year=year,
                               **clean_filters(office, kommune, scheme))
@@ -111,7 +111,7 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
 @click.pass_context
 def frames_cmd(ctx, year, office, scheme, as_of, fmt):
     """Budget frames per office, scheme and year against the sums granted."""
-    from projections import reports
+    from grants.projections import reports
 
     rows = reports.frames(ctx.obj.current_views(as_of), year=year, **clean_filters(office, None, scheme))
     emit_rows(rows, fmt, ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "set_by"])
@@ -131,9 +131,9 @@ def frame_group():
 @click.pass_context
 def frame_set_cmd(ctx, office, scheme, year, amount, reason):
     """Set or revise the budget frame of an office for a scheme and year."""
-    from domain import commands as c
-    from domain import rules
-    from projections import reports
+    from grants.domain import commands as c
+    from grants.domain import rules
+    from grants.projections import reports
 
     values = {k: v for k, v in dict(office=office_id(office), scheme=scheme, year=year, amount=amount,
                                     reason=reason).items() if v is not None}
@@ -198,8 +198,8 @@ def projections_rebuild_cmd(ctx):
 @click.pass_context
 def import_cmd(ctx, file):
     """Run a file of write commands (CSV with a `command` column, or JSON Lines), all or nothing."""
-    from cli.main import echo_error
-    from ledger.batch import parse_file
+    from grants.cli.main import echo_error
+    from grants.ledger.batch import parse_file
 
     commands, errors = parse_file(file)
     if errors:

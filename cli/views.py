@@ -1,6 +1,6 @@
 """Plain-dict views of a position for show and history (the JSON shapes are documented)."""
 
-from domain.kommuner import OFFICE_NAMES, find
+from grants.domain.kommuner import OFFICE_NAMES, find
 
 
 def position_view(p) -> dict:

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from domain.errors import InvalidInput
-from domain.money import parse_fte, parse_kroner
-from domain.refs import check_ref
+from grants.domain.errors import InvalidInput
+from grants.domain.money import parse_fte, parse_kroner
+from grants.domain.refs import check_ref
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

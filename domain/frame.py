@@ -9,14 +9,20 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actor import current_actor
-from domain.errors import RuleRefused
+from grants.domain.actor import current_actor
+from grants.domain.errors import RuleRefused
 
 FRAME_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062f7a3e0")
 
 
 class BudgetFrame(Aggregate):
+    TOPIC = "domain.frame:BudgetFrame"  # a stable name stored with every event; never change it
+
+    class Created(Aggregate.Created):  # the library's base creation event
+        TOPIC = "domain.frame:BudgetFrame.Created"
+
     class FrameSet(Aggregate.Created):
+        TOPIC = "domain.frame:BudgetFrame.FrameSet"
         office: str
         scheme: str
         year: int
@@ -26,11 +32,13 @@ class BudgetFrame(Aggregate):
         reason: str | None
 
     class FrameRevised(Aggregate.Event):
+        TOPIC = "domain.frame:BudgetFrame.FrameRevised"
         amount: int
         actor: str
         reason: str | None
 
     class Committed(Aggregate.Event):
+        TOPIC = "domain.frame:BudgetFrame.Committed"
         ref: str
         delta: int
         over_frame: bool

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from domain.errors import InvalidInput
+from grants.domain.errors import InvalidInput
 
 DATA = Path(__file__).parent / "data"
 RENUMBERING_YEAR = 2024

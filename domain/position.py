@@ -11,9 +11,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import rules
-from domain.actor import current_actor
-from domain.errors import RuleRefused
+from grants.domain import rules
+from grants.domain.actor import current_actor
+from grants.domain.errors import RuleRefused
 
 # Fixed namespace: the id of a position is uuid5(namespace, case reference), so a retried
 # apply finds the position it created instead of creating a second one.
@@ -69,9 +69,15 @@ def today() -> date:
 
 
 class GrantPosition(Aggregate):
+    TOPIC = "domain.position:GrantPosition"  # a stable name stored with every event; never change it
+
+    class Created(Aggregate.Created):  # the library's base creation event
+        TOPIC = "domain.position:GrantPosition.Created"
+
     """Events carry the actor, the business date (`effective`) and the reason where one is given."""
 
     class Applied(Aggregate.Created):
+        TOPIC = "domain.position:GrantPosition.Applied"
         ref: str
         kommunenummer: str
         office: str
@@ -88,6 +94,7 @@ class GrantPosition(Aggregate):
         reason: str | None
 
     class _Funding(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition._Funding"
         year: int
         ladder_year: int
         fte: Decimal
@@ -100,17 +107,21 @@ class GrantPosition(Aggregate):
         reason: str | None
 
     class Granted(_Funding):
+        TOPIC = "domain.position:GrantPosition.Granted"
         pass
 
     class YearAdvanced(_Funding):
+        TOPIC = "domain.position:GrantPosition.YearAdvanced"
         pass
 
     class Rejected(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition.Rejected"
         actor: str
         effective: date
         reason: str
 
     class FteReduced(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition.FteReduced"
         year: int
         from_fte: Decimal
         to_fte: Decimal
@@ -120,6 +131,7 @@ class GrantPosition(Aggregate):
         reason: str | None
 
     class Reported(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition.Reported"
         year: int
         spent: int
         to_reclaim: int
@@ -132,6 +144,7 @@ class GrantPosition(Aggregate):
         reason: str | None
 
     class Terminated(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition.Terminated"
         cause: str
         actor: str
         effective: date

@@ -2,7 +2,7 @@
 
 import re
 
-from domain.errors import InvalidInput
+from grants.domain.errors import InvalidInput
 
 REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
 REF_RULE = "must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)"

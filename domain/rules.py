@@ -10,8 +10,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from domain.errors import InvalidInput, RuleRefused
-from domain.money import round_kroner
+from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.money import round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"
 MONTHS = 12

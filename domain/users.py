@@ -9,8 +9,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actor import current_actor
-from domain.errors import NotAllowed, RuleRefused
+from grants.domain.actor import current_actor
+from grants.domain.errors import NotAllowed, RuleRefused
 
 USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
 SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
@@ -18,7 +18,13 @@ ROLES = ("caseworker", "auditor", "admin")
 
 
 class LedgerSettings(Aggregate):
+    TOPIC = "domain.users:LedgerSettings"  # a stable name stored with every event; never change it
+
+    class Created(Aggregate.Created):  # the library's base creation event
+        TOPIC = "domain.users:LedgerSettings.Created"
+
     class Initialized(Aggregate.Created):
+        TOPIC = "domain.users:LedgerSettings.Initialized"
         first_admin: str
 
     @staticmethod
@@ -31,13 +37,20 @@ class LedgerSettings(Aggregate):
 
 
 class User(Aggregate):
+    TOPIC = "domain.users:User"  # a stable name stored with every event; never change it
+
+    class Created(Aggregate.Created):  # the library's base creation event
+        TOPIC = "domain.users:User.Created"
+
     class Added(Aggregate.Created):
+        TOPIC = "domain.users:User.Added"
         name: str
         role: str
         office: str | None
         actor: str
 
     class RoleChanged(Aggregate.Event):
+        TOPIC = "domain.users:User.RoleChanged"
         role: str
         office: str | None
         actor: str

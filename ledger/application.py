@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
-from domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
-from domain.frame import BudgetFrame
-from domain.position import GrantPosition
-from domain.users import SETTINGS_ID, Access, LedgerSettings, User
-from domain.actor import current_actor
-from ledger.config import eventsourcing_env, resolve_url
+from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
+from grants.domain.frame import BudgetFrame
+from grants.domain.position import GrantPosition
+from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
+from grants.domain.actor import current_actor
+from grants.ledger.config import eventsourcing_env, resolve_url
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
-    from domain.commands import Command, SetFrame
+    from grants.domain.commands import Command, SetFrame
 
 
 class DateAsISO(Transcoding):
@@ -126,7 +126,7 @@ class GrantsLedger(Application):
 
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""
-        topic = "domain.users:User.Added"
+        topic = User.Added.TOPIC
         found, after = [], 0
         while batch := self.read_log(after, 1000, self.head(), (topic,)):
             found += [self.repository.get(e.originator_id) for _, e in batch]
@@ -137,7 +137,7 @@ class GrantsLedger(Application):
 
     def execute(self, cmd: "Command"):
         """Run one command and record its events (the position and any frame) in one transaction."""
-        from ledger.work import UnitOfWork
+        from grants.ledger.work import UnitOfWork
 
         work = UnitOfWork(self)
         result = work.run(cmd)
@@ -148,7 +148,7 @@ class GrantsLedger(Application):
         """Run a batch all or nothing: every line is tried in memory first; if any is refused,
         nothing is written and every refusal is returned with its line number. Otherwise all the
         changed aggregates are saved in one transaction. Returns (events written, refusals)."""
-        from ledger.work import UnitOfWork
+        from grants.ledger.work import UnitOfWork
 
         work, refused = UnitOfWork(self), []
         work.prefetch_absent(cmd for _, cmd in commands)

@@ -9,8 +9,8 @@ import io
 import json
 from pathlib import Path
 
-from domain import commands as c
-from domain.errors import InvalidInput
+from grants.domain import commands as c
+from grants.domain.errors import InvalidInput
 
 MAX_LINES = 1_000_000
 FLAGS = ("over_frame", "pre_project", "correction")

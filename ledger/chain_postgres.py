@@ -5,7 +5,7 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from ledger.chain import CHAIN_TABLE, GENESIS, chain_rows, chunks
+from grants.ledger.chain import CHAIN_TABLE, GENESIS, chain_rows, chunks
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):

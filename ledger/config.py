@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from domain.errors import InvalidInput
+from grants.domain.errors import InvalidInput
 
 ENV_DB = "GRANTS_DB"
 
@@ -44,7 +44,7 @@ def eventsourcing_env(url: str) -> dict[str, str]:
         path = Path(sqlite_path(url))
         path.parent.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "5", "APPLICATION_RECORDER_TOPIC": "ledger.chain:ChainedSQLiteRecorder"}
+                "SQLITE_LOCK_TIMEOUT": "5", "APPLICATION_RECORDER_TOPIC": "grants.ledger.chain:ChainedSQLiteRecorder"}
     if scheme in ("postgresql", "postgresql+psycopg", "postgres"):
         parts = urlsplit(url)
         query = parse_qs(parts.query)
@@ -57,7 +57,7 @@ def eventsourcing_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "2",
-            "APPLICATION_RECORDER_TOPIC": "ledger.chain_postgres:ChainedPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "grants.ledger.chain_postgres:ChainedPostgresRecorder",
             # Concurrent DDL on every start conflicts in PostgreSQL's catalog ("tuple concurrently
             # updated"); the ledger creates its tables once, when they are missing.
             "CREATE_TABLE": "false",

@@ -10,9 +10,9 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from domain import commands as c
-from domain import rules
-from domain.kommuner import all_current, code_in
+from grants.domain import commands as c
+from grants.domain import rules
+from grants.domain.kommuner import all_current, code_in
 
 FTES = ["1", "1", "1", "0.8", "0.5", "0.5", "0.6", "0.4", "0.2"]
 TITLES = ["Ruskonsulent", "Erfaringskonsulent", "Miljøterapeut", "Oppsøkende team", "Ettervernkonsulent",
@@ -23,7 +23,7 @@ class DemoBuilder:
     """Makes the commands, running each in a unit of work so reports can see the amounts."""
 
     def __init__(self, ledger, seed: int = 765):
-        from ledger.work import UnitOfWork
+        from grants.ledger.work import UnitOfWork
 
         self.rng = random.Random(seed)
         self.work = UnitOfWork(ledger)

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from ledger.chain import GENESIS, event_hash, sha
+from grants.ledger.chain import GENESIS, event_hash, sha
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Row:
 def parse_digest(raw: str) -> tuple[int, str]:
     count, _, head = raw.partition(":")
     if not count.isdigit() or len(head) != 64 or any(ch not in "0123456789abcdef" for ch in head):
-        from domain.errors import InvalidInput
+        from grants.domain.errors import InvalidInput
 
         raise InvalidInput(f"digest: must be N:HASH as printed by grants verify, got {raw!r}")
     return int(count), head

@@ -1,11 +1,11 @@
 """The unit of work: the aggregates one command (or one batch) reads and changes, in memory
 until the ledger stores them together."""
 
-from domain import commands as c
-from domain.errors import NotFound, RuleRefused
-from domain.frame import BudgetFrame
-from domain.kommuner import lookup
-from domain.position import GrantPosition
+from grants.domain import commands as c
+from grants.domain.errors import NotFound, RuleRefused
+from grants.domain.frame import BudgetFrame
+from grants.domain.kommuner import lookup
+from grants.domain.position import GrantPosition
 
 
 class UnitOfWork:

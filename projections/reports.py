@@ -4,9 +4,9 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
-from domain import rules
-from domain.kommuner import find
-from projections import db
+from grants.domain import rules
+from grants.domain.kommuner import find
+from grants.projections import db
 
 GROUPS = {
     "office": ["office"],

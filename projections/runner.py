@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from projections import db
-from projections.fold import PositionRows, fold_frame, fold_position
+from grants.domain.frame import BudgetFrame
+from grants.domain.position import GrantPosition
+from grants.projections import db
+from grants.projections.fold import PositionRows, fold_frame, fold_position
 
 BATCH = 2000  # measured: 500 -> 4.7 s, 2000 -> 3.9 s, 5000 -> 4.0 s for a 120k-event rebuild
 
@@ -56,9 +58,9 @@ def _write_frames(conn, batch) -> None:
     conn.execute(insert(db.frames), list(rows.values()))
 
 
-POSITION_TOPICS = tuple(f"domain.position:GrantPosition.{n}" for n in
+POSITION_TOPICS = tuple(getattr(GrantPosition, n).TOPIC for n in
                         ("Applied", "Granted", "YearAdvanced", "FteReduced", "Reported", "Rejected", "Terminated"))
-FRAME_TOPICS = ("domain.frame:BudgetFrame.FrameSet", "domain.frame:BudgetFrame.FrameRevised")
+FRAME_TOPICS = (BudgetFrame.FrameSet.TOPIC, BudgetFrame.FrameRevised.TOPIC)
 
 PROJECTIONS = (
     Projection("positions", POSITION_TOPICS, _write_positions),

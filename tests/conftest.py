@@ -10,7 +10,7 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from domain.actor import current_actor
+from grants.domain.actor import current_actor
 
 POSTGRES_URL = os.environ.get("GRANTS_TEST_POSTGRES_URL")
 
@@ -53,7 +53,7 @@ def sqlite_url(tmp_path):
 
 @pytest.fixture
 def ledger(db_url):
-    from ledger.application import GrantsLedger
+    from grants.ledger.application import GrantsLedger
 
     app = GrantsLedger(db_url)
     yield app
@@ -70,7 +70,7 @@ def caseworker():
 @pytest.fixture
 def grants(sqlite_url):
     """Run the CLI as a user does, against one ledger: grants("show", "REF") -> click Result."""
-    from cli.main import cli
+    from grants.cli.main import cli
 
     runner = CliRunner()
     env = {"GRANTS_DB": sqlite_url, "GRANTS_ACTOR": "kari.nordmann"}

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from domain import commands as c
-from domain.errors import GrantsError
-from ledger.application import GrantsLedger
-from projections import db, reports
-from projections.db import engine_for
-from projections.runner import Runner
+from grants.domain import commands as c
+from grants.domain.errors import GrantsError
+from grants.ledger.application import GrantsLedger
+from grants.projections import db, reports
+from grants.projections.db import engine_for
+from grants.projections.runner import Runner
 
 
 def run(ledger, model, **values):

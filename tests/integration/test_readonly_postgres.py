@@ -6,11 +6,11 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from domain import commands as c
-from ledger.application import GrantsLedger
-from projections.db import engine_for
-from projections.runner import Runner
+from grants.cli.main import cli
+from grants.domain import commands as c
+from grants.ledger.application import GrantsLedger
+from grants.projections.db import engine_for
+from grants.projections.runner import Runner
 
 pytestmark = pytest.mark.postgres
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain import commands as c
-from domain.errors import ConcurrentChange, NotFound
-from ledger.application import GrantsLedger
+from grants.domain import commands as c
+from grants.domain.errors import ConcurrentChange, NotFound
+from grants.ledger.application import GrantsLedger
 
 REF = "2021/4711-3"
 
@@ -62,8 +62,8 @@ def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
     app.execute(apply_cmd())
     stale = app.position(REF)
     app.execute(c.parse(c.Grant, ref=REF, year=2021))
-    from domain.kommuner import lookup
-    from domain.position import GrantPosition
+    from grants.domain.kommuner import lookup
+    from grants.domain.position import GrantPosition
 
     other = GrantPosition.apply_for(ref="2021/2", kommune=lookup("3401", 2021), scheme_id="765.62",
                                     title="t", fte=Decimal(1), year=2021)

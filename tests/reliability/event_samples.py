@@ -6,10 +6,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from cli.output import plain
-from domain import commands as c
-from domain.actor import current_actor
-from ledger.application import GrantsLedger
+from grants.cli.output import plain
+from grants.domain import commands as c
+from grants.domain.actor import current_actor
+from grants.ledger.application import GrantsLedger
 
 SAMPLES = Path(__file__).parent / "data" / "events_v1.jsonl"
 

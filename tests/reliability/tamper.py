@@ -3,7 +3,7 @@
 import sqlite3
 from urllib.parse import parse_qs, urlsplit
 
-from ledger.chain import CHAIN_TABLE, GENESIS, event_hash, sha
+from grants.ledger.chain import CHAIN_TABLE, GENESIS, event_hash, sha
 
 
 class Tamper:

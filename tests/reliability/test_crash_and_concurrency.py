@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from domain import commands as c
-from domain.errors import ConcurrentChange, RuleRefused
-from ledger.application import GrantsLedger
-from ledger.verify import ledger_rows, verify
+from grants.domain import commands as c
+from grants.domain.errors import ConcurrentChange, RuleRefused
+from grants.ledger.application import GrantsLedger
+from grants.ledger.verify import ledger_rows, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = "C/1"
@@ -71,7 +71,7 @@ def test_8_processes_racing_through_the_cli_win_or_exit_3(db_url, rounds=3):
     for _ in range(rounds):
         start = time.time() + 1.0  # every process waits for the same moment, then writes
         script = ("import time,sys; time.sleep(max(0, %f - time.time())); "
-                  "from cli.main import main; sys.argv=['grants','report','%s','--year','2021','--spent','5',"
+                  "from grants.cli.main import main; sys.argv=['grants','report','%s','--year','2021','--spent','5',"
                   "'--correction']; main()") % (start, REF)
         procs = [subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -93,8 +93,8 @@ def test_a_batch_with_one_conflicting_position_writes_none_of_them(db_url):
     ledger = granted_position(db_url)
     stale = GrantsLedger(db_url).position(REF)
     ledger.execute(c.parse(c.Report, ref=REF, year=2021, spent="1"))  # moves the position on
-    from domain.kommuner import lookup
-    from domain.position import GrantPosition
+    from grants.domain.kommuner import lookup
+    from grants.domain.position import GrantPosition
 
     fresh = [GrantPosition.apply_for(ref=f"N/{i}", kommune=lookup("3401", 2021), scheme_id="765.62", title="t",
                                      fte=__import__("decimal").Decimal(1), year=2021) for i in range(50)]

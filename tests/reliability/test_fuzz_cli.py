@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.main import cli
+from grants.cli.main import cli
 
 DOCUMENTED = {2, 4, 5, 6}
 REF = "2021/4711-3"

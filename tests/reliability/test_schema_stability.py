@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cli.output import plain
+from grants.cli.output import plain
 from eventsourcing.persistence import StoredEvent
-from ledger.application import GrantsLedger
+from grants.ledger.application import GrantsLedger
 from tests.reliability.event_samples import SAMPLES
 
 SAMPLE_LINES = [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines()]

@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from domain import commands as c
-from ledger.application import GrantsLedger
+from grants.cli.main import cli
+from grants.domain import commands as c
+from grants.ledger.application import GrantsLedger
 from tests.reliability.tamper import Tamper
 
 WHERE = ["start", "middle", "end"]

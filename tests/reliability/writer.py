@@ -3,9 +3,9 @@ numbered from START until it is killed. Usage: python -m tests.reliability.write
 
 import sys
 
-from domain import commands as c
-from domain.actor import current_actor
-from ledger.application import GrantsLedger
+from grants.domain import commands as c
+from grants.domain.actor import current_actor
+from grants.ledger.application import GrantsLedger
 
 
 def main(url: str, start: int) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from domain import kommuner
-from domain.errors import InvalidInput
+from grants.domain import kommuner
+from grants.domain.errors import InvalidInput
 
 
 def test_all_357_kommuner_of_2024_are_known_with_their_office():

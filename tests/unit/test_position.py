@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import RuleRefused
-from domain.kommuner import lookup
-from domain.position import GrantPosition
+from grants.domain.errors import RuleRefused
+from grants.domain.kommuner import lookup
+from grants.domain.position import GrantPosition
 
 
 def new_position(ref="2021/4711-3", scheme="765.62", year=2021, fte="1", kommune="3401"):

@@ -12,9 +12,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from domain.errors import RuleRefused
-from domain.kommuner import lookup
-from domain.position import GrantPosition
+from grants.domain.errors import RuleRefused
+from grants.domain.kommuner import lookup
+from grants.domain.position import GrantPosition
 
 LADDER = {1: 660_000, 2: 550_000, 3: 440_000, 4: 330_000}
 

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain import rules
-from domain.errors import InvalidInput, RuleRefused
-from domain.money import parse_fte, parse_kroner, round_kroner
+from grants.domain import rules
+from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.money import parse_fte, parse_kroner, round_kroner
 
 
 def test_half_a_position_in_ladder_year_two_gets_275_000():
@@ -76,7 +76,7 @@ def test_every_scheme_in_the_table_has_a_rule():
 def test_the_chain_hash_is_the_documented_formula():
     import hashlib
 
-    from ledger.chain import event_hash, sha
+    from grants.ledger.chain import event_hash, sha
 
     assert sha("a", 1, b"x") == hashlib.sha256(b"a|1|x|").hexdigest()
     oid = "6f1c1f62-5f0e-4c4b-9a55-765062000000"
