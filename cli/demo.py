@@ -1,30 +1,48 @@
-"""`grants demo`: a realistic national ledger on a fresh SQLite file, then the main reports."""
+"""`grants demo`: a realistic national ledger in a file of its own, then the main reports."""
 
-import tempfile
+from __future__ import annotations
+
 import time
-from grants.domain.position import today
 from pathlib import Path
 
 import click
 
-from grants.cli.main import cli
 from grants.cli.output import emit_rows
 from grants.domain.errors import RuleRefused
 
 
-@cli.command("demo")
-@click.option("--seed", type=int, default=765, show_default=True, help="Random seed of the data set.")
+def demo_url() -> str:
+    """The demo's own file (replaced on every run): never the user's ledger, never a temp folder."""
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('grants')) / 'demo.sqlite'}"
+
+
+@click.command("demo")
+@click.option("--seed", type=int, default=765, show_default=True, metavar="N", help="Random seed of the data set.")
 @click.pass_context
-def demo_cmd(ctx, seed):
-    """Fill a fresh ledger with a realistic national data set and print the main reports."""
+def demo_cmd(ctx: click.Context, seed: int) -> None:
+    """Fill a fresh ledger with a realistic national data set and print the main reports.
+
+    The demo writes its own file (replaced on every run) unless --db names an empty ledger;
+    it never touches the ledger named by GRANTS_DB.
+
+    \b
+    Example:
+      grants demo
+    """
+    from grants.ledger.application import GrantsLedger
+    from grants.ledger.config import redacted_url, sqlite_path
     from grants.ledger.demo import DemoBuilder
     from grants.projections import reports
 
-    if ctx.obj.url is None:  # never write demo data into the user's real ledger
-        ctx.obj.url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='grants-demo-')) / 'demo.sqlite'}"
-    ledger = ctx.obj.ledger()
+    if ctx.obj.url is None:
+        ctx.obj.url = demo_url()
+        for suffix in ("", "-wal", "-shm"):  # the previous demo, if any
+            Path(str(sqlite_path(ctx.obj.url)) + suffix).unlink(missing_ok=True)
+    ledger = ctx.obj._ledger = GrantsLedger.create(ctx.obj.url)
     if ledger.head() != 0:
-        raise RuleRefused(f"db: the demo needs an empty ledger; {ledger.url!r} already has events")
+        raise RuleRefused(f"db: the demo needs an empty ledger; {redacted_url(ledger.url)!r} already has events")
     started = time.perf_counter()
     builder = DemoBuilder(ledger, seed=seed)
     commands = builder.build()
@@ -32,18 +50,19 @@ def demo_cmd(ctx, seed):
     if refused:  # the generator is wrong: say so rather than hide it
         raise RuleRefused(f"demo data refused at command {refused[0][0]}: {refused[0][1]}")
     for frame in builder.frames():
-        ledger.set_frame(frame, committed=frame.amount)
+        ledger.set_frame(frame)
     engine = ctx.obj.current_views()
     seconds = time.perf_counter() - started
     positions = len(builder.work.positions)
-    click.echo(f"Demo ledger: {ledger.url}")
-    click.echo(f"{len(commands)} commands, {written} position events, {positions} positions, "
+    url = redacted_url(ledger.url)
+    click.echo(f"Demo ledger: {url}")
+    click.echo(f"{len(commands)} commands, {written} events, {positions} positions, "
                f"{ledger.head()} events in all, in {seconds:.1f} s\n")
     click.echo("== Funding by office, 2021 (grants funding --by office --year 2021)")
     emit_rows(reports.funding(engine, by="office", year=2021), "table")
     click.echo("\n== Funding by year, all schemes (grants funding --by year)")
     emit_rows(reports.funding(engine, by="year"), "table")
-    per_year, violations = reports.winddown(engine, today())
+    per_year, violations = reports.winddown(engine, ledger.today())
     click.echo("\n== Transitional wind-down 2021-2024 (grants winddown)")
     emit_rows(per_year, "table")
     click.echo(f"violations: {len(violations)}")
@@ -53,4 +72,7 @@ def demo_cmd(ctx, seed):
     for row in reports.expiry(engine):
         ends[(row["ends"], row["scheme"])] = ends.get((row["ends"], row["scheme"]), 0) + 1
     emit_rows([{"ends": y, "scheme": s, "positions": n} for (y, s), n in sorted(ends.items())], "table")
-    click.echo(f"\nExplore it: GRANTS_DB={ledger.url} grants compliance --year 2023")
+    click.echo(f"\nExplore it: GRANTS_DB={url} grants compliance --year 2023")
+
+
+COMMANDS = {"demo": demo_cmd}

@@ -8,10 +8,37 @@ from decimal import Decimal
 
 import click
 
+FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
+
+
+class YearType(click.ParamType):
+    """A year option of a reading command (the same range as the command models')."""
+
+    name = "year"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YEAR"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from grants.domain.dates import parse_year
+
+        try:
+            return parse_year(value)
+        except ValueError as error:
+            self.fail(f"{error}, got {value!r}", param, ctx)
+
+
+YEAR = YearType()
+
 
 def safe(text: str) -> str:
     """Escape control characters so user input can never drive the terminal."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def kroner(amount: int | None) -> str:
+    """Whole kroner grouped as Norwegians write them: 550 000."""
+    return "" if amount is None else f"{amount:,}".replace(",", " ")
 
 
 def plain(value):

@@ -1,6 +1,24 @@
 """Plain-dict views of a position for show and history (the JSON shapes are documented)."""
 
+from grants.cli.output import kroner, safe
 from grants.domain.kommuner import OFFICE_NAMES, find
+
+
+def summary(p, year: int | None) -> str:
+    """One line after a decision: the position and the year the decision touched."""
+    if year is None:
+        year = p.termination["effective"].year if p.termination else p.last_year
+    text = f"{safe(p.ref)}: {p.status}, version {p.version}"
+    funded = p.years.get(year) if year is not None else None
+    if funded is not None:
+        text += (f"; {year}: {kroner(funded.amount)} NOK, ladder year {funded.ladder_year}, "
+                 f"rule {funded.rule_id}")
+        reports = p.reports.get(year)
+        if reports:
+            text += f"; spent {kroner(reports[-1].spent)}, to reclaim {kroner(reports[-1].to_reclaim)}"
+    if p.termination:
+        text += f"; ends {p.termination['effective']} ({p.termination['cause']})"
+    return text
 
 
 def position_view(p) -> dict:

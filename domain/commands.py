@@ -1,153 +1,355 @@
-"""Commands: frozen pydantic models at the boundary (CLI and batch import).
+"""Commands: the one definition of every decision recorded on a grant position.
 
-Each field has a limit; `parse` turns every violation into one line naming the field and the value.
+Each command is a frozen pydantic model. The class says what it does: its CLI and import name
+(`name`), the GrantPosition method it calls (`method`, with the fields as keyword arguments), the
+word for the summary (`done`) and one example. Its fields say what it takes: type, limit, help,
+metavar, choices and default. The CLI options and the batch-import columns are generated from
+these fields, so adding a command means adding a model here and its method on the aggregate.
+
+Every field has a limit; `parse` turns every violation into one line naming each field and value.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from grants.domain.errors import InvalidInput
-from grants.domain.money import parse_fte, parse_kroner
+from grants.domain import dates, rules
+from grants.domain.dates import parse_year
+from grants.domain.errors import GrantsError, InvalidInput
+from grants.domain.kommuner import OFFICE_IDS
+from grants.domain.money import parse_fte, parse_fte_filled, parse_kroner
+from grants.domain.position import ATTESTATIONS, CAUSES
 from grants.domain.refs import check_ref
+from grants.domain.users import ROLES
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _date(raw) -> date:
+@dataclass(frozen=True)
+class Shown:
+    """How a field is shown to people: metavar, choices (from data, read lazily), option name,
+    and for an optional date the rule that fills it when left out (see domain/dates.py)."""
+
+    metavar: str
+    choices: Callable[[], Sequence[str]] | None = None
+    option: str | None = None  # the option's name when it is not the field's (--partner)
+    default_date: Callable[..., date] | None = None
+
+
+def _date(raw: object) -> date:
     if isinstance(raw, date):
         return raw
+    if not isinstance(raw, str):
+        raise ValueError("must be an ISO date such as 2024-03-01")
     try:
-        return date.fromisoformat(str(raw).strip())
+        return date.fromisoformat(raw.strip())
     except ValueError:
         raise ValueError("must be an ISO date such as 2024-03-01") from None
 
 
-def _year(raw) -> int:
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or not 2000 <= int(text) <= 2100:
-        raise ValueError("must be a year between 2000 and 2100")
-    return int(text)
+def text(limit: int) -> Callable[[object], str]:
+    """A validator for free text: a string (never a list, object or null), no control characters."""
 
-
-def _text(limit: int):
-    def check(raw) -> str:
-        if CONTROL.search(str(raw)):  # before strip(): str.strip() silently drops \x1c-\x1f
+    def check(raw: object) -> str:
+        if not isinstance(raw, str):
+            raise ValueError("must be text")
+        if CONTROL.search(raw):  # before strip(): str.strip() silently drops \x1c-\x1f
             raise ValueError("must not contain control characters")
-        text = str(raw).strip()
-        if not text:
+        value = raw.strip()
+        if not value:
             raise ValueError("must not be empty")
-        if len(text) > limit:
+        if len(value) > limit:
             raise ValueError(f"must be at most {limit} characters")
-        return text
+        return value
+
     return check
 
 
-def _fte_filled(raw) -> Decimal:
-    """A filled FTE may be 0 (vacant all year); otherwise as an FTE."""
-    if str(raw).strip() in ("0", "0.0", "0.00"):
-        return Decimal("0.00")
-    return parse_fte(raw)
+def one_of(choices: Callable[[], Sequence[str]]) -> Callable[[object], str]:
+    """A validator for a value from a fixed set (read lazily from the domain constants or data);
+    case does not matter."""
+
+    def check(raw: object) -> str:
+        allowed = choices()
+        value = raw.strip().lower() if isinstance(raw, str) else None
+        match = next((a for a in allowed if a.lower() == value), None)
+        if match is None:
+            raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}")
+        return match
+
+    return check
 
 
-Ref = Annotated[str, BeforeValidator(check_ref)]
-Fte = Annotated[Decimal, BeforeValidator(parse_fte)]
-Kroner = Annotated[int, BeforeValidator(parse_kroner)]
-Day = Annotated[date, BeforeValidator(_date)]
-Year = Annotated[int, BeforeValidator(_year)]
-Title = Annotated[str, BeforeValidator(_text(200))]
-Reason = Annotated[str, BeforeValidator(_text(500))]
-Kommunenummer = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+def _scheme(raw: object) -> str:
+    try:
+        return rules.scheme(str(raw).strip()).id
+    except GrantsError as error:
+        raise ValueError(str(error).removeprefix("scheme: ")) from None
+
+
+def _kommunenummer(raw: object) -> str:
+    value = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not re.fullmatch(r"[0-9]{4}", value):
+        raise ValueError("must be a four-digit kommunenummer such as 3401")
+    return value
+
+
+def _scheme_ids() -> Sequence[str]:
+    return rules.scheme_ids()
+
+
+def _causes() -> Sequence[str]:
+    return CAUSES
+
+
+def _attestations() -> Sequence[str]:
+    return ATTESTATIONS
+
+
+def _offices() -> Sequence[str]:
+    return sorted(OFFICE_IDS.values())
+
+
+def _roles() -> Sequence[str]:
+    return ROLES
+
+
+Ref = Annotated[str, BeforeValidator(check_ref), Shown("REF")]
+Year = Annotated[int, BeforeValidator(parse_year), Shown("YEAR")]
+Fte = Annotated[Decimal, BeforeValidator(parse_fte), Shown("FTE")]
+FteFilled = Annotated[Decimal, BeforeValidator(parse_fte_filled), Shown("FTE")]
+Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
+Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
+Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
+Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
+Kommunenummer = Annotated[str, BeforeValidator(_kommunenummer), Shown("KNR")]
+Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]
+Cause = Annotated[str, BeforeValidator(one_of(_causes)), Shown("CAUSE", _causes)]
+Attestation = Annotated[str, BeforeValidator(one_of(_attestations)), Shown("WHO", _attestations)]
+LadderYear = Annotated[int, Field(ge=1, le=9), Shown("N")]
 
 
 class Command(BaseModel):
+    """A decision on one grant position, identified by its case reference."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    ref: Ref
+
+    name: ClassVar[str]  # the CLI command and the import file's `command` column
+    method: ClassVar[str]  # the GrantPosition method that decides it
+    done: ClassVar[str]  # past tense, for the summary line
+    example: ClassVar[str]
+
+    ref: Ref = Field(description="The case reference, e.g. 2021/4711-3.")
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of the aggregate method: every field but the ref."""
+        return {name: getattr(self, name) for name in type(self).model_fields if name != "ref"}
+
+    def touched_year(self) -> int | None:
+        """The funded year this command is about, for the summary line."""
+        return getattr(self, "year", None)
+
+    def with_dates(self, position: Any, today: date) -> Command:
+        """A copy with every left-out date filled by its field's rule (domain/dates.py)."""
+        filled = {}
+        for field_name, info in type(self).model_fields.items():
+            shown = shown_of(info)
+            if shown and shown.default_date and getattr(self, field_name) is None:
+                filled[field_name] = shown.default_date(self, position, today)
+        return self.model_copy(update=filled) if filled else self
+
+
+def _day_or_default(rule: Callable[..., date]) -> Any:
+    """An optional date that `rule` fills when it is left out (see Command.with_dates)."""
+    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule)]
+
+
+ReceivedApplication = _day_or_default(dates.application_received)
+DecidedOn = _day_or_default(dates.decision_date)
+ReportReceived = _day_or_default(dates.report_received)
+EndsOn = _day_or_default(dates.termination_date)
 
 
 class Apply(Command):
-    kommune: Kommunenummer
-    scheme: str = Field(max_length=32)
-    title: Title
-    fte: Fte
-    year: Year
-    received: Day | None = None
-    wage_cost: Kroner | None = None
-    focus: Title | None = None
-    partners: tuple[Title, ...] = Field(default=(), max_length=20)
+    """Record an application for a position (idempotent by REF: a retry with the same data changes nothing)."""
+
+    name = "apply"
+    method = "apply_for"
+    done = "applied"
+    example = ('grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title "Ruskonsulent" '
+               "--fte 1 --year 2021 --received 2021-02-01")
+
+    kommune: Kommunenummer = Field(description="Kommunenummer of the applicant, e.g. 3401 (Kongsvinger).")
+    scheme: Scheme = Field(description="The grant scheme.")
+    title: Title = Field(description="The position's title, e.g. Ruskonsulent.")
+    fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5).")
+    year: Year = Field(description="The first year applied for.")
+    received: ReceivedApplication = Field(
+        default=None, description="Date the application was received (default: today; for a past year, "
+                                  "that year's application deadline).")
+    wage_cost: Kroner | None = Field(default=None, description="Yearly wage cost of the position in kroner.")
+    focus: Title | None = Field(default=None, description="Focus area (innsatsområde).")
+    partners: tuple[Title, ...] = Field(default=(), max_length=20,
+                                        description="A cooperating partner (repeat for several).")
 
 
 class Grant(Command):
-    year: Year
-    ladder_year: int | None = Field(default=None, ge=0, le=9)
-    amount: Kroner | None = None
-    decided: Day | None = None
-    reason: Reason | None = None
-    over_frame: bool = False
-    pre_project: bool = False
+    """Grant the first year of an application; ladder schemes compute the amount."""
+
+    name = "grant"
+    method = "grant"
+    done = "granted"
+    example = "grants grant 2021/4711-3 --year 2021 --decided 2021-03-15"
+
+    year: Year = Field(description="The year granted (the year applied for).")
+    ladder_year: LadderYear | None = Field(
+        default=None, description="Place the position on ladder year N (positions funded before; needs --reason).")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
+                                                         "1 January of it or the date received, if later).")
+    reason: Reason | None = Field(default=None, description="Why, for a ladder placement or a grant over the frame.")
+    over_frame: bool = Field(default=False, description="Grant beyond the office's budget frame (needs --reason).")
+    pre_project: bool = Field(default=False, description="765.60: the first year is a pre-project year.")
 
 
 class Reject(Command):
-    reason: Reason
-    decided: Day | None = None
+    """Reject an application."""
+
+    name = "reject"
+    method = "reject"
+    done = "rejected"
+    example = 'grants reject 2021/4711-3 --reason "outside the scheme" --decided 2021-03-15'
+
+    reason: Reason = Field(description="Why the application is rejected.")
+    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
+                                                         "1 January of it or the date received, if later).")
 
 
 class Advance(Command):
-    year: Year
-    amount: Kroner | None = None
-    decided: Day | None = None
-    reason: Reason | None = None
-    over_frame: bool = False
+    """Fund the next calendar year of an active position."""
+
+    name = "advance"
+    method = "advance"
+    done = "advanced"
+    example = "grants advance 2021/4711-3 --year 2022"
+
+    year: Year = Field(description="The next calendar year.")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
+                                                         "1 January of it).")
+    reason: Reason | None = Field(default=None, description="Why, for a grant over the frame.")
+    over_frame: bool = Field(default=False, description="Fund beyond the office's budget frame (needs --reason).")
 
 
 class ReduceFte(Command):
-    fte: Fte
-    effective: Day
-    reason: Reason | None = None
+    """Lower a position's FTE from the first day of a month; that year's amount is pro rata."""
+
+    name = "reduce-fte"
+    method = "reduce_fte"
+    done = "reduced"
+    example = 'grants reduce-fte 2021/4711-3 --fte 0.5 --effective 2022-07-01 --reason "vacancy"'
+
+    fte: Fte = Field(description="The new, lower share of a full-time position.")
+    effective: Day = Field(description="First day of the month it takes effect, YYYY-MM-01.")
+    reason: Reason | None = Field(default=None, description="Why the FTE is reduced.")
+
+    def touched_year(self) -> int | None:
+        return self.effective.year
 
 
 class Report(Command):
-    year: Year
-    spent: Kroner
-    fte_filled: Annotated[Decimal, BeforeValidator(_fte_filled)] | None = None
-    self_financing: Kroner | None = None
-    attested: Literal["self", "auditor"] = "self"
-    received: Day | None = None
-    correction: bool = False
-    reason: Reason | None = None
+    """Record the report for a funded year; unspent money is the sum to reclaim."""
+
+    name = "report"
+    method = "report"
+    done = "reported"
+    example = "grants report 2021/4711-3 --year 2022 --spent 400000 --self-financing 120000 --received 2023-01-20"
+
+    year: Year = Field(description="The funded year reported on.")
+    spent: Kroner = Field(description="Kroner of the grant spent in the year.")
+    fte_filled: FteFilled | None = Field(default=None, description="Average FTE actually filled in the year (0 to 1).")
+    self_financing: Kroner | None = Field(default=None, description="Kroner the kommune financed itself.")
+    attested: Attestation = Field(default="self", description="Who attested the accounts.")
+    received: ReportReceived = Field(default=None, description="Date the report was received (default: today; "
+                                                               "for a year before last year, its report deadline).")
+    correction: bool = Field(default=False, description="Replace the year's earlier report (a new event, never an edit).")
+    reason: Reason | None = Field(default=None, description="Why, for a correction.")
 
 
 class Terminate(Command):
-    cause: Literal["expired", "wound-down", "withdrawn", "other"]
-    reason: Reason
-    effective: Day | None = None
+    """End a position; reports for its funded years are still accepted."""
+
+    name = "terminate"
+    method = "terminate"
+    done = "terminated"
+    example = 'grants terminate 2021/4711-3 --cause wound-down --reason "transitional rule ended" --effective 2024-12-31'
+
+    cause: Cause = Field(description="Why the position ends.")
+    reason: Reason = Field(description="The decision in words.")
+    effective: EndsOn = Field(default=None, description="Last day of the position (default: today; if its last "
+                                                        "funded year is past, 31 December of that year).")
+
+    def touched_year(self) -> int | None:
+        return self.effective.year if self.effective else None
 
 
-COMMANDS: dict[str, type[Command]] = {
-    "apply": Apply, "grant": Grant, "reject": Reject, "advance": Advance,
-    "reduce-fte": ReduceFte, "report": Report, "terminate": Terminate,
-}
+COMMANDS: dict[str, type[Command]] = {model.name: model for model in Command.__subclasses__()}
+
+
+def shown_of(info: Any) -> Shown | None:
+    """The `Shown` metadata of a field, looking inside `X | None` and Annotated types."""
+    for item in info.metadata:
+        if isinstance(item, Shown):
+            return item
+    return _shown_in(info.annotation)
+
+
+def _shown_in(annotation: Any) -> Shown | None:
+    for arg in get_args(annotation):
+        if isinstance(arg, Shown):
+            return arg
+        found = _shown_in(arg) if get_args(arg) else None
+        if found:
+            return found
+    return None
+
+
+def is_flag(info: Any) -> bool:
+    return info.annotation is bool
+
+
+def is_multiple(info: Any) -> bool:
+    return get_origin(info.annotation) is tuple
 
 
 def describe(error: ValidationError) -> str:
     """All violations in one line: `field: message, got 'value'`."""
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "input"
+        where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int)) or "input"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             parts.append(f"{where}: unknown field")
         elif item["type"] == "missing":
             parts.append(f"{where}: is required")
         else:
-            parts.append(f"{where}: {message}, got {item.get('input')!r}")
+            parts.append(f"{where}: {message}, got {_prefix(item.get('input'))}")
     return "; ".join(parts)
 
 
-def parse(model: type[Command], **values) -> Command:
+def _prefix(value: object, limit: int = 60) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+def parse(model: type[BaseModel], **values: Any) -> Any:
     try:
         return model(**values)
     except ValidationError as error:
@@ -155,9 +357,24 @@ def parse(model: type[Command], **values) -> Command:
 
 
 class SetFrame(BaseModel):
+    """Set or revise an office's budget frame for a scheme and year (admin)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    office: str = Field(max_length=40)
-    scheme: str = Field(max_length=32)
-    year: Year
-    amount: Kroner
-    reason: Reason | None = None
+
+    office: Annotated[str, Shown("OFFICE", _offices)] = Field(max_length=60, description="The office (id or full name).")
+    scheme: Scheme = Field(description="The grant scheme.")
+    year: Year = Field(description="The budget year.")
+    amount: Kroner = Field(description="The frame in kroner.")
+    reason: Reason | None = Field(default=None, description="Why the frame is set or changed.")
+
+
+class AddUser(BaseModel):
+    """Add a user, or change an existing user's role and office (admin)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: Annotated[str, BeforeValidator(text(100)), Shown("NAME")] = Field(description="The user's login name.")
+    role: Annotated[str, BeforeValidator(one_of(_roles)), Shown("ROLE", _roles)] = Field(description="The role.")
+    office: Annotated[str, Shown("OFFICE", _offices)] | None = Field(
+        default=None, max_length=60, description="The caseworker's office (id or full name).")
+

@@ -3,7 +3,11 @@
 The frame is its own aggregate and the consistency boundary for the frame check: a grant,
 advance or reduction in an office with a frame is saved together with the frame's commitment,
 so two caseworkers granting at once cannot both pass the check (the loser re-runs, exit 3).
+A grant saved while no frame exists asserts, in its own transaction, that none was set meanwhile;
+`frame set` asserts that nothing was recorded since it summed the grants (grants.ledger.application).
 """
+
+from __future__ import annotations
 
 from uuid import UUID, uuid5
 
@@ -49,17 +53,20 @@ class BudgetFrame(Aggregate):
         return uuid5(FRAME_NAMESPACE, f"{office}|{scheme}|{year}")
 
     @classmethod
-    def open(cls, *, office, scheme, year, amount, committed, reason=None) -> "BudgetFrame":
+    def open(cls, *, office: str, scheme: str, year: int, amount: int, committed: int,
+             reason: str | None = None) -> BudgetFrame:
         return cls(office=office, scheme=scheme, year=year, amount=amount, committed=committed,
                    actor=current_actor.get(), reason=reason)
 
     @event(FrameSet)
-    def __init__(self, office, scheme, year, amount, committed, actor, reason):
+    def __init__(self, office: str, scheme: str, year: int, amount: int, committed: int, actor: str,
+                 reason: str | None):
         self.office, self.scheme, self.year = office, scheme, year
         self.amount = amount
         self.committed = committed
 
-    def revise(self, *, amount, reason=None) -> None:
+    def set_amount(self, *, amount: int, reason: str | None = None) -> None:
+        """Set or revise the frame amount."""
         self._revised(amount=amount, actor=current_actor.get(), reason=reason)
 
     @event(FrameRevised)
@@ -72,9 +79,10 @@ class BudgetFrame(Aggregate):
             if not over_frame:
                 raise RuleRefused(
                     f"amount: {self.office} {self.scheme} {self.year} frame is {self.amount}, "
-                    f"{self.committed} already granted; {delta} more exceeds it (use --over-frame --reason)")
+                    f"{self.committed} already granted; {delta} more exceeds it "
+                    "(over_frame with a reason overrides)")
             if not reason:
-                raise RuleRefused("reason: granting over the frame needs --reason")
+                raise RuleRefused("reason: granting over the frame needs a reason")
         self._committed(ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())
 
     @event(Committed)

@@ -43,3 +43,10 @@ def parse_kroner(raw) -> int:
     if value < 0 or value > MAX_KRONER:
         raise ValueError(f"must be between 0 and {MAX_KRONER}")
     return value
+
+
+def parse_fte_filled(raw) -> Decimal:
+    """An average filled FTE may be 0 (vacant all year); otherwise as an FTE."""
+    if str(raw).strip() in ("0", "0.0", "0.00"):
+        return Decimal("0.00")
+    return parse_fte(raw)

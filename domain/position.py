@@ -4,24 +4,34 @@ Public command methods check the rules and raise a GrantsError; private @event m
 fields, so replaying the events rebuilds exactly the state that was decided.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from grants.domain import rules
 from grants.domain.actor import current_actor
-from grants.domain.errors import RuleRefused
+from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
 
 # Fixed namespace: the id of a position is uuid5(namespace, case reference), so a retried
 # apply finds the position it created instead of creating a second one.
 POSITION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062000000")
 
-APPLIED, ACTIVE, REJECTED, TERMINATED = "applied", "active", "rejected", "terminated"
+APPLIED, ACTIVE, REJECTED, TERMINATED = "applied", "active", "rejected", "terminated"  # statuses
 CAUSES = ("expired", "wound-down", "withdrawn", "other")
 ATTESTATIONS = ("self", "auditor")
+
+
+def refuse_all(problems: list[GrantsError]) -> None:
+    """Raise every problem of one command at once (the most specific exit code wins), or nothing."""
+    if problems:
+        worst = max(problems, key=lambda p: p.exit_code)
+        raise type(worst)("; ".join(str(p) for p in problems))
 
 
 @dataclass
@@ -39,14 +49,20 @@ class FundedYear:
     segments: list[tuple[int, Decimal]] = field(default_factory=list)
     over_frame: bool = False
 
+    def stretches(self) -> list[tuple[int, int, Decimal]]:
+        """(first month, number of months, fte) for each stretch of the year at one FTE."""
+        starts = [start for start, _ in self.segments] + [13]
+        return [(start, starts[i + 1] - start, fte) for i, (start, fte) in enumerate(self.segments)]
+
     def computation(self) -> rules.Computation:
-        months = [start for start, _ in self.segments] + [13]
-        pairs = [(months[i + 1] - months[i], fte) for i, (_, fte) in enumerate(self.segments)]
+        pairs = [(months, fte) for _, months, fte in self.stretches()]
         return rules.compute(self.base, self.base_fte, pairs, self.rule_id, self.rate)
 
 
 @dataclass
-class Report:
+class YearReport:
+    """One report on a funded year as recorded (a correction is a later YearReport)."""
+
     year: int
     spent: int
     to_reclaim: int
@@ -55,17 +71,6 @@ class Report:
     attested: str
     received: date
     correction: bool
-
-
-def today() -> date:
-    """Business dates default to today's date in Norway; recorded times stay UTC."""
-    from datetime import datetime
-    try:
-        from zoneinfo import ZoneInfo
-        return datetime.now(ZoneInfo("Europe/Oslo")).date()
-    except Exception:  # no tz database on the machine: fall back to UTC
-        from datetime import timezone
-        return datetime.now(timezone.utc).date()
 
 
 class GrantPosition(Aggregate):
@@ -157,17 +162,20 @@ class GrantPosition(Aggregate):
     # --- creation -----------------------------------------------------------------------------
 
     @classmethod
-    def apply_for(cls, *, ref, kommune, scheme_id, title, fte, year, received=None, wage_cost=None,
-                  focus=None, partners=()) -> "GrantPosition":
-        scheme = rules.scheme(scheme_id)
-        if year < scheme.first_year:
-            raise RuleRefused(f"year: {scheme_id} has no funding before {scheme.first_year}, got {year}")
-        if year > scheme.last_new_year:
-            hint = f"; new positions go to {scheme.new_scheme_hint}" if scheme.new_scheme_hint else ""
-            raise RuleRefused(
-                f"year: {scheme_id} takes no new positions after {scheme.last_new_year}, got {year}{hint}")
-        received = received or today()
-        return cls(ref=ref, kommunenummer=kommune.number, office=kommune.office, scheme=scheme_id,
+    def apply_for(cls, *, ref: str, kommune: Any, scheme: str, title: str, fte: Decimal, year: int,
+                  received: date, wage_cost: int | None = None, focus: str | None = None,
+                  partners: tuple[str, ...] = ()) -> GrantPosition:
+        """A new application; `kommune` is the reference-data Kommune for the code in `year`."""
+        rules_of = rules.scheme(scheme)
+        problems: list[GrantsError] = []
+        if year < rules_of.first_year:
+            problems.append(RuleRefused(f"year: {scheme} has no funding before {rules_of.first_year}, got {year}"))
+        if year > rules_of.last_new_year:
+            hint = f"; new positions go to {rules_of.new_scheme_hint}" if rules_of.new_scheme_hint else ""
+            problems.append(RuleRefused(
+                f"year: {scheme} takes no new positions after {rules_of.last_new_year}, got {year}{hint}"))
+        refuse_all(problems)
+        return cls(ref=ref, kommunenummer=kommune.number, office=kommune.office, scheme=scheme,
                    title=title, fte=fte, first_year=year, received=received, wage_cost=wage_cost,
                    focus=focus, partners=list(partners), actor=current_actor.get(),
                    effective=received, reason=None)
@@ -189,7 +197,7 @@ class GrantPosition(Aggregate):
         self.partners = list(partners)
         self.status = APPLIED
         self.years: dict[int, FundedYear] = {}
-        self.reports: dict[int, list[Report]] = {}
+        self.reports: dict[int, list[YearReport]] = {}
         self.termination: dict | None = None
         self.rejection: str | None = None
 
@@ -212,39 +220,51 @@ class GrantPosition(Aggregate):
         return rules.scheme(self.scheme)
 
     # --- decisions ----------------------------------------------------------------------------
+    # Each public method collects every problem with the command before refusing it (refuse_all),
+    # then records one event through a private @event method that only sets fields.
 
-    def grant(self, *, year, ladder_year=None, amount=None, decided=None, reason=None,
-              over_frame=False, pre_project=False) -> None:
-        if self.status != APPLIED:
-            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an application can be granted")
+    def _status_problem(self, allowed: tuple[str, ...], action: str) -> list[GrantsError]:
+        if self.status in allowed:
+            return []
+        return [RuleRefused(f"status: {self.ref!r} is {self.status}; {action}")]
+
+    def grant(self, *, year: int, decided: date, ladder_year: int | None = None, amount: int | None = None,
+              reason: str | None = None, over_frame: bool = False, pre_project: bool = False) -> None:
+        problems = self._status_problem((APPLIED,), "only an application can be granted")
         if year != self.first_year:
-            raise RuleRefused(f"year: {self.ref!r} was applied for {self.first_year}, not {year}")
+            problems.append(RuleRefused(f"year: {self.ref!r} was applied for {self.first_year}, not {year}"))
         scheme = self._scheme()
         if pre_project:
             if scheme.pre_project_years < 1:
-                raise RuleRefused(f"pre_project: {self.scheme} has no pre-project year")
+                problems.append(RuleRefused(f"pre_project: {self.scheme} has no pre-project year"))
             if ladder_year is not None:
-                raise RuleRefused("ladder_year: a pre-project year has no ladder year")
+                problems.append(RuleRefused("ladder_year: a pre-project year has no ladder year"))
             ladder_year = 0
         elif ladder_year is not None:
             if scheme.basis != "ladder":
-                raise RuleRefused(f"ladder_year: {self.scheme} has no ladder")
-            if not 1 <= ladder_year <= scheme.max_years:
-                raise RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}")
+                problems.append(RuleRefused(f"ladder_year: {self.scheme} has no ladder"))
+            elif not 1 <= ladder_year <= scheme.max_years:
+                problems.append(RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}"))
             if ladder_year > 1 and not reason:
-                raise RuleRefused("reason: placing a position on the ladder needs --reason")
+                problems.append(RuleRefused("reason: placing a position on the ladder needs a reason"))
         else:
             ladder_year = 1
+        problems += self._amount_problems(amount)
+        refuse_all(problems)
         computation = self._compute(year, ladder_year, amount, self.fte)
         self._granted(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                       amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                      actor=current_actor.get(), effective=decided or today(), reason=reason)
+                      actor=current_actor.get(), effective=decided, reason=reason)
 
-    def advance(self, *, year, amount=None, decided=None, reason=None, over_frame=False) -> None:
-        if self.status != ACTIVE:
-            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an active position can advance")
-        if year != self.last_year + 1:
-            raise RuleRefused(f"year: {self.ref!r} can only advance to {self.last_year + 1}, got {year}")
+    def advance(self, *, year: int, decided: date, amount: int | None = None, reason: str | None = None,
+                over_frame: bool = False) -> None:
+        problems = self._status_problem((ACTIVE,), "only an active position can advance")
+        last = self.last_year
+        if last is not None and year != last + 1:
+            problems.append(RuleRefused(f"year: {self.ref!r} can only advance to {last + 1}, got {year}"))
+        problems += self._amount_problems(amount)
+        refuse_all(problems)
+        assert last is not None and self.ladder_year is not None  # an active position has a funded year
         scheme = self._scheme()
         ladder_year = self.ladder_year + 1
         rules.rule_for(self.scheme, year)  # a year with no rule is refused before the four-year limit
@@ -252,26 +272,34 @@ class GrantPosition(Aggregate):
             raise RuleRefused(
                 f"year: {self.ref!r} expired after {scheme.max_years} funded years; {year} would be year {ladder_year}")
         computation = self._compute(year, ladder_year, amount, self.fte)
-        if scheme.basis == "amount" and self.years[self.last_year].ladder_year > 0:
+        if scheme.basis == "amount" and self.years[last].ladder_year > 0:
             ceiling = self._step_down_ceiling()
             if computation.amount > ceiling:
                 raise RuleRefused(
                     f"amount: {computation.amount} exceeds the previous year's {ceiling} (step-down)")
         self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                        amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                       actor=current_actor.get(), effective=decided or today(), reason=reason)
+                       actor=current_actor.get(), effective=decided, reason=reason)
 
-    def _compute(self, year, ladder_year, amount, fte) -> rules.Computation:
+    def _amount_problems(self, amount: int | None) -> list[GrantsError]:
+        """An amount is entered on amount-based schemes and computed on the others."""
         if self._scheme().basis == "ladder":
             if amount is not None:
-                raise RuleRefused(f"amount: {self.scheme} computes the amount from its rate table; omit --amount")
-            return rules.ladder_amount(self.scheme, year, ladder_year, fte)
+                return [InvalidInput(f"amount: {self.scheme} computes the amount from its rate table; "
+                                     "leave the amount out")]
+            return []
         if amount is None:
-            raise RuleRefused(f"amount: {self.scheme} is amount-based; give --amount")
+            return [InvalidInput(f"amount: {self.scheme} is amount-based: the amount is required")]
+        return []
+
+    def _compute(self, year: int, ladder_year: int, amount: int | None, fte: Decimal) -> rules.Computation:
+        if amount is None:
+            return rules.ladder_amount(self.scheme, year, ladder_year, fte)
         return rules.entered_amount(self.scheme, year, amount, fte)
 
     def _step_down_ceiling(self) -> int:
         """The previous year's amount at today's FTE (a reduced position steps down with its FTE)."""
+        assert self.last_year is not None
         previous = self.years[self.last_year]
         return rules.compute(previous.base, previous.base_fte, [(12, self.fte)], previous.rule_id, None).amount
 
@@ -289,26 +317,25 @@ class GrantPosition(Aggregate):
         self.years[year] = FundedYear(year, ladder_year, rule_id, rate, base, base_fte, amount, amount,
                                       [(1, fte)], over_frame)
 
-    def reject(self, *, reason, decided=None) -> None:
-        if self.status != APPLIED:
-            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an application can be rejected")
-        self._rejected(actor=current_actor.get(), effective=decided or today(), reason=reason)
+    def reject(self, *, reason: str, decided: date) -> None:
+        refuse_all(self._status_problem((APPLIED,), "only an application can be rejected"))
+        self._rejected(actor=current_actor.get(), effective=decided, reason=reason)
 
     @event(Rejected)
     def _rejected(self, actor, effective, reason):
         self.status = REJECTED
         self.rejection = reason
 
-    def reduce_fte(self, *, fte, effective, reason=None) -> None:
-        if self.status != ACTIVE:
-            raise RuleRefused(f"status: {self.ref!r} is {self.status}; only an active position can be reduced")
+    def reduce_fte(self, *, fte: Decimal, effective: date, reason: str | None = None) -> None:
+        problems = self._status_problem((ACTIVE,), "only an active position can be reduced")
         if effective.day != 1:
-            raise RuleRefused(f"effective: a reduction takes effect on the first day of a month, got {effective}")
+            problems.append(RuleRefused(f"effective: a reduction takes effect on the first day of a month, got {effective}"))
         if fte >= self.fte:
-            raise RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}")
-        if effective.year != self.last_year:
-            raise RuleRefused(
-                f"effective: must fall in the latest funded year {self.last_year}, got {effective}")
+            problems.append(RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}"))
+        if self.last_year is not None and effective.year != self.last_year:
+            problems.append(RuleRefused(
+                f"effective: must fall in the latest funded year {self.last_year}, got {effective}"))
+        refuse_all(problems)
         funded = self.years[effective.year]
         if effective.month < funded.segments[-1][0]:
             raise RuleRefused(
@@ -326,35 +353,38 @@ class GrantPosition(Aggregate):
         funded.segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, to_fte)]
         funded.amount = new_amount
 
-    def report(self, *, year, spent, fte_filled=None, self_financing=None, attested="self",
-               received=None, correction=False, reason=None) -> None:
+    def report(self, *, year: int, spent: int, received: date, fte_filled: Decimal | None = None,
+               self_financing: int | None = None, attested: str = "self", correction: bool = False,
+               reason: str | None = None) -> None:
+        problems: list[GrantsError] = []
         if year not in self.years:
             funded = ", ".join(map(str, sorted(self.years))) or "none"
-            raise RuleRefused(f"year: {self.ref!r} was not funded in {year} (funded years: {funded})")
+            problems.append(RuleRefused(f"year: {self.ref!r} was not funded in {year} (funded years: {funded})"))
         if attested not in ATTESTATIONS:
-            raise RuleRefused(f"attested: must be self or auditor, got {attested!r}")
+            problems.append(RuleRefused(f"attested: must be one of {', '.join(ATTESTATIONS)}, got {attested!r}"))
         already = bool(self.reports.get(year))
         if already and not correction:
-            raise RuleRefused(f"year: {year} is already reported for {self.ref!r}; use --correction")
-        if correction and not already:
-            raise RuleRefused(f"correction: there is no report for {year} to correct")
+            problems.append(RuleRefused(f"year: {year} is already reported for {self.ref!r}; record a correction"))
+        if correction and not already and year in self.years:
+            problems.append(RuleRefused(f"correction: there is no report for {year} to correct"))
+        refuse_all(problems)
         to_reclaim = max(self.years[year].amount - spent, 0)
         self._reported(year=year, spent=spent, to_reclaim=to_reclaim, fte_filled=fte_filled,
                        self_financing=self_financing, attested=attested, correction=correction,
-                       actor=current_actor.get(), effective=received or today(), reason=reason)
+                       actor=current_actor.get(), effective=received, reason=reason)
 
     @event(Reported)
     def _reported(self, year, spent, to_reclaim, fte_filled, self_financing, attested, correction,
                   actor, effective, reason):
         self.reports.setdefault(year, []).append(
-            Report(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction))
+            YearReport(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction))
 
-    def terminate(self, *, cause, reason, effective=None) -> None:
+    def terminate(self, *, cause: str, reason: str, effective: date) -> None:
+        problems = self._status_problem((APPLIED, ACTIVE), "it has already ended")
         if cause not in CAUSES:
-            raise RuleRefused(f"cause: must be one of {', '.join(CAUSES)}, got {cause!r}")
-        if self.status not in (APPLIED, ACTIVE):
-            raise RuleRefused(f"status: {self.ref!r} is already {self.status}")
-        self._terminated(cause=cause, actor=current_actor.get(), effective=effective or today(), reason=reason)
+            problems.append(RuleRefused(f"cause: must be one of {', '.join(CAUSES)}, got {cause!r}"))
+        refuse_all(problems)
+        self._terminated(cause=cause, actor=current_actor.get(), effective=effective, reason=reason)
 
     @event(Terminated)
     def _terminated(self, cause, actor, effective, reason):

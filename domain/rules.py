@@ -4,17 +4,19 @@ Each computation returns the amount *and* what it was computed from, so the even
 rule id and rate and an auditor can redo the arithmetic by hand (see `Computation.arithmetic`).
 """
 
+import csv
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.dates import MONTHS
 from grants.domain.money import round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"
-MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Scheme:
     max_years: int  # funded years, not counting a pre-project year
     pre_project_years: int
     attestation: str  # the attestation its reports need: "self" or "auditor"
+    report_due_day: tuple[int, int] = (3, 1)  # (month, day) of the year after, when data has no deadline
     new_scheme_hint: str | None = None
+    wind_down: tuple[int, int] | None = None  # (first, last) year of a scheme that is being wound down
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,7 @@ class Rule:
 @cache
 def _table() -> tuple[dict[str, Scheme], tuple[Rule, ...]]:
     raw = json.loads(RULES_FILE.read_text(encoding="utf-8"))
-    schemes = {sid: Scheme(id=sid, **{k: v for k, v in s.items() if k in Scheme.__annotations__})
-               for sid, s in raw["schemes"].items()}
+    schemes = {sid: _scheme_from(sid, s) for sid, s in raw["schemes"].items()}
     rules = tuple(
         Rule(id=r["id"], scheme=r["scheme"], first=r["from"], last=r["to"], basis=r["basis"],
              rates={int(k): v for k, v in r.get("rates", {}).items()}, rate=r.get("rate"),
@@ -59,6 +62,14 @@ def _table() -> tuple[dict[str, Scheme], tuple[Rule, ...]]:
         for r in raw["rules"]
     )
     return schemes, rules
+
+
+def _scheme_from(scheme_id: str, raw: dict) -> Scheme:
+    fields = {k: v for k, v in raw.items() if k in Scheme.__annotations__}
+    for key in ("report_due_day", "wind_down"):  # lists in JSON, tuples here
+        if key in fields:
+            fields[key] = tuple(fields[key])
+    return Scheme(id=scheme_id, **fields)
 
 
 def scheme(scheme_id: str) -> Scheme:
@@ -70,6 +81,11 @@ def scheme(scheme_id: str) -> Scheme:
 
 def scheme_ids() -> list[str]:
     return list(_table()[0])
+
+
+def wound_down_schemes() -> list[Scheme]:
+    """Schemes with a wind-down period (the 765.62 transitional rule, 2021-2024)."""
+    return [s for s in _table()[0].values() if s.wind_down is not None]
 
 
 @cache
@@ -86,10 +102,13 @@ def rule_for(scheme_id: str, year: int) -> Rule:
 
 
 def rule_by_id(rule_id: str) -> Rule:
+    """The rule a stored event names. A rule id once written stays readable: an id no longer in
+    the table (it never should leave it) still answers, with a note saying so."""
     for rule in _table()[1]:
         if rule.id == rule_id:
             return rule
-    raise KeyError(rule_id)
+    return Rule(id=rule_id, scheme="", first=0, last=0, basis="unknown", rates={}, rate=None,
+                note="this rule id is no longer in the rate table; the event's own rate and amount stand")
 
 
 @dataclass(frozen=True)
@@ -154,19 +173,26 @@ DEADLINES_FILE = Path(__file__).parent / "data" / "deadlines.csv"
 
 
 @cache
-def _deadlines() -> dict[tuple[str, int], "date"]:
-    import csv
-    from datetime import date
-
+def _deadlines() -> dict[tuple[str, str, int, str], date]:
+    """(kind, scheme, year, office or "") -> due date, from data/deadlines.csv."""
     with open(DEADLINES_FILE, encoding="utf-8") as f:
-        return {(r["scheme"], int(r["year"])): date.fromisoformat(r["report_due"]) for r in csv.DictReader(f)}
+        return {(r["kind"], r["scheme"], int(r["year"]), r["office"]): date.fromisoformat(r["due"])
+                for r in csv.DictReader(f)}
 
 
-def report_due(scheme_id: str, year: int):
-    """The reporting deadline for a grant year: from data, else 1 March of the next year."""
-    from datetime import date
+def application_due(scheme_id: str, year: int, office: str = "") -> date | None:
+    """The application deadline for a grant year (an office's own call first), None when unknown."""
+    table = _deadlines()
+    return table.get(("application", scheme_id, year, office)) or table.get(("application", scheme_id, year, ""))
 
-    return _deadlines().get((scheme_id, year), date(year + 1, 3, 1))
+
+def report_due(scheme_id: str, year: int) -> date:
+    """The reporting deadline for a grant year: from data, else the scheme's usual day next year."""
+    found = _deadlines().get(("report", scheme_id, year, ""))
+    if found is not None:
+        return found
+    month, day = scheme(scheme_id).report_due_day
+    return date(year + 1, month, day)
 
 
 def last_fundable_year(scheme_id: str, first_funded_year: int, first_ladder_year: int) -> int:

@@ -1,7 +1,9 @@
 """The ledger application: a few lines per service (get, decide, record)."""
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
@@ -11,10 +13,12 @@ from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
 from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from grants.domain.actor import current_actor
-from grants.ledger.config import eventsourcing_env, resolve_url
+from grants.ledger.clock import oslo_today
+from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url, storage_error
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.commands import Command, SetFrame
+    from grants.ledger.work import UnitOfWork
 
 
 class DateAsISO(Transcoding):
@@ -31,13 +35,28 @@ class DateAsISO(Transcoding):
 
 
 class GrantsLedger(Application):
+    """The ledger. Opening one that does not exist is an error: only `create` (grants init,
+    grants demo) makes a new ledger, so a mistyped database URL never starts an empty one."""
+
     name = "Grants"  # PostgreSQL table "grants_events"
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, today: Callable[[], date] = oslo_today,
+                 create: bool = False):
         self.url = resolve_url(url)
-        super().__init__(eventsourcing_env(self.url))
-        if hasattr(self.recorder, "ensure_tables"):
-            self.recorder.ensure_tables()
+        self.today = today  # business dates left out by the caseworker are filled from this clock
+        env = eventsourcing_env(self.url, create=create)
+        try:
+            super().__init__(env)
+            if create and hasattr(self.recorder, "ensure_tables"):
+                self.recorder.ensure_tables()
+            check_ledger(self)
+        except Exception as error:
+            raise storage_error(error, self.url) from None
+
+    @classmethod
+    def create(cls, url: str | None = None, **options: Any) -> "GrantsLedger":
+        """Open the ledger at `url`, creating its file and tables when they do not exist."""
+        return cls(url, create=True, **options)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -135,23 +154,26 @@ class GrantsLedger(Application):
 
     # --- deciding -------------------------------------------------------------------------------
 
-    def execute(self, cmd: "Command"):
-        """Run one command and record its events (the position and any frame) in one transaction."""
+    def unit_of_work(self) -> "UnitOfWork":
         from grants.ledger.work import UnitOfWork
 
-        work = UnitOfWork(self)
+        return UnitOfWork(self, self.today)
+
+    def execute(self, cmd: "Command") -> Any:
+        """Run one command and record its events (the position and its frame) in one transaction."""
+        work = self.unit_of_work()
         result = work.run(cmd)
-        self._store(*work.changed())
+        self._store(*work.changed(), expect_absent=work.frames_assumed_absent())
         return result
 
     def execute_all(self, commands: list[tuple[int, "Command"]]) -> tuple[int, list[tuple[int, GrantsError]]]:
         """Run a batch all or nothing: every line is tried in memory first; if any is refused,
         nothing is written and every refusal is returned with its line number. Otherwise all the
         changed aggregates are saved in one transaction. Returns (events written, refusals)."""
-        from grants.ledger.work import UnitOfWork
+        from grants.domain.commands import Apply
 
-        work, refused = UnitOfWork(self), []
-        work.prefetch_absent(cmd for _, cmd in commands)
+        work, refused = self.unit_of_work(), []
+        work.prefetch_absent(cmd.ref for _, cmd in commands if isinstance(cmd, Apply))
         for line, cmd in commands:
             try:
                 work.run(cmd)
@@ -161,7 +183,7 @@ class GrantsLedger(Application):
             return 0, refused
         changed = work.changed()
         written = sum(len(aggregate._pending_events) for aggregate in changed)
-        self._store(*changed)
+        self._store(*changed, expect_absent=work.frames_assumed_absent())
         return written, []
 
 
@@ -171,21 +193,61 @@ class GrantsLedger(Application):
         except AggregateNotFoundError:
             return None
 
-    def set_frame(self, cmd: "SetFrame", committed: int) -> BudgetFrame:
-        """Record or revise a budget frame; `committed` is what was granted before it existed."""
+    def granted_totals(self, up_to: int) -> dict[tuple[str, str, int], int]:
+        """Kroner granted per (office, scheme, year), after reductions, folded from the log up to
+        notification id `up_to` (the positions themselves, not the read models)."""
+        topics = tuple(getattr(GrantPosition, name).TOPIC for name in
+                       ("Applied", "Granted", "YearAdvanced", "FteReduced"))
+        where: dict[object, tuple[str, str]] = {}
+        amounts: dict[tuple[object, int], int] = {}
+        after = 0
+        while batch := self.read_log(after, 1000, up_to, topics):
+            for _, e in batch:
+                if isinstance(e, GrantPosition.Applied):
+                    where[e.originator_id] = (e.office, e.scheme)
+                elif isinstance(e, GrantPosition.FteReduced):
+                    amounts[(e.originator_id, e.year)] = e.new_amount
+                else:
+                    amounts[(e.originator_id, e.year)] = e.amount
+            after = batch[-1][0]
+        totals: dict[tuple[str, str, int], int] = {}
+        for (oid, year), amount in amounts.items():
+            key = (*where[oid], year)
+            totals[key] = totals.get(key, 0) + amount
+        return totals
+
+    def set_frame(self, cmd: "SetFrame", attempts: int = 3) -> BudgetFrame:
+        """Record or revise a budget frame. A new frame starts from what was granted before it,
+        summed from the positions' events; storing it asserts that nothing was recorded since
+        that sum (else it is summed again, then exit 3), and a grant stored meanwhile without the
+        frame asserts the frame was still absent: no grant can go uncounted."""
         self.require_admin("setting budget frames")
-        frame = self.frame(cmd.office, cmd.scheme, cmd.year)
-        if frame is None:
+        for attempt in range(attempts):
+            frame = self.frame(cmd.office, cmd.scheme, cmd.year)
+            if frame is not None:
+                frame.set_amount(amount=cmd.amount, reason=cmd.reason)
+                self._store(frame)
+                return frame
+            head = self.head()
+            committed = self.granted_totals(head).get((cmd.office, cmd.scheme, cmd.year), 0)
             frame = BudgetFrame.open(office=cmd.office, scheme=cmd.scheme, year=cmd.year, amount=cmd.amount,
                                      committed=committed, reason=cmd.reason)
-        else:
-            frame.revise(amount=cmd.amount, reason=cmd.reason)
-        self._store(frame)
-        return frame
+            try:
+                self._store(frame, expect_head=head)
+                return frame
+            except ConcurrentChange:
+                if attempt == attempts - 1:
+                    raise ConcurrentChange("frame: decisions were recorded while the frame was summed; "
+                                           "nothing was written, re-run") from None
+        raise AssertionError("unreachable")
 
-    def _store(self, *aggregates) -> None:
+    def _store(self, *aggregates: Any, expect_absent: list[UUID] | None = None,
+               expect_head: int | None = None) -> None:
+        """Save in one transaction. The recorder checks the expectations inside it (after taking
+        the write lock): `expect_absent` aggregates still have no events, and nothing was recorded
+        after notification id `expect_head`. A failed expectation is a conflict (exit 3)."""
         try:
-            self.save(*aggregates)
+            self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
         except IntegrityError:
             raise ConcurrentChange(
                 "position changed by someone else while this command ran; nothing was written, re-run") from None

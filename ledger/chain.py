@@ -12,6 +12,7 @@ the whole chain (`grants verify --digest N:HASH`).
 import hashlib
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 CHAIN_TABLE = "grants_chain"
@@ -50,6 +51,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "position_hash TEXT NOT NULL, log_hash TEXT NOT NULL, UNIQUE (originator_id, originator_version))"
         ]
 
+    def has_ledger_tables(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN (?, ?)",
+                      (self.events_table_name, CHAIN_TABLE))
+            return c.fetchone()[0] == 2
+
     def existing(self, originator_ids) -> set:
         """Which of these aggregates have events (one query per 500 ids, for batch imports)."""
         found = set()
@@ -69,6 +76,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def _insert_events(self, c, stored_events, **kwargs):
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self._check_expectations(c, ids, **kwargs)
 
         def previous_position_hash(oid, version):
             if version == 0:
@@ -83,6 +91,25 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         rows = chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS)
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
         return ids
+
+
+    def _check_expectations(self, c, ids, expect_absent=(), expect_head=None, **_) -> None:
+        """Inside the write transaction (the insert holds SQLite's write lock): see
+        GrantsLedger._store."""
+        absent = [oid.hex for oid in expect_absent]
+        if absent:
+            c.execute(f"SELECT 1 FROM {self.events_table_name} WHERE originator_id IN "
+                      f"({','.join('?' * len(absent))}) LIMIT 1", absent)
+            if c.fetchone():
+                raise IntegrityError(EXPECTATION_FAILED)
+        if expect_head is not None and ids:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ? AND rowid < ?",
+                      (expect_head, min(ids)))
+            if c.fetchone()[0]:
+                raise IntegrityError(EXPECTATION_FAILED)
+
+
+EXPECTATION_FAILED = "recorded meanwhile by someone else"
 
 
 def chunks(items, size=500):

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from grants.ledger.chain import CHAIN_TABLE, GENESIS, chain_rows, chunks
+from grants.ledger.chain import CHAIN_TABLE, EXPECTATION_FAILED, GENESIS, chain_rows, chunks
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -18,6 +18,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {} (notification_id bigint PRIMARY KEY, originator_id text NOT NULL, "
             "originator_version bigint NOT NULL, event_hash text NOT NULL, position_hash text NOT NULL, "
             "log_hash text NOT NULL, UNIQUE (originator_id, originator_version))").format(self.chain_table))
+
+    def has_ledger_tables(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AS found",
+                         (f"{self.datastore.schema}.{self.events_table_name}",
+                          f"{self.datastore.schema}.{CHAIN_TABLE}"))
+            return bool(curs.fetchone()["found"])
 
     def ensure_tables(self, attempts: int = 5) -> None:
         """Create the tables when missing; another process creating them at once is retried."""
@@ -63,6 +70,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         from psycopg.sql import SQL
 
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self._check_expectations(curs, ids, **kwargs)
         # The events table is locked (EXCLUSIVE) by the insert, so the chain's head cannot move.
         curs.execute(SQL("SELECT log_hash FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
         last = curs.fetchone()
@@ -83,6 +91,24 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.execute(SQL("INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], "
                          "%s::text[], %s::text[])").format(self.chain_table), [list(col) for col in columns])
         return ids
+
+    def _check_expectations(self, curs, ids, expect_absent=(), expect_head=None, **_) -> None:
+        """Inside the write transaction (the insert holds the events table's EXCLUSIVE lock):
+        see GrantsLedger._store."""
+        from eventsourcing.persistence import IntegrityError
+        from psycopg.sql import SQL, Identifier
+
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        if expect_absent:
+            curs.execute(SQL("SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1").format(table),
+                         (list(expect_absent),))
+            if curs.fetchone():
+                raise IntegrityError(EXPECTATION_FAILED)
+        if expect_head is not None and ids:
+            curs.execute(SQL("SELECT COUNT(*) AS n FROM {} WHERE notification_id > %s AND notification_id < %s")
+                         .format(table), (expect_head, min(ids)))
+            if curs.fetchone()["n"]:
+                raise IntegrityError(EXPECTATION_FAILED)
 
     def select_chain(self, after: int, limit: int) -> list[tuple]:
         from psycopg.sql import SQL

@@ -8,12 +8,15 @@ the new scheme and both 765.60 schemes. Commands go through the same validation 
 
 import random
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from grants.domain import commands as c
 from grants.domain import rules
 from grants.domain.kommuner import all_current, code_in
+from grants.domain.money import round_kroner
 
+STEP_DOWNS = [Decimal(1), Decimal("0.9"), Decimal("0.8"), Decimal("0.75")]  # next year's share of an amount
+FRAME_MARGIN = Decimal("1.04")  # demo frames lie 4 % above what the demo grants
 FTES = ["1", "1", "1", "0.8", "0.5", "0.5", "0.6", "0.4", "0.2"]
 TITLES = ["Ruskonsulent", "Erfaringskonsulent", "Miljøterapeut", "Oppsøkende team", "Ettervernkonsulent",
           "Boligoppfølging", "Ungdomskontakt", "Lavterskeltilbud"]
@@ -23,10 +26,9 @@ class DemoBuilder:
     """Makes the commands, running each in a unit of work so reports can see the amounts."""
 
     def __init__(self, ledger, seed: int = 765):
-        from grants.ledger.work import UnitOfWork
-
         self.rng = random.Random(seed)
-        self.work = UnitOfWork(ledger)
+        self.today = ledger.today()  # reports due after today are not in yet
+        self.work = ledger.unit_of_work()
         self.commands: list[c.Command] = []
         self.serial = 0
         self.left_active = 0
@@ -113,7 +115,7 @@ class DemoBuilder:
                 if pre and year == first + 1:
                     amount = rng.randrange(600_000, 1_400_000, 10_000)
                 else:
-                    amount = int(amount * rng.choice([1, 0.9, 0.8, 0.75]))
+                    amount = round_kroner(amount * rng.choice(STEP_DOWNS))
                 self.add(c.Advance, ref=ref, year=year, amount=amount, decided=date(year, 4, 20))
             self.report(ref, scheme, year)
 
@@ -121,7 +123,7 @@ class DemoBuilder:
         """Most years are reported on time; some late, some not at all, some with money left."""
         rng = self.rng
         due = rules.report_due(scheme, year)
-        if due > date(2026, 6, 1) or rng.random() < 0.04:
+        if due > self.today or rng.random() < 0.04:
             return
         received = due if rng.random() < 0.9 else date(due.year, due.month + 2, 1)
         auditor = scheme.startswith("765.60") and rng.random() < 0.85
@@ -140,5 +142,10 @@ class DemoBuilder:
             if position.scheme == "765.62":
                 for year, funded in position.years.items():
                     granted[(position.office, year)] = granted.get((position.office, year), 0) + funded.amount
-        return [c.SetFrame(office=office, scheme="765.62", year=year, amount=-(-int(total * 1.04) // 100_000) * 100_000,
+        return [c.SetFrame(office=office, scheme="765.62", year=year, amount=_round_up(total * FRAME_MARGIN, 100_000),
                            reason="demo frame") for (office, year), total in sorted(granted.items())]
+
+
+def _round_up(value: Decimal, step: int) -> int:
+    """The next multiple of `step` at or above `value`."""
+    return -(-int(value.to_integral_value(rounding=ROUND_CEILING)) // step) * step

@@ -6,6 +6,8 @@ it touches, folds its events over them and hands the changed rows to the writer.
 
 from dataclasses import dataclass, field
 
+from grants.domain.position import ACTIVE, APPLIED, REJECTED, TERMINATED
+
 
 @dataclass
 class PositionRows:
@@ -25,7 +27,7 @@ def fold_position(rows: PositionRows, domain_event) -> PositionRows:
 def _applied(rows, e):
     rows.position = {
         "position_id": str(e.originator_id), "ref": e.ref, "kommunenummer": e.kommunenummer,
-        "office": e.office, "scheme": e.scheme, "title": e.title, "status": "applied",
+        "office": e.office, "scheme": e.scheme, "title": e.title, "status": APPLIED,
         "first_year": e.first_year, "fte": e.fte, "wage_cost": e.wage_cost,
         "first_funded_year": None, "first_ladder_year": None, "last_funded_year": None,
         "ladder_year": None, "end_cause": None, "end_date": None, "version": 1,
@@ -36,7 +38,7 @@ def _funded(rows, e):
     p = rows.position
     if p["first_funded_year"] is None:
         p["first_funded_year"], p["first_ladder_year"] = e.year, e.ladder_year
-    p.update(status="active", last_funded_year=e.year, ladder_year=e.ladder_year, fte=e.fte)
+    p.update(status=ACTIVE, last_funded_year=e.year, ladder_year=e.ladder_year, fte=e.fte)
     rows.years[e.year] = {
         "position_id": p["position_id"], "year": e.year, "ref": p["ref"],
         "kommunenummer": p["kommunenummer"], "office": p["office"], "scheme": p["scheme"],
@@ -60,11 +62,11 @@ def _reported(rows, e):
 
 
 def _rejected(rows, e):
-    rows.position.update(status="rejected", end_cause="rejected", end_date=e.effective)
+    rows.position.update(status=REJECTED, end_cause=REJECTED, end_date=e.effective)
 
 
 def _terminated(rows, e):
-    rows.position.update(status="terminated", end_cause=e.cause, end_date=e.effective)
+    rows.position.update(status=TERMINATED, end_cause=e.cause, end_date=e.effective)
 
 
 POSITION_HANDLERS = {
@@ -76,8 +78,9 @@ POSITION_HANDLERS = {
 def fold_frame(row: dict | None, domain_event) -> dict | None:
     name = type(domain_event).__name__
     if name == "FrameSet":
-        return {"frame_id": str(domain_event.originator_id), "office": domain_event.office, "scheme": domain_event.scheme, "year": domain_event.year,
-                "amount": domain_event.amount, "set_by": domain_event.actor, "reason": domain_event.reason}
+        e = domain_event
+        return {"frame_id": str(e.originator_id), "office": e.office, "scheme": e.scheme, "year": e.year,
+                "amount": e.amount, "set_by": e.actor, "reason": e.reason}
     if name == "FrameRevised":
         return {**row, "amount": domain_event.amount, "set_by": domain_event.actor, "reason": domain_event.reason}
     return row

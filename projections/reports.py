@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select
 
 from grants.domain import rules
 from grants.domain.kommuner import find
+from grants.domain.position import ACTIVE, TERMINATED
 from grants.projections import db
 
 GROUPS = {
@@ -14,7 +15,14 @@ GROUPS = {
     "scheme": ["scheme"],
     "year": [],
 }
-TRANSITIONAL_SCHEME, WIND_DOWN_YEARS = "765.62", (2021, 2022, 2023, 2024)
+
+
+def _wind_down() -> tuple[str, tuple[int, ...]]:
+    """The scheme being wound down and its years, from the rules data (765.62, 2021-2024)."""
+    scheme = rules.wound_down_schemes()[0]
+    assert scheme.wind_down is not None
+    first, last = scheme.wind_down
+    return scheme.id, tuple(range(first, last + 1))
 
 
 def _filters(table, year=None, office=None, kommune=None, scheme=None):
@@ -72,7 +80,7 @@ def expiry(engine, year=None, **filters) -> list[dict]:
     rows = []
     for p in _positions(engine, **filters):
         last_fundable = rules.last_fundable_year(p["scheme"], p["first_funded_year"], p["first_ladder_year"])
-        active = p["status"] == "active"
+        active = p["status"] == ACTIVE
         ends = last_fundable if active else p["last_funded_year"]
         if year is not None and ends != year:
             continue
@@ -86,30 +94,31 @@ def expiry(engine, year=None, **filters) -> list[dict]:
 
 def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
     """Transitional positions per year 2021-2024, and every position that breaks the wind-down."""
+    scheme_id, years = _wind_down()
     y = db.years
     query = (select(y.c.year, func.count().label("positions"), func.sum(y.c.fte).label("fte"),
                     func.sum(y.c.amount).label("amount"))
-             .where(_filters(y, scheme=TRANSITIONAL_SCHEME, office=filters.get("office"),
-                             kommune=filters.get("kommune")), y.c.year >= WIND_DOWN_YEARS[0])
+             .where(_filters(y, scheme=scheme_id, office=filters.get("office"),
+                             kommune=filters.get("kommune")), y.c.year >= years[0])
              .group_by(y.c.year).order_by(y.c.year))
     with engine.connect() as conn:
         found = {r["year"]: dict(r) for r in conn.execute(query).mappings()}
-    per_year = [found.get(year, {"year": year, "positions": 0, "fte": 0, "amount": 0}) for year in WIND_DOWN_YEARS]
+    per_year = [found.get(year, {"year": year, "positions": 0, "fte": 0, "amount": 0}) for year in years]
     for row in per_year:
         row["amount"] = int(row["amount"] or 0)
-    end = date(WIND_DOWN_YEARS[-1], 12, 31)
+    end = date(years[-1], 12, 31)
     violations = []
     pos = db.positions
-    suspects = or_(pos.c.last_funded_year > WIND_DOWN_YEARS[-1], pos.c.end_date > end,
-                   and_(pos.c.status == "active", today > end))  # the SQL narrows, the loop names the problem
-    for p in _positions(engine, pos.c.last_funded_year >= WIND_DOWN_YEARS[0], suspects,
-                        scheme=TRANSITIONAL_SCHEME, office=filters.get("office"), kommune=filters.get("kommune")):
-        if p["last_funded_year"] > WIND_DOWN_YEARS[-1]:
+    suspects = or_(pos.c.last_funded_year > years[-1], pos.c.end_date > end,
+                   and_(pos.c.status == ACTIVE, today > end))  # the SQL narrows, the loop names the problem
+    for p in _positions(engine, pos.c.last_funded_year >= years[0], suspects,
+                        scheme=scheme_id, office=filters.get("office"), kommune=filters.get("kommune")):
+        if p["last_funded_year"] > years[-1]:
             problem = f"funded in {p['last_funded_year']}, after the wind-down"
-        elif p["status"] == "active" and today > end:
-            problem = "still active after 2024 (terminate as wound-down)"
-        elif p["end_date"] is not None and p["end_date"] > end and p["status"] == "terminated":
-            problem = f"terminated only on {p['end_date']}, after 2024"
+        elif p["status"] == ACTIVE and today > end:
+            problem = f"still active after {years[-1]} (terminate as wound-down)"
+        elif p["end_date"] is not None and p["end_date"] > end and p["status"] == TERMINATED:
+            problem = f"terminated only on {p['end_date']}, after {years[-1]}"
         else:
             continue
         violations.append({"ref": p["ref"], "office": p["office"], "kommunenummer": p["kommunenummer"],

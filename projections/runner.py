@@ -85,7 +85,8 @@ class Runner:
         except IntegrityError:
             pass  # another process inserted it first
 
-    def positions(self) -> dict[str, int]:
+    def tracked(self) -> dict[str, int]:
+        """Each projection's tracking position: the last notification id folded in."""
         with self.engine.connect() as conn:
             return dict(conn.execute(select(db.tracking.c.name, db.tracking.c.position)).all())
 
@@ -95,7 +96,7 @@ class Runner:
         `stop_after_batches` simulates a crash between batches (used by the reliability tests).
         """
         head = self.source.head()
-        if all(position >= head for position in self.positions().values()):
+        if all(position >= head for position in self.tracked().values()):
             return 0  # already current: no lock, no write (a read-only login can report)
         folded, batches = 0, 0
         for projection in PROJECTIONS:

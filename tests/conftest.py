@@ -33,22 +33,42 @@ def _drop_schema(plain_url, schema):
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def created(url):
+    """The URL of a new, empty ledger (only grants init and GrantsLedger.create make one)."""
+    from grants.ledger.application import GrantsLedger
+
+    GrantsLedger.create(url).close()
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     """A database URL for an empty ledger, once per storage engine."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        yield created(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
         return
-    if not POSTGRES_URL:
-        pytest.skip("GRANTS_TEST_POSTGRES_URL not set (CI always sets it)")
     url, drop = _postgres_schema_url()
-    yield url
+    yield created(url)
     drop()
 
 
 @pytest.fixture
 def sqlite_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    return created(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Selecting PostgreSQL tests without a server is an error, not a run of silent skips."""
+    if POSTGRES_URL:
+        return
+    selected = [item for item in items if item.get_closest_marker("postgres")]
+    if not selected:
+        return
+    if "postgres" in (config.getoption("-m") or ""):
+        raise pytest.UsageError("-m postgres needs GRANTS_TEST_POSTGRES_URL (a PostgreSQL server URL)")
+    for item in selected:  # an everyday run without a server: leave them out, and say so
+        items.remove(item)
+    config.hook.pytest_deselected(items=selected)
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_a_position_first_funded_2021_winds_down_through_2024_and_2025_is_refuse
     before = event_count(grants.url)
     refused = grants("advance", REF, "--year", "2025")
     assert refused.exit_code == 6
-    assert refused.stderr.strip() == "Error: year: 765.62 pays nothing after 2024 (no rule for 2025)"
+    assert refused.stderr.strip() == "Error: --year: 765.62 pays nothing after 2024 (no rule for 2025)"
     assert event_count(grants.url) == before
 
 
@@ -118,7 +118,7 @@ BAD_INPUTS = [
     (["apply", "X/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "0.333", "--year", "2021"], 2, "fte: must be whole percent"),
     (["apply", "X/1", "--kommune", "3401", "--scheme", "765.99", "--title", "t", "--fte", "1", "--year", "2021"], 2, "unknown scheme '765.99'"),
     (["apply", "X/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021", "--received", "2021-02-30"], 2, "received: must be an ISO date"),
-    (["apply", "X/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021", "--wage-cost", "-5"], 2, "wage_cost"),
+    (["apply", "X/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021", "--wage-cost", "-5"], 2, "--wage-cost: must be whole kroner"),
     (["grant", REF, "--year", "2022"], 6, "was applied for 2021, not 2022"),
     (["grant", REF, "--year", "2021", "--amount", "12x"], 2, "amount: must be whole kroner"),
     (["grant", REF, "--year", "2021", "--amount", "-100"], 2, "amount"),
@@ -146,11 +146,16 @@ def test_bad_input_gets_one_line_error_its_exit_code_and_writes_nothing(grants, 
 def test_the_installed_grants_command_runs_as_a_process(tmp_path):
     import subprocess
 
-    env = {"GRANTS_DB": f"sqlite:///{tmp_path / 'l.sqlite'}", "GRANTS_ACTOR": "ola", "PATH": __import__("os").environ["PATH"]}
-    run = lambda *a: subprocess.run(["grants", *a], env=env, capture_output=True, text=True)  # noqa: E731
+    import sys
+    from pathlib import Path
+
+    grants = str(Path(sys.executable).parent / "grants")  # the script installed beside this interpreter
+    env = {"GRANTS_DB": f"sqlite:///{tmp_path / 'l.sqlite'}", "GRANTS_ACTOR": "ola"}
+    run = lambda *a: subprocess.run([grants, *a], env=env, capture_output=True, text=True)  # noqa: E731
+    assert run("init").returncode == 0
     assert run("apply", "P/1", "--kommune", "0301", "--scheme", "765.62-new", "--title", "Team",
                "--fte", "1", "--year", "2023").returncode == 0
     granted = run("grant", "P/1", "--year", "2023", "--amount", "400000")
-    assert granted.returncode == 0 and "400000 NOK" in granted.stdout
+    assert granted.returncode == 0 and "400 000 NOK" in granted.stdout
     refused = run("advance", "P/1", "--year", "2024", "--amount", "400001")
-    assert refused.returncode == 6 and refused.stderr.startswith("Error: amount: 400001 exceeds")
+    assert refused.returncode == 6 and refused.stderr.startswith("Error: --amount: 400001 exceeds")

@@ -86,7 +86,7 @@ def test_reports_give_the_hand_checked_figures(db_url):
 
 def test_an_office_frame_refuses_an_excess_unless_overridden_with_a_reason(db_url):
     ledger = GrantsLedger(db_url)
-    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=1_000_000), committed=0)
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=1_000_000))
     run(ledger, c.Apply, ref="A/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021")
     run(ledger, c.Apply, ref="A/2", kommune="3401", scheme="765.62", title="t", fte="1", year="2021")
     run(ledger, c.Grant, ref="A/1", year=2021)
@@ -113,7 +113,7 @@ def test_a_crash_between_batches_loses_and_doubles_nothing(db_url):
         runner.catch_up(batch=3, stop_after_batches=2)
     except RuntimeError:
         pass
-    assert runner.positions()["positions"] == 6  # two batches of three were committed
+    assert runner.tracked()["positions"] == 6  # two batches of three were committed
     runner.catch_up(batch=3)
     caught_up = snapshot(runner.engine)
     runner.rebuild(batch=1000)
@@ -131,7 +131,7 @@ def test_two_processes_catching_up_at_once_fold_every_event_once(db_url):
     caught_up = snapshot(runners[0].engine)
     runners[0].rebuild()
     assert snapshot(runners[0].engine) == caught_up
-    assert runners[1].positions()["positions"] == ledger.head()
+    assert runners[1].tracked()["positions"] == ledger.head()
     ledger.close()
 
 
@@ -154,7 +154,7 @@ COMMAND = st.one_of(
 @given(steps=st.lists(COMMAND, min_size=1, max_size=40))
 def test_rebuild_gives_exactly_the_tables_catch_up_gave(tmp_path_factory, steps):
     url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'l.sqlite'}"
-    ledger = GrantsLedger(url)
+    ledger = GrantsLedger.create(url)
     runner = Runner(engine_for(url), ledger)
     for model, values in steps:
         if model == "catch-up":

@@ -25,7 +25,7 @@ def reader_url():
     from tests.conftest import _postgres_schema_url
 
     writer_url, drop = _postgres_schema_url()
-    ledger = GrantsLedger(writer_url)
+    ledger = GrantsLedger.create(writer_url)
     ledger.execute(c.parse(c.Apply, ref="R/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
     ledger.execute(c.parse(c.Grant, ref="R/1", year=2021))
     Runner(engine_for(writer_url), ledger).catch_up()  # as `grants projections follow` would

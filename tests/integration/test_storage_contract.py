@@ -1,6 +1,7 @@
 """One storage contract, run against SQLite and PostgreSQL (the `db_url` fixture)."""
 
 import sqlite3
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -50,7 +51,7 @@ def test_a_stale_writer_gets_a_concurrent_change_and_writes_nothing(db_url):
     one.execute(apply_cmd())
     stale = two.position(REF)
     one.execute(c.parse(c.Grant, ref=REF, year=2021))
-    stale.reject(reason="late")
+    stale.reject(reason="late", decided=date(2021, 3, 1))
     with pytest.raises(ConcurrentChange, match="re-run"):
         two._store(stale)
     assert [type(e).__name__ for e in one.events_of(REF)] == ["Applied", "Granted"]
@@ -65,9 +66,9 @@ def test_a_multi_position_save_with_one_conflict_writes_none_of_them(db_url):
     from grants.domain.kommuner import lookup
     from grants.domain.position import GrantPosition
 
-    other = GrantPosition.apply_for(ref="2021/2", kommune=lookup("3401", 2021), scheme_id="765.62",
-                                    title="t", fte=Decimal(1), year=2021)
-    stale.reject(reason="late")
+    other = GrantPosition.apply_for(ref="2021/2", kommune=lookup("3401", 2021), scheme="765.62",
+                                    title="t", fte=Decimal(1), year=2021, received=date(2021, 2, 1))
+    stale.reject(reason="late", decided=date(2021, 3, 1))
     with pytest.raises(ConcurrentChange):
         app._store(other, stale)
     with pytest.raises(NotFound):

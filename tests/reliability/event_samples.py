@@ -16,12 +16,11 @@ SAMPLES = Path(__file__).parent / "data" / "events_v1.jsonl"
 
 def record_every_event_type(url: str) -> GrantsLedger:
     current_actor.set("sample-writer")
-    ledger = GrantsLedger(url)
+    ledger = GrantsLedger.create(url)
     ledger.initialize()
     ledger.add_user("kari", "caseworker", "innlandet")
-    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=5_000_000), committed=0)
-    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=6_000_000, reason="revised"),
-                     committed=0)
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=5_000_000))
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=6_000_000, reason="revised"))
     run = lambda model, **v: ledger.execute(c.parse(model, **v))  # noqa: E731
     run(c.Apply, ref="S/1", kommune="3401", scheme="765.62", title="Ruskonsulent", fte="1", year="2021",
         received="2021-02-01", wage_cost="700000", focus="Oppsøkende", partners=("NAV",))

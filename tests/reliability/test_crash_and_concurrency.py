@@ -43,7 +43,8 @@ def test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url, r
 
         def race(app, n):
             position = app.position(REF)
-            position.report(year=2021, spent=n, correction=bool(position.reports))
+            position.report(year=2021, spent=n, correction=bool(position.reports),
+                            received=__import__("datetime").date(2022, 2, 1))
             barrier.wait()
             try:
                 app._store(position)
@@ -96,9 +97,10 @@ def test_a_batch_with_one_conflicting_position_writes_none_of_them(db_url):
     from grants.domain.kommuner import lookup
     from grants.domain.position import GrantPosition
 
-    fresh = [GrantPosition.apply_for(ref=f"N/{i}", kommune=lookup("3401", 2021), scheme_id="765.62", title="t",
-                                     fte=__import__("decimal").Decimal(1), year=2021) for i in range(50)]
-    stale.report(year=2021, spent=2)
+    fresh = [GrantPosition.apply_for(ref=f"N/{i}", kommune=lookup("3401", 2021), scheme="765.62", title="t",
+                                     fte=__import__("decimal").Decimal(1), year=2021,
+                                     received=__import__("datetime").date(2021, 2, 1)) for i in range(50)]
+    stale.report(year=2021, spent=2, received=__import__("datetime").date(2022, 2, 1))
     head = ledger.head()
     with pytest.raises(ConcurrentChange):
         ledger._store(*fresh, stale)

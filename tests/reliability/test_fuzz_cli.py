@@ -76,6 +76,7 @@ def ledger_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzz") / "l.sqlite"
     runner = CliRunner()
     env = {"GRANTS_DB": f"sqlite:///{path}", "GRANTS_ACTOR": "fuzzer"}
+    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
     assert runner.invoke(cli, ["apply", REF, "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte",
                                "1", "--year", "2021"], env=env).exit_code == 0
     assert runner.invoke(cli, ["grant", REF, "--year", "2021"], env=env).exit_code == 0

@@ -10,7 +10,7 @@ from grants.ledger.application import GrantsLedger
 
 def main(url: str, start: int) -> None:
     current_actor.set("writer")
-    ledger = GrantsLedger(url)
+    ledger = GrantsLedger.create(url)
     batch = start
     while True:
         commands = []

@@ -12,7 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from grants.domain.errors import RuleRefused
+from grants.domain.errors import GrantsError
 from grants.domain.kommuner import lookup
 from grants.domain.position import GrantPosition
 
@@ -40,7 +40,8 @@ class PositionMachine(RuleBasedStateMachine):
         self.scheme, self.first_year = scheme, year
         self.fte = Fraction(fte, 100)
         self.position = GrantPosition.apply_for(ref="R/1", kommune=lookup("3401", min(year, 2023)),
-                                                scheme_id=scheme, title="t", fte=Decimal(fte) / 100, year=year)
+                                                scheme=scheme, title="t", fte=Decimal(fte) / 100, year=year,
+                                                received=date(year, 1, 15))
         self.status = "applied"
         self.years = {}  # year -> [ladder_year, base, base_fte, segments [(month, fte)], amount]
         self.reported = set()
@@ -51,7 +52,7 @@ class PositionMachine(RuleBasedStateMachine):
         try:
             command()
             accepted = True
-        except RuleRefused:
+        except GrantsError:
             accepted = False
         assert accepted == expected_ok, f"aggregate {'accepted' if accepted else 'refused'}, model disagrees"
         return accepted
@@ -79,7 +80,7 @@ class PositionMachine(RuleBasedStateMachine):
         placed = 0 if pre_project else (ladder_year or 1)
         if self.attempt(ok, lambda: self.position.grant(
                 year=year, ladder_year=ladder_year, amount=None if ladder else amount,
-                reason="placed", pre_project=pre_project)):
+                reason="placed", pre_project=pre_project, decided=date(year, 3, 1))):
             self.status = "active"
             self.years[year] = self.entry(year, placed, amount)
 
@@ -106,7 +107,7 @@ class PositionMachine(RuleBasedStateMachine):
                 _, base, base_fte, _, _ = self.years[last]
                 ok = amount <= half_up(Fraction(base) * self.fte / base_fte)
         if self.attempt(ok, lambda: self.position.advance(
-                year=year, amount=None if self.scheme == "765.62" else amount)):
+                year=year, amount=None if self.scheme == "765.62" else amount, decided=date(year, 3, 1))):
             self.years[year] = self.entry(year, self.years[last][0] + 1, amount)
 
     @rule(drop=st.integers(-2, 60), shift=st.integers(-1, 6), day=st.sampled_from([1, 1, 1, 15]),
@@ -133,20 +134,20 @@ class PositionMachine(RuleBasedStateMachine):
     def report(self, offset, spent, correction):
         year = self.first_year + offset
         ok = year in self.years and (year in self.reported) == correction
-        if self.attempt(ok, lambda: self.position.report(year=year, spent=spent, correction=correction)):
+        if self.attempt(ok, lambda: self.position.report(year=year, spent=spent, correction=correction, received=date(year + 1, 2, 1))):
             self.reported.add(year)
             assert self.position.reports[year][-1].to_reclaim == max(self.years[year][4] - spent, 0)
 
     @rule(act=st.integers(0, 9))
     def reject(self, act):
         """Ending commands fire rarely (act == 0), so most runs reach long lifecycles."""
-        if act == 0 and self.attempt(self.status == "applied", lambda: self.position.reject(reason="no")):
+        if act == 0 and self.attempt(self.status == "applied", lambda: self.position.reject(reason="no", decided=date(2021, 3, 1))):
             self.status = "rejected"
 
     @rule(cause=st.sampled_from(["expired", "wound-down", "withdrawn", "other"]), act=st.integers(0, 9))
     def terminate(self, cause, act):
         if act == 0 and self.attempt(self.status in ("applied", "active"),
-                        lambda: self.position.terminate(cause=cause, reason="end")):
+                        lambda: self.position.terminate(cause=cause, reason="end", effective=date(2024, 12, 31))):
             self.status = "terminated"
 
     @invariant()

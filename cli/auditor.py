@@ -1,4 +1,7 @@
-"""Auditor commands: verify the hash chain, explain an amount, export events with their hashes."""
+"""Auditor commands: replay a position (show, history), explain an amount, verify the hash
+chain, export events with their hashes."""
+
+from __future__ import annotations
 
 import base64
 import json
@@ -7,15 +10,85 @@ from pathlib import Path
 
 import click
 
-from grants.cli.main import FORMATS, cli, echo_error
-from grants.cli.output import emit_rows, safe, to_json
-from grants.domain.refs import parse_ref
+from grants.cli.output import FORMATS, YEAR, emit_rows, safe, table, to_json
+from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
+from grants.domain.refs import parse_ref
 
 EXPORT_FORMAT = "grants-export/1"
 
 
-@cli.command("verify")
+@click.command("show")
+@click.argument("ref")
+@click.option("--version", "version", type=click.IntRange(min=1), help="State after event number N.")
+@click.option("--as-of", help="State as recorded at this UTC date or date-time.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def show_cmd(ctx, ref, version, as_of, fmt):
+    """Show a position: its status, FTE and every funded year."""
+    from grants.cli.views import position_view
+
+    parse_ref(ref)
+    ledger = ctx.obj.ledger()
+    if version is not None and as_of is not None:
+        raise InvalidInput("version: give --version or --as-of, not both")
+    if as_of is not None:
+        position = ledger.position_as_of(ref, parse_moment(as_of))
+    else:
+        position = ledger.position(ref, version=version)
+    if version is not None and position.version != version:
+        raise InvalidInput(f"version: {ref!r} has only {position.version} events, got {version}")
+    view = position_view(position)
+    if fmt == "json":
+        click.echo(to_json(view))
+        return
+    if fmt == "csv":  # one row per funded year, with the position's identity on each row
+        identity = {k: view[k] for k in ("ref", "kommunenummer", "office", "scheme", "status")}
+        emit_rows([{**identity, **{k: y[k] for k in ("year", "ladder_year", "fte", "amount", "granted_amount", "rule")}}
+                   for y in view["years"]], "csv")
+        return
+    head = ["ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
+            "ladder_year", "first_year"]
+    for key in head:
+        click.echo(f"{key:>14}: {safe(view[key] if view[key] is not None else '')}")
+    if view["termination"]:
+        t = view["termination"]
+        click.echo(f"{'terminated':>14}: {t['cause']} from {t['effective']} ({safe(t['reason'])})")
+    if view["rejection"]:
+        click.echo(f"{'rejected':>14}: {safe(view['rejection'])}")
+    click.echo("")
+    click.echo(table(view["years"], ["year", "ladder_year", "fte", "amount", "granted_amount", "rule"]))
+    if view["reports"]:
+        click.echo("")
+        click.echo(table(view["reports"], ["year", "spent", "to_reclaim", "fte_filled", "self_financing",
+                                           "attested", "received", "correction"]))
+
+
+@click.command("history")
+@click.argument("ref")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def history_cmd(ctx, ref, fmt):
+    """Every event of a position in order, with who recorded it and the state after it."""
+    from grants.cli.views import event_view
+
+    parse_ref(ref)
+    rows, state = [], None
+    for domain_event in ctx.obj.ledger().events_of(ref):
+        state = domain_event.mutate(state)
+        rows.append(event_view(domain_event, state))
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
+             "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
+             "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
+            for r in rows]
+    emit_rows(flat, fmt)
+
+
+@click.command("verify")
 @click.option("--digest", help="N:HASH written down earlier: the first N events must still hash to it.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="Verify an export (grants export) instead of the database.")
@@ -53,9 +126,9 @@ def verify_cmd(ctx, digest, file, fmt):
         click.echo(f"digest {digest} matches")
 
 
-@cli.command("explain")
+@click.command("explain")
 @click.argument("ref")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--year", required=True, type=YEAR, help="The funded year to explain.")
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def explain_cmd(ctx, ref, year, fmt):
@@ -69,8 +142,7 @@ def explain_cmd(ctx, ref, year, fmt):
         raise NotFound(f"year: {ref!r} has no funded year {year}")
     computation = funded.computation()
     rule = rules.rule_by_id(funded.rule_id)
-    starts = [m for m, _ in funded.segments] + [13]
-    stretches = [{"from_month": m, "months": starts[i + 1] - m, "fte": f} for i, (m, f) in enumerate(funded.segments)]
+    stretches = [{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()]
     basis = (f"rate {funded.rate} per 100 % FTE" if funded.rate is not None
              else f"entered amount {funded.base} at FTE {funded.base_fte}")
     result = {
@@ -96,14 +168,14 @@ def explain_cmd(ctx, ref, year, fmt):
     click.echo(f"  as granted  {funded.granted_amount}; recomputed now {'matches' if result['recomputed_matches'] else 'DIFFERS'}")
 
 
-@cli.command("export")
+@click.command("export")
 @click.argument("ref", required=False)
 @click.option("--all", "everything", is_flag=True, help="Export the whole log.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
-    """Write events with their hashes and a manifest with the digest (docs/audit-export.md)."""
+    """Write events with their hashes and a manifest with the digest (docs/audit.md)."""
     from grants.ledger.verify import ledger_rows, verify
 
     if bool(ref) == everything:
@@ -162,3 +234,6 @@ def read_export(path: Path):
     if manifest.get("format") != EXPORT_FORMAT:
         raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
     return rows, manifest
+
+
+COMMANDS = {c.name: c for c in (show_cmd, history_cmd, explain_cmd, verify_cmd, export_cmd)}

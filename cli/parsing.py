@@ -1,0 +1,42 @@
+"""Parsing of the reading commands' options (dates, moments, filters) into domain values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from grants.domain.errors import InvalidInput
+
+
+def parse_moment(raw: str, option: str = "--as-of") -> datetime:
+    """An ISO date or date-time, read as UTC; a bare date means the end of that day."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{option}: must be an ISO date or date-time, got {raw!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if len(raw.strip()) == 10:
+        moment = moment.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return moment
+
+
+def parse_day(raw: str | None, today: date, option: str = "--on") -> date:
+    """An ISO date, or today when left out."""
+    if raw is None:
+        return today
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{option}: must be an ISO date such as 2025-03-01, got {raw!r}") from None
+
+
+def clean_filters(office: str | None, kommune: str | None, scheme: str | None) -> dict[str, str | None]:
+    """Report filters checked against the reference data (an unknown value is an error, not an empty report)."""
+    from grants.domain import rules
+    from grants.domain.kommuner import find, office_id
+
+    if scheme is not None:
+        rules.scheme(scheme)
+    if kommune is not None and find(kommune) is None:
+        raise InvalidInput(f"--kommune: unknown kommunenummer {kommune!r}")
+    return {"office": office_id(office) if office is not None else None, "kommune": kommune, "scheme": scheme}

@@ -1,0 +1,72 @@
+"""Calendar facts in one place: the year range, month arithmetic and the dates a command gets
+when the caseworker leaves one out.
+
+The domain never reads the clock: `today` is passed in by the edge (the ledger application).
+A left-out date is today's date when the decision concerns the current year or later; for a past
+year (entering historic decisions) it comes from the data instead, so that a 2021 decision typed
+in today is not dated today and its report is not flagged late (docs/rules.md, "Dates").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a ledger accepts (far wider than any scheme)
+MONTHS = 12
+
+
+def parse_year(raw: object) -> int:
+    """A calendar year as an int, from an int or a string of digits."""
+    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise ValueError(f"must be a year between {FIRST_YEAR} and {LAST_YEAR}")
+    return int(text)
+
+
+def months_from(day: date) -> int:
+    """The months of its year from `day`'s month to December, both included (1 July -> 6)."""
+    return MONTHS - day.month + 1
+
+
+def months_through(day: date) -> int:
+    """The months of its year from January to `day`'s month, both included (31 August -> 8)."""
+    return day.month
+
+
+def _past(year: int, today: date) -> bool:
+    return year < today.year
+
+
+def application_received(cmd: Any, position: Any, today: date) -> date:
+    """Today; for a past year, that year's application deadline (or 1 January when unknown)."""
+    from grants.domain import rules
+
+    if not _past(cmd.year, today):
+        return today
+    return rules.application_due(cmd.scheme, cmd.year) or date(cmd.year, 1, 1)
+
+
+def decision_date(cmd: Any, position: Any, today: date) -> date:
+    """Today; for a past year, 1 January of it, or the date the application was received if later."""
+    year = cmd.touched_year() or position.first_year
+    if not _past(year, today):
+        return today
+    return max(date(year, 1, 1), position.received)
+
+
+def report_received(cmd: Any, position: Any, today: date) -> date:
+    """Today; for a year before last year, the year's report deadline (historic data entry)."""
+    from grants.domain import rules
+
+    if cmd.year >= today.year - 1:
+        return today
+    return rules.report_due(position.scheme, cmd.year)
+
+
+def termination_date(cmd: Any, position: Any, today: date) -> date:
+    """Today; when the position's last funded year is past, 31 December of that year."""
+    last = position.last_year
+    if last is not None and _past(last, today):
+        return date(last, 12, 31)
+    return today

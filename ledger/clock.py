@@ -1,0 +1,13 @@
+"""Today's date for business dates: the edge reads the clock, the domain never does."""
+
+from datetime import date, datetime, timezone
+
+
+def oslo_today() -> date:
+    """Today's date in Norway (a caseworker's "today"); UTC when the machine has no tz database."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return datetime.now(ZoneInfo("Europe/Oslo")).date()
+    except Exception:  # noqa: BLE001 - no tz database on the machine
+        return datetime.now(timezone.utc).date()
