@@ -7,14 +7,16 @@ from pathlib import Path
 
 import click
 
+from grants.cli.completion import complete_office
 from grants.cli.main import echo_error, option_names
 from grants.cli.output import FORMATS, emit_rows, kroner, safe
 
 
-@click.command("init")
+@click.command("init", short_help="Create a ledger; you become its first admin.")
 @click.pass_context
 def init_cmd(ctx: click.Context) -> None:
-    """Create a ledger (file or tables) and make the current actor (GRANTS_ACTOR) its first admin.
+    """Create a ledger (an SQLite file, or the tables in a PostgreSQL database) and make the
+    current actor (GRANTS_ACTOR) its first admin. The only command that creates a ledger.
 
     \b
     Example:
@@ -29,15 +31,22 @@ def init_cmd(ctx: click.Context) -> None:
     click.echo(f"initialised {safe(redacted_url(ledger.url))}; first admin {safe(admin.name)!r}")
 
 
-@click.group("users")
+@click.group("users", short_help="Users and roles (admin).")
 def users_group() -> None:
-    """Users and roles (admin)."""
+    """Users and their roles: caseworkers record decisions for their office, auditors read
+    everything, admins manage users and frames and may record for every office.
+
+    \b
+    Example:
+      grants users add kari.nordmann --role caseworker --office innlandet
+    """
 
 
-@users_group.command("add")
+@users_group.command("add", short_help="Add a user, or change a user's role and office.")
 @click.argument("name", metavar="NAME")
 @click.option("--role", required=True, type=click.Choice(["caseworker", "auditor", "admin"]), help="The user's role.")
-@click.option("--office", metavar="OFFICE", help="The caseworker's office (id or full name); required for caseworkers.")
+@click.option("--office", metavar="OFFICE", shell_complete=complete_office,
+              help="The caseworker's office (id or name, e.g. innlandet); required for caseworkers.")
 @click.pass_context
 def users_add_cmd(ctx: click.Context, name: str, role: str, office: str | None) -> None:
     """Add a user, or change an existing user's role and office.
@@ -56,22 +65,32 @@ def users_add_cmd(ctx: click.Context, name: str, role: str, office: str | None) 
                f"version {user.version}")
 
 
-@users_group.command("list")
+@users_group.command("list", short_help="Every user with role and office.")
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def users_list_cmd(ctx: click.Context, fmt: str) -> None:
-    """Every user with role and office."""
+    """Every user of the ledger with role and office.
+
+    \b
+    Example:
+      grants users list --format csv
+    """
     rows = [{"name": u.name, "role": u.role, "office": u.office} for u in ctx.obj.ledger().users()]
     emit_rows(rows, fmt, ["name", "role", "office"])
 
 
-@click.group("frame")
+@click.group("frame", short_help="Set budget frames per office, scheme and year (admin).")
 def frame_group() -> None:
-    """Budget frames per office, scheme and year (admin)."""
+    """Budget frames per office, scheme and year (admin); grants frames shows them.
+
+    \b
+    Example:
+      grants frame set --office innlandet --scheme 765.62 --year 2021 --amount 32000000
+    """
 
 
 def _frame_set() -> click.Command:
-    from grants.cli.options import given, help_of, option_names_of, parameters_for
+    from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
     from grants.domain.commands import SetFrame, parse
     from grants.domain.kommuner import office_id
 
@@ -84,52 +103,65 @@ def _frame_set() -> click.Command:
         click.echo(f"frame {frame.office} {frame.scheme} {frame.year}: {kroner(frame.amount)} NOK, "
                    f"{kroner(frame.committed)} granted, version {frame.version}")
 
-    return click.Command("set", callback=run, params=parameters_for(SetFrame), help=help_of(SetFrame))
+    return click.Command("set", callback=run, params=parameters_for(SetFrame), help=help_of(SetFrame),
+                         short_help=short_help_of(SetFrame))
 
 
 frame_group.add_command(_frame_set())
 
 
-@click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.command("import", short_help="Run a file of caseworker commands, all or nothing.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path) -> None:
     """Run a file of caseworker commands, all or nothing.
 
     CSV with a `command` column and one column per option, or JSON Lines of objects with the
-    same keys. Every bad line is reported with its number; nothing is written unless all are good.
+    same keys. The whole file is checked in one pass: every bad line is reported with its
+    number (format, rule and permission errors together) and nothing is written unless every
+    line is good. The exit code is the most specific of the problems.
 
     \b
     Example:
       grants import decisions-2024.csv
     """
-    from grants.ledger.batch import parse_file
+    from grants.cli.progress import progress
+    from grants.ledger.batch import import_file
 
-    commands, errors = parse_file(file)
-    if errors:
-        for message in errors:
-            echo_error(message)
-        echo_error(f"{len(errors)} bad line(s); nothing was written")
-        ctx.exit(2)
-    written, refused = ctx.obj.ledger().execute_all(commands)
-    if refused:
-        for line, error in refused:
-            echo_error(f"line {line}: {error}")
-        echo_error(f"{len(refused)} line(s) refused; nothing was written")
-        ctx.exit(max(error.exit_code for _, error in refused))
-    click.echo(f"imported {len(commands)} commands, {written} events")
+    ledger = ctx.obj.ledger()
+    with progress(ctx) as report_progress:
+        outcome = import_file(ledger, file, report_progress)
+    if outcome.problems:
+        for _, error in outcome.problems:
+            echo_error(str(error))
+        skipped = (f"; {len(outcome.not_checked)} later line(s) of the same positions not checked"
+                   if outcome.not_checked else "")
+        echo_error(f"{len(outcome.problems)} bad line(s){skipped}; nothing was written")
+        ctx.exit(outcome.exit_code)
+    click.echo(f"imported {outcome.lines} commands, {outcome.written} events")
 
 
-@click.group("projections")
+@click.group("projections", short_help="Read models: status, rebuild, follow.")
 def projections_group() -> None:
-    """Read models: status against the head of the log, rebuild, follow."""
+    """The read models behind the reports: their status against the head of the log, a
+    rebuild from the whole log, and following the log for read-only reporting logins.
+
+    \b
+    Example:
+      grants projections status
+    """
 
 
-@projections_group.command("status")
+@projections_group.command("status", short_help="Each read model against the head of the log.")
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def projections_status_cmd(ctx: click.Context, fmt: str) -> None:
-    """Each projection's position against the head of the log (no catch-up)."""
+    """Each projection's position against the head of the log (no catch-up).
+
+    \b
+    Example:
+      grants projections status --format json
+    """
     runner = ctx.obj.runner()
     head = ctx.obj.ledger().head()
     rows = [{"projection": name, "position": position, "head": head, "behind": head - position}
@@ -137,14 +169,20 @@ def projections_status_cmd(ctx: click.Context, fmt: str) -> None:
     emit_rows(rows, fmt, ["projection", "position", "head", "behind"])
 
 
-@projections_group.command("follow")
+@projections_group.command("follow", short_help="Keep the read models current until Ctrl-C.")
 @click.option("--interval", type=click.FloatRange(0, 3600), default=5.0, show_default=True, metavar="SECONDS",
               help="Seconds between catch-ups.")
 @click.option("--rounds", type=click.IntRange(0), default=0, metavar="N",
               help="Stop after N catch-ups (0: run until interrupted with Ctrl-C).")
 @click.pass_context
 def projections_follow_cmd(ctx: click.Context, interval: float, rounds: int) -> None:
-    """Keep the read models current (for read-only reporting logins on PostgreSQL)."""
+    """Keep the read models current (for read-only reporting logins on PostgreSQL); stop it
+    with Ctrl-C (exit 130).
+
+    \b
+    Example:
+      grants projections follow --interval 10
+    """
     runner = ctx.obj.runner()
     done = 0
     while rounds == 0 or done < rounds:
@@ -156,12 +194,20 @@ def projections_follow_cmd(ctx: click.Context, interval: float, rounds: int) -> 
             time.sleep(interval)
 
 
-@projections_group.command("rebuild")
+@projections_group.command("rebuild", short_help="Fold the whole log into the read models again (admin).")
 @click.pass_context
 def projections_rebuild_cmd(ctx: click.Context) -> None:
-    """Empty the read models and fold the whole log again (admin)."""
+    """Empty the read models and fold the whole log again (admin).
+
+    \b
+    Example:
+      grants projections rebuild
+    """
+    from grants.cli.progress import progress
+
     ctx.obj.ledger().require_admin("rebuilding projections")
-    folded = ctx.obj.runner().rebuild()
+    with progress(ctx) as report_progress:
+        folded = ctx.obj.runner().rebuild(progress=report_progress)
     click.echo(f"rebuilt: {folded} events folded up to {ctx.obj.ledger().head()}")
 
 

@@ -10,23 +10,34 @@ from pathlib import Path
 
 import click
 
-from grants.cli.output import FORMATS, YEAR, emit_rows, safe, table, to_json
+from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, safe, table, to_json
 from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
+from grants.domain.money import format_fte
 from grants.domain.refs import parse_ref
 
 EXPORT_FORMAT = "grants-export/1"
 
 
-@click.command("show")
-@click.argument("ref")
-@click.option("--version", "version", type=click.IntRange(min=1), help="State after event number N.")
-@click.option("--as-of", help="State as recorded at this UTC date or date-time.")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.command("show", short_help="A position: status, FTE, funded years, reports.")
+@click.argument("ref", metavar="REF")
+@click.option("--version", "version", type=click.IntRange(min=1), metavar="N",
+              help="The position after its N-th event (see grants history).")
+@click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]",
+              help="The position as the ledger had recorded it at this moment (recorded time, UTC; "
+                   "a bare date means the end of that day). Not a business date: take a time from "
+                   "grants history.")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def show_cmd(ctx, ref, version, as_of, fmt):
-    """Show a position: its status, FTE and every funded year."""
-    from grants.cli.views import position_view
+    """Show a position: its status, FTE, every funded year, its reports and how it ended.
+
+    \b
+    Example:
+      grants show 2021/4711-3
+      grants show 2021/4711-3 --as-of 2024-03-01T12:00:00Z --format json
+    """
+    from grants.cli.views import REPORT_COLUMNS, SHOW_CSV_COLUMNS, YEAR_COLUMNS, position_rows, position_view
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
@@ -42,34 +53,44 @@ def show_cmd(ctx, ref, version, as_of, fmt):
     if fmt == "json":
         click.echo(to_json(view))
         return
-    if fmt == "csv":  # one row per funded year, with the position's identity on each row
-        identity = {k: view[k] for k in ("ref", "kommunenummer", "office", "scheme", "status")}
-        emit_rows([{**identity, **{k: y[k] for k in ("year", "ladder_year", "fte", "amount", "granted_amount", "rule")}}
-                   for y in view["years"]], "csv")
+    if fmt == "csv":
+        emit_rows(position_rows(view), "csv", SHOW_CSV_COLUMNS)
         return
-    head = ["ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
-            "ladder_year", "first_year"]
-    for key in head:
-        click.echo(f"{key:>14}: {safe(view[key] if view[key] is not None else '')}")
+    for key in ("ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
+                "ladder_year", "first_year", "received", "wage_cost", "focus"):
+        if view[key] is not None:
+            shown = view["office_name"] if key == "office" and view["office_name"] else cell(key, view[key])
+            click.echo(f"{heading(key):>14}: {safe(shown)}")
+    if view["partners"]:
+        click.echo(f"{'partners':>14}: {safe(', '.join(view['partners']))}")
     if view["termination"]:
         t = view["termination"]
         click.echo(f"{'terminated':>14}: {t['cause']} from {t['effective']} ({safe(t['reason'])})")
     if view["rejection"]:
         click.echo(f"{'rejected':>14}: {safe(view['rejection'])}")
     click.echo("")
-    click.echo(table(view["years"], ["year", "ladder_year", "fte", "amount", "granted_amount", "rule"]))
+    click.echo(table(view["years"], YEAR_COLUMNS))
     if view["reports"]:
         click.echo("")
-        click.echo(table(view["reports"], ["year", "spent", "to_reclaim", "fte_filled", "self_financing",
-                                           "attested", "received", "correction"]))
+        click.echo(table(view["reports"], REPORT_COLUMNS))
 
 
-@click.command("history")
-@click.argument("ref")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status", "fte", "ladder_year", "year",
+                   "amount", "reason"]
+
+
+@click.command("history", short_help="Every event of a position, who recorded it, and when.")
+@click.argument("ref", metavar="REF")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def history_cmd(ctx, ref, fmt):
-    """Every event of a position in order, with who recorded it and the state after it."""
+    """Every event of a position in order: its version, when it was recorded (UTC), the business
+    date it takes effect, who recorded it, and the state after it.
+
+    \b
+    Example:
+      grants history 2021/4711-3 --format json
+    """
     from grants.cli.views import event_view
 
     parse_ref(ref)
@@ -85,29 +106,40 @@ def history_cmd(ctx, ref, fmt):
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
              "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
             for r in rows]
-    emit_rows(flat, fmt)
+    emit_rows(flat, fmt, HISTORY_COLUMNS)
 
 
-@click.command("verify")
-@click.option("--digest", help="N:HASH written down earlier: the first N events must still hash to it.")
-@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+@click.command("verify", short_help="Recompute the hash chain; print the ledger digest.")
+@click.option("--digest", metavar="N:HASH", help="A digest written down earlier: the first N events must still hash to it.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Verify an export (grants export) instead of the database.")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def verify_cmd(ctx, digest, file, fmt):
-    """Recompute the hash chain; print the ledger digest or name the first altered event (exit 7)."""
+    """Recompute the hash chain from the events; print the ledger digest, or name the first
+    altered, missing or reordered event (exit 7).
+
+    \b
+    Example:
+      grants verify --digest 120:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    """
+    from grants.cli.progress import counted, progress
     from grants.ledger.verify import ledger_rows, parse_digest, verify
 
     expected = parse_digest(digest) if digest else None
-    if file is not None:
-        rows, manifest = read_export(file)
-        report = verify(rows, expected, check_log=manifest.get("scope") == "all")
-        if not report.problem and report.count != manifest.get("events"):
-            report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
-        if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
-            report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
-    else:
-        report = verify(ledger_rows(ctx.obj.ledger()), expected)
+    manifest: dict = {}
+    with progress(ctx) as report_progress:
+        if file is not None:
+            rows, manifest = read_export(file)
+            report = verify(counted(rows, report_progress, "verify", len(rows)), expected,
+                            check_log=manifest.get("scope") == "all")
+            if not report.problem and report.count != manifest.get("events"):
+                report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
+            if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
+                report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+        else:
+            ledger = ctx.obj.ledger()
+            report = verify(counted(ledger_rows(ledger), report_progress, "verify", ledger.head()), expected)
     if report.problem:
         raise VerificationFailed(report.problem)
     result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked}
@@ -115,7 +147,11 @@ def verify_cmd(ctx, digest, file, fmt):
         click.echo(to_json(result))
         return
     if fmt == "csv":
-        emit_rows([result], "csv")
+        emit_rows([result], "csv", list(result))
+        return
+    if report.count == 0:
+        click.echo("the export holds no events: nothing to verify" if file is not None
+                   else "the ledger is empty: no events to verify yet")
         return
     if file is not None and manifest.get("scope") != "all":
         click.echo(f"verified {report.count} events of {manifest.get('scope')}: their position chain is intact "
@@ -126,13 +162,19 @@ def verify_cmd(ctx, digest, file, fmt):
         click.echo(f"digest {digest} matches")
 
 
-@click.command("explain")
-@click.argument("ref")
+@click.command("explain", short_help="How a year's amount was computed, step by step.")
+@click.argument("ref", metavar="REF")
 @click.option("--year", required=True, type=YEAR, help="The funded year to explain.")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def explain_cmd(ctx, ref, year, fmt):
-    """How a year's amount was computed: rule, rate, FTE by month, arithmetic and rounding."""
+    """How a year's amount was computed: the rule, the rate, the FTE month by month, the exact
+    arithmetic and the rounding to whole kroner.
+
+    \b
+    Example:
+      grants explain 2021/4711-3 --year 2022
+    """
     from grants.domain import rules
 
     parse_ref(ref)
@@ -143,13 +185,11 @@ def explain_cmd(ctx, ref, year, fmt):
     computation = funded.computation()
     rule = rules.rule_by_id(funded.rule_id)
     stretches = [{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()]
-    basis = (f"rate {funded.rate} per 100 % FTE" if funded.rate is not None
-             else f"entered amount {funded.base} at FTE {funded.base_fte}")
     result = {
         "ref": ref, "year": year, "scheme": position.scheme, "ladder_year": funded.ladder_year,
         "rule": funded.rule_id, "rule_note": rule.note, "rate": funded.rate, "base": funded.base,
         "base_fte": funded.base_fte, "stretches": stretches, "granted_amount": funded.granted_amount,
-        "amount": funded.amount, "arithmetic": computation.arithmetic(), "exact": computation.exact,
+        "amount": funded.amount, "arithmetic": computation.arithmetic(), "exact": str(computation.fraction),
         "recomputed_matches": computation.amount == funded.amount,
     }
     if fmt == "json":
@@ -157,71 +197,94 @@ def explain_cmd(ctx, ref, year, fmt):
         return
     if fmt == "csv":  # one row per stretch of months at one FTE
         fixed = {k: result[k] for k in ("ref", "year", "scheme", "ladder_year", "rule", "rate", "base", "base_fte", "amount")}
-        emit_rows([{**fixed, **s} for s in stretches], "csv")
+        emit_rows([{**fixed, **s} for s in stretches], "csv", [*fixed, "from_month", "months", "fte"])
         return
-    click.echo(f"{safe(ref)} {year}: {funded.amount} NOK ({position.scheme}, ladder year {funded.ladder_year})")
+    basis = (f"rate {kroner(funded.rate)} NOK per 100 % FTE" if funded.rate is not None
+             else f"entered amount {kroner(funded.base)} NOK at FTE {format_fte(funded.base_fte)}")
+    click.echo(f"{safe(ref)} {year}: {kroner(funded.amount)} NOK ({position.scheme}, ladder year {funded.ladder_year})")
     click.echo(f"  rule        {funded.rule_id}: {rule.note}")
     click.echo(f"  basis       {basis}")
     for s in stretches:
-        click.echo(f"  months {s['from_month']:>2}-{s['from_month'] + s['months'] - 1:<2}  {s['months']:>2} months at FTE {s['fte']}")
+        months = f"{s['from_month']}-{s['from_month'] + s['months'] - 1}"
+        click.echo(f"  months {months:<5}  {s['months']:>2} months at FTE {format_fte(s['fte'])}")
     click.echo(f"  arithmetic  {computation.arithmetic()}")
-    click.echo(f"  as granted  {funded.granted_amount}; recomputed now {'matches' if result['recomputed_matches'] else 'DIFFERS'}")
+    click.echo(f"  as granted  {kroner(funded.granted_amount)} NOK; recomputed now "
+               f"{'matches' if result['recomputed_matches'] else 'DIFFERS'}")
 
 
-@click.command("export")
-@click.argument("ref", required=False)
-@click.option("--all", "everything", is_flag=True, help="Export the whole log.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+@click.command("export", short_help="Write events with their hashes, for verifying elsewhere.")
+@click.argument("ref", metavar="[REF]", required=False)
+@click.option("--all", "everything", is_flag=True, help="Export the whole log (instead of one REF).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", help="Output format (JSON Lines).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="File to write (default: standard output).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
-    """Write events with their hashes and a manifest with the digest (docs/audit.md)."""
+    """Write events with their hashes and a manifest with the ledger digest, for checking away
+    from the database with grants verify --file (docs/audit.md).
+
+    \b
+    Example:
+      grants export --all --output ledger.jsonl && grants verify --file ledger.jsonl
+    """
+    from grants.cli.progress import counted, progress
     from grants.ledger.verify import ledger_rows, verify
 
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
+    if output is not None and not output.parent.is_dir():  # before any work, and never a folder made
+        raise InvalidInput(f"output: no folder {str(output.parent)!r} to write {output.name!r} into")
     ledger = ctx.obj.ledger()
     wanted = None
     if ref:
         parse_ref(ref)
         wanted = ledger.position(ref).id.hex
     lines, count = [], 0
-    report = verify(ledger_rows(ledger))
-    if report.problem:
-        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
-    for row in ledger_rows(ledger):
-        oid, version, topic, state = row.event
-        if wanted and oid.hex != wanted:
-            continue
-        count += 1
-        lines.append(json.dumps({
-            "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
-            "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
-            "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
+    with progress(ctx) as report_progress:
+        head = ledger.head()
+        report = verify(counted(ledger_rows(ledger), report_progress, "verify", head))
+        if report.problem:
+            raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
+        for row in counted(ledger_rows(ledger), report_progress, "export", head):
+            oid, version, topic, state = row.event
+            if wanted and oid.hex != wanted:
+                continue
+            count += 1
+            lines.append(json.dumps({
+                "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
+                "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
+                "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
     manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
                              "events": count, "digest": report.digest,
                              "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}}
     text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"output: cannot write {str(output)!r}: {error.strerror or error}") from None
         click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
     else:
         click.echo(text, nl=False)
 
 
 def read_export(path: Path):
-    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash."""
+    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash.
+
+    A file in which no line is an export record or manifest is not an export at all: that is a
+    wrong --file (exit 2), not a failed verification. A recognisable export that is damaged is
+    a failed verification (exit 7)."""
     from grants.ledger.verify import Row
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
-    rows, manifest = [], {}
+        raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
+    rows, manifest, damaged = [], {}, None
     for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
-            if "manifest" in record:
+            if isinstance(record, dict) and isinstance(record.get("manifest"), dict):
                 manifest = record["manifest"]
                 continue
             rows.append(Row(int(record["notification_id"]),
@@ -230,7 +293,12 @@ def read_export(path: Path):
                             (record["originator_id"], int(record["originator_version"]), record["event_hash"],
                              record["position_hash"], record["log_hash"])))
         except (ValueError, KeyError, TypeError) as error:
-            raise VerificationFailed(f"export line {number} is damaged ({type(error).__name__})") from None
+            damaged = damaged or f"export line {number} is damaged ({type(error).__name__})"
+    if not rows and manifest.get("format") != EXPORT_FORMAT:
+        raise InvalidInput(f"file: {str(path)!r} is not an export of grants export (no {EXPORT_FORMAT} manifest "
+                           "and no event lines)")
+    if damaged:
+        raise VerificationFailed(damaged)
     if manifest.get("format") != EXPORT_FORMAT:
         raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
     return rows, manifest

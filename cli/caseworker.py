@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from grants.cli.main import option_names
-from grants.cli.options import given, help_of, option_names_of, parameters_for
+from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
 from grants.cli.views import summary
 from grants.domain.commands import COMMANDS, Apply, parse
 
@@ -24,9 +24,8 @@ def decision_command(model: Any) -> click.Command:
             return
         click.echo(f"{model.done} {summary(result, command.touched_year())}")
 
-    doc = help_of(model)
-    return click.Command(model.name, callback=run, params=parameters_for(model), help=doc,
-                         short_help=(model.__doc__ or "").strip().split("\n")[0].split(";")[0])
+    return click.Command(model.name, callback=run, params=parameters_for(model), help=help_of(model),
+                         short_help=short_help_of(model))
 
 
 COMMANDS = {name: decision_command(model) for name, model in COMMANDS.items()}

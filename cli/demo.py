@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grants.cli.output import emit_rows
+from grants.cli.reports import FUNDING_COLUMNS, VIOLATION_COLUMNS, WINDDOWN_COLUMNS
 from grants.domain.errors import RuleRefused
 
 
@@ -18,7 +19,7 @@ def demo_url() -> str:
     return f"sqlite:///{Path(user_data_dir('grants')) / 'demo.sqlite'}"
 
 
-@click.command("demo")
+@click.command("demo", short_help="A realistic national ledger of its own, and its reports.")
 @click.option("--seed", type=int, default=765, show_default=True, metavar="N", help="Random seed of the data set.")
 @click.pass_context
 def demo_cmd(ctx: click.Context, seed: int) -> None:
@@ -31,6 +32,7 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
     Example:
       grants demo
     """
+    from grants.cli.progress import progress
     from grants.ledger.application import GrantsLedger
     from grants.ledger.config import redacted_url, sqlite_path
     from grants.ledger.demo import DemoBuilder
@@ -44,14 +46,15 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
     if ledger.head() != 0:
         raise RuleRefused(f"db: the demo needs an empty ledger; {redacted_url(ledger.url)!r} already has events")
     started = time.perf_counter()
-    builder = DemoBuilder(ledger, seed=seed)
-    commands = builder.build()
-    written, refused = ledger.execute_all(list(enumerate(commands, start=1)))
-    if refused:  # the generator is wrong: say so rather than hide it
-        raise RuleRefused(f"demo data refused at command {refused[0][0]}: {refused[0][1]}")
-    for frame in builder.frames():
-        ledger.set_frame(frame)
-    engine = ctx.obj.current_views()
+    with progress(ctx) as report_progress:
+        builder = DemoBuilder(ledger, seed=seed, progress=report_progress)
+        commands = builder.build()
+        written, refused = ledger.execute_all(list(enumerate(commands, start=1)), progress=report_progress)
+        if refused:  # the generator is wrong: say so rather than hide it
+            raise RuleRefused(f"demo data refused at command {refused[0][0]}: {refused[0][1]}")
+        for frame in builder.frames():
+            ledger.set_frame(frame)
+        engine = ctx.obj.current_views(progress=report_progress)
     seconds = time.perf_counter() - started
     positions = len(builder.work.positions)
     url = redacted_url(ledger.url)
@@ -59,19 +62,20 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
     click.echo(f"{len(commands)} commands, {written} events, {positions} positions, "
                f"{ledger.head()} events in all, in {seconds:.1f} s\n")
     click.echo("== Funding by office, 2021 (grants funding --by office --year 2021)")
-    emit_rows(reports.funding(engine, by="office", year=2021), "table")
+    emit_rows(reports.funding(engine, by="office", year=2021), "table", FUNDING_COLUMNS["office"])
     click.echo("\n== Funding by year, all schemes (grants funding --by year)")
-    emit_rows(reports.funding(engine, by="year"), "table")
+    emit_rows(reports.funding(engine, by="year"), "table", FUNDING_COLUMNS["year"])
     per_year, violations = reports.winddown(engine, ledger.today())
     click.echo("\n== Transitional wind-down 2021-2024 (grants winddown)")
-    emit_rows(per_year, "table")
+    emit_rows(per_year, "table", WINDDOWN_COLUMNS)
     click.echo(f"violations: {len(violations)}")
-    emit_rows(violations, "table", ["ref", "office", "kommunenummer", "status", "last_funded", "problem"])
+    emit_rows(violations, "table", VIOLATION_COLUMNS)
     click.echo("\n== Where funding ends (grants expiry), positions per year and scheme")
     ends: dict[tuple[int, str], int] = {}
     for row in reports.expiry(engine):
         ends[(row["ends"], row["scheme"])] = ends.get((row["ends"], row["scheme"]), 0) + 1
-    emit_rows([{"ends": y, "scheme": s, "positions": n} for (y, s), n in sorted(ends.items())], "table")
+    emit_rows([{"ends": y, "scheme": s, "positions": n} for (y, s), n in sorted(ends.items())], "table",
+              ["ends", "scheme", "positions"])
     click.echo(f"\nExplore it: GRANTS_DB={url} grants compliance --year 2023")
 
 

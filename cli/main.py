@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import importlib
 import os
+import re
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -35,8 +36,28 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Try it", "grants.cli.demo", ("demo",)),
 )
 
-EXIT_CODES = ("0 ok · 1 internal error · 2 usage or invalid input · 3 changed by someone else, re-run · "
-              "4 not found · 5 not allowed · 6 refused by a rule · 7 verification failed · 130 interrupted")
+EXIT_CODES = (("0", "ok"), ("1", "internal error"), ("2", "usage or invalid input, or no ledger at the URL"),
+              ("3", "changed by someone else meanwhile: re-run"), ("4", "not found"),
+              ("5", "not allowed (role or office)"), ("6", "refused by a funding or lifecycle rule"),
+              ("7", "verification failed"), ("130", "interrupted (Ctrl-C)"))
+EPILOG = f"""\b
+Environment:
+  GRANTS_DB     the database URL, as --db (default: ledger.sqlite in the user data directory)
+  GRANTS_ACTOR  who records the decisions (default: the OS user)
+
+Two times: every decision has a business date (--received, --decided, --effective: when it
+takes effect, filled from the data when left out) and a recorded time (when the ledger stored
+it, UTC; --as-of replays the ledger as recorded then).
+
+\b
+Exit codes:
+{chr(10).join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES)}
+
+\b
+Shell completion (bash; zsh and fish in the README):
+  eval "$(_GRANTS_COMPLETE=bash_source grants)"
+
+Run 'grants COMMAND --help' for a command's options and an example."""
 
 # The option names of the command being run, so an error about a field names the option.
 option_names: ContextVar[dict[str, str]] = ContextVar("option_names", default={})
@@ -48,13 +69,23 @@ def echo_error(message: str) -> None:
 
 
 def for_options(message: str) -> str:
-    """`wage_cost: must be ...` -> `--wage-cost: must be ...` for the command's own fields."""
+    """`wage_cost: must be ...` -> `--wage-cost: must be ...` for the command's own fields; a
+    field named inside a message (`over_frame`) becomes its option too."""
     names = option_names.get()
     parts = []
     for part in message.split("; "):
         field_name, colon, rest = part.partition(":")
         parts.append(f"{names[field_name]}:{rest}" if colon and field_name in names else part)
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    for field_name, option in names.items():
+        if "_" in field_name:  # only unmistakable identifiers, never ordinary words like `amount`
+            text = re.sub(rf"(?<![-\w]){field_name}\b", option, text)
+    return text
+
+
+class Interrupted(Exception):
+    """Ctrl-C while a command ran (raised in place of KeyboardInterrupt, which click would answer
+    with an extra blank line)."""
 
 
 @dataclass
@@ -62,6 +93,7 @@ class Context:
     """Configuration read once from options and environment, handed to commands via ctx.obj."""
 
     url: str | None
+    quiet: bool = False  # no progress display
     _ledger: Any = field(default=None, repr=False)
 
     def ledger(self) -> Any:
@@ -80,7 +112,7 @@ class Context:
         ledger = self.ledger()
         return Runner(engine_for(ledger.url), ledger)
 
-    def current_views(self, as_of: str | None = None) -> Any:
+    def current_views(self, as_of: str | None = None, progress: Any = None) -> Any:
         """Catch the read models up to the head of the log and return their engine; with `as_of`,
         replay the log up to that moment into a private in-memory database instead."""
         if as_of is not None:
@@ -92,7 +124,7 @@ class Context:
             runner = Runner(engine_for("sqlite://"), AsOf(self.ledger(), parse_moment(as_of)))
         else:
             runner = self.runner()
-        runner.catch_up()
+        runner.catch_up(progress=progress)
         return runner.engine
 
     def close(self) -> None:
@@ -109,14 +141,27 @@ def default_actor() -> str:
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        ctx.find_object(Context).url = value
+        from grants.cli.completion import DB_META
+
+        ctx.meta[DB_META] = value  # for the shell completers, which run without a Context
+        obj = ctx.find_object(Context)
+        if obj is not None:
+            obj.url = value
         url_in_use.set(value)
 
 
-def db_option() -> click.Option:
-    """`--db` on every command as well as on the group (`grants show REF --db URL`)."""
-    return click.Option(["--db"], metavar="URL", expose_value=False, is_eager=True, callback=_set_db,
-                        help="Database URL (env GRANTS_DB).")
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
+    obj = ctx.find_object(Context)
+    if value and obj is not None:
+        obj.quiet = True
+
+
+def common_options() -> list[click.Option]:
+    """`--db` and `--quiet` on every command as well as on the group (`grants show REF --db URL`)."""
+    return [click.Option(["--db"], metavar="URL", expose_value=False, is_eager=True, callback=_set_db,
+                         help="Database URL (env GRANTS_DB)."),
+            click.Option(["-q", "--quiet"], is_flag=True, default=None, expose_value=False, callback=_set_quiet,
+                         help="No progress display.")]
 
 
 class GrantsGroup(click.Group):
@@ -134,8 +179,8 @@ class GrantsGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = next((m for _, m, names in SECTIONS if cmd_name in names), CASEWORKER)
         command = getattr(importlib.import_module(module), "COMMANDS", {}).get(cmd_name)
-        if command is not None and not any(p.name == "db" for p in command.params):
-            command.params.append(db_option())
+        if command is not None:
+            _add_common_options(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -143,10 +188,16 @@ class GrantsGroup(click.Group):
             rows = []
             for name in names:
                 command = self.get_command(ctx, name)
-                if command is not None:
-                    rows.append((name, command.get_short_help_str(limit=formatter.width)))
+                if command is not None:  # every command has a short_help written to fit: never cut
+                    rows.append((name, command.get_short_help_str(limit=1000)))
             with formatter.section(title):
                 formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: C901 - the one error map
         kwargs["standalone_mode"] = False
@@ -161,7 +212,7 @@ class GrantsGroup(click.Group):
         except click.ClickException as error:
             echo_error(error.format_message())
             sys.exit(error.exit_code)
-        except (click.Abort, KeyboardInterrupt):
+        except (Interrupted, click.Abort, KeyboardInterrupt):
             echo_error("interrupted")
             sys.exit(130)
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 1
@@ -176,19 +227,32 @@ class GrantsGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def _add_common_options(command: click.Command) -> None:
+    """Give a command (and the commands of a group such as `users`) --db and --quiet, once."""
+    if not any(p.name == "db" for p in command.params):
+        command.params.extend(common_options())
+    for sub in getattr(command, "commands", {}).values():
+        _add_common_options(sub)
+
+
 @click.group(cls=GrantsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog=f"Environment: GRANTS_DB (the database URL), GRANTS_ACTOR (who records; default the OS "
-                    f"user).\n\nExit codes: {EXIT_CODES}.\n\nRun 'grants COMMAND --help' for a command's "
-                    "options and an example.")
+             epilog=EPILOG, short_help="A ledger for kap. 765.62 and its sibling schemes.")
 @click.option("--db", "url", metavar="URL",
               help="Database URL, e.g. sqlite:///ledger.sqlite or postgresql+psycopg://user@host/db "
                    "(env GRANTS_DB; default an SQLite file in the user data directory).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display on long work (also: after the command).")
 @click.version_option(package_name="grants-ledger", prog_name="grants", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, url: str | None) -> None:
-    """A ledger for kap. 765.62 Tilskudd til kommunalt rusarbeid and its sibling schemes."""
+def cli(ctx: click.Context, url: str | None, quiet: bool) -> None:
+    """A ledger for kap. 765.62 Tilskudd til kommunalt rusarbeid and its sibling schemes.
+
+    \b
+    Example (a first ledger, then a decision):
+      grants init
+      grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title Ruskonsulent --fte 1 --year 2021
+    """
     actor = os.environ.get("GRANTS_ACTOR") or default_actor()
-    ctx.obj = Context(url=url)
+    ctx.obj = Context(url=url, quiet=quiet)
     url_in_use.set(url or os.environ.get("GRANTS_DB", ""))
     current_actor.set(actor)
     ctx.call_on_close(ctx.obj.close)

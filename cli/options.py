@@ -6,11 +6,18 @@ option; the model's docstring and example become the command's help.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
+from grants.cli.completion import complete_kommune, complete_office, complete_ref, complete_scheme
 from grants.domain.commands import is_flag, is_multiple, shown_of
+
+# Values completed from the reference data or the ledger, by the field's metavar; other fields
+# with choices complete those.
+COMPLETERS = {"KOMMUNE": complete_kommune, "OFFICE": complete_office, "SCHEME": complete_scheme}
+MAX_CHOICES_IN_HELP = 6
 
 
 def option_name(field_name: str, info: Any) -> str:
@@ -23,7 +30,7 @@ def parameters_for(model: Any) -> list[click.Parameter]:
     for name, info in model.model_fields.items():
         shown = shown_of(info)
         if name == "ref":
-            params.append(click.Argument(["ref"], metavar="REF"))
+            params.append(click.Argument(["ref"], metavar="REF", shell_complete=complete_ref))
             continue
         kwargs: dict[str, Any] = {"help": info.description, "required": info.is_required()}
         if is_flag(info):
@@ -32,9 +39,13 @@ def parameters_for(model: Any) -> list[click.Parameter]:
             kwargs["metavar"] = shown.metavar if shown else "TEXT"
             if is_multiple(info):
                 kwargs.update(multiple=True, default=None)
-            if shown and shown.choices:  # validated by the model; click only shows and completes them
-                kwargs["metavar"] = "[" + "|".join(shown.choices()) + "]"
-                kwargs["shell_complete"] = _completer(shown.choices)
+            choices = list(shown.choices()) if shown and shown.choices else []  # validated by the model
+            if choices and shown.metavar not in COMPLETERS:
+                kwargs["metavar"] = "[" + "|".join(choices) + "]"
+            elif 0 < len(choices) <= MAX_CHOICES_IN_HELP:
+                kwargs["help"] = f"{info.description} One of {', '.join(choices)}."
+            if shown and (shown.choices or shown.metavar in COMPLETERS):
+                kwargs["shell_complete"] = COMPLETERS.get(shown.metavar) or _completer(shown.choices)
         params.append(click.Option([option_name(name, info), name], **kwargs))
     return params
 
@@ -54,6 +65,12 @@ def help_of(model: Any) -> str:
     doc = (model.__doc__ or "").strip()
     example = getattr(model, "example", None)
     return f"{doc}\n\n\b\nExample:\n  {example}" if example else doc
+
+
+def short_help_of(model: Any) -> str:
+    """The docstring's first clause, for `grants --help` (`Record an application for a position`)."""
+    first = (model.__doc__ or "").strip().split("\n")[0]
+    return re.split(r"[;(:]|\. ", first)[0].strip().rstrip(".") + "."
 
 
 def given(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,39 @@
-"""Output formatting: table for people, JSON and CSV with stable shapes for machines."""
+"""Output formatting: tables for people, JSON and CSV with stable shapes for machines.
+
+Tables group kroner as Norwegians write them (550 000), show FTE with two decimals, head each
+column in words (`to reclaim`) and name offices (`Innlandet`) where the terminal has room.
+CSV and JSON stay raw: numbers are numbers (an FTE is the JSON number 0.50, never a string),
+one table per CSV stream, and a CSV has its header row even when there are no rows.
+"""
+
+from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import re
+import sys
+import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import Any
 
 import click
 
+from grants.domain.money import format_fte, format_kroner
+
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
+
+# What a column holds, by its name (the same names in every report, view and JSON shape).
+KRONER_COLUMNS = frozenset({"amount", "granted_amount", "spent", "to_reclaim", "self_financing", "wage_cost",
+                            "frame", "granted", "left", "rate", "base"})
+FTE_COLUMNS = frozenset({"fte", "fte_filled", "base_fte"})
+OFFICE_COLUMNS = frozenset({"office"})
+# Headings in words where the column name is not already a word or two joined by `_`.
+HEADINGS = {"kommunenummer": "kommune no.", "granted_amount": "as granted", "over_frame": "over frame",
+            "over_frame_grants": "grants over frame", "set_by": "set by", "from_month": "from month"}
 
 
 class YearType(click.ParamType):
@@ -36,58 +61,130 @@ def safe(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
-def kroner(amount: int | None) -> str:
-    """Whole kroner grouped as Norwegians write them: 550 000."""
-    return "" if amount is None else f"{amount:,}".replace(",", " ")
+kroner = format_kroner  # one definition, in the domain (its messages group kroner too)
 
 
-def plain(value):
-    """JSON-safe value: Decimal as string (never float), dates ISO, times UTC with Z."""
+def heading(column: str) -> str:
+    """`to_reclaim` -> `to reclaim`."""
+    return HEADINGS.get(column, column.replace("_", " "))
+
+
+def cell(column: str, value: Any, office_names: bool = False) -> str:
+    """One value as a person reads it in a table or a message."""
+    if value is None:
+        return ""
+    if column in KRONER_COLUMNS and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return kroner(int(value))
+    if column in FTE_COLUMNS and isinstance(value, (int, Decimal)):
+        return format_fte(value)
+    if column in OFFICE_COLUMNS and office_names:
+        from grants.domain.kommuner import office_short_name
+
+        return office_short_name(value)
+    return safe(raw(value))
+
+
+def raw(value: Any) -> Any:
+    """A scalar as CSV writes it: Decimal as written (0.50), dates ISO, times UTC with Z,
+    booleans true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe copy with Decimals as strings (the stored-event samples of the reliability
+    suite are written in this form; output uses to_json)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    return value
+    return raw(value) if isinstance(value, (datetime, date)) else value
 
 
-def to_json(value) -> str:
-    return json.dumps(plain(value), ensure_ascii=False, indent=2)
+def to_json(value: Any) -> str:
+    """JSON with Decimals as JSON numbers written exactly (0.50), never through float."""
+    token = uuid.uuid4().hex  # marks a number inside a string until json.dumps is done
+
+    def prepare(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            return f"{token}{item:f}{token}"
+        if isinstance(item, dict):
+            return {k: prepare(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [prepare(v) for v in item]
+        if isinstance(item, (datetime, date)):
+            return raw(item)
+        return item
+
+    text = json.dumps(prepare(value), ensure_ascii=False, indent=2)
+    return re.sub(f'"{token}(-?[0-9.]+){token}"', r"\1", text)
 
 
-def table(rows: list[dict], columns: list[str] | None = None) -> str:
+def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """Rows as aligned text; offices by name when the table still fits the terminal."""
     if not rows:
         return "(no rows)"
-    columns = columns or list(rows[0])
-    cells = [[safe("" if row.get(c) is None else plain(row.get(c))) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    numeric = [all(r[i].replace(".", "", 1).lstrip("-").isdigit() or not r[i] for r in cells)
-               for i in range(len(columns))]
+    text = _table(rows, columns, office_names=True)
+    width = terminal_width()
+    if width is not None and any(c in OFFICE_COLUMNS for c in columns) and _widest(text) > width:
+        text = _table(rows, columns, office_names=False)
+    return text
 
-    def line(values):
+
+def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> str:
+    cells = [[cell(c, row.get(c), office_names) for c in columns] for row in rows]
+    headings = [heading(c) for c in columns]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headings)]
+    numeric = [all(isinstance(row.get(c), (int, Decimal)) and not isinstance(row.get(c), bool)
+                   or row.get(c) is None for row in rows) for c in columns]
+
+    def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+    return "\n".join([line(headings), line(["-" * w for w in widths]), *(line(r) for r in cells)])
 
 
-def to_csv(rows: list[dict], columns: list[str] | None = None) -> str:
-    columns = columns or (list(rows[0]) if rows else [])
+def _widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def terminal_width() -> int | None:
+    """The width to fit tables to: $COLUMNS, else the terminal's; None (no limit) when the output
+    is not a terminal."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    stream = sys.stdout
+    if stream is not None and stream.isatty():
+        return os.get_terminal_size(stream.fileno()).columns
+    return None
+
+
+def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """One table with its header row, even when there are no rows."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: plain(v) for k, v in row.items()})
+        writer.writerow({k: raw(row.get(k)) for k in columns})
     return buffer.getvalue().rstrip("\n")
 
 
-def emit_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
+def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str]) -> None:
+    """Rows in the chosen format. `columns` names the columns and their order in all three (and
+    heads an empty CSV); a key the rows have beyond them is shown after them, never dropped."""
+    columns = [*columns, *(k for k in (rows[0] if rows else {}) if k not in columns)]
     if fmt == "json":
-        click.echo(to_json([{k: r.get(k) for k in (columns or r)} for r in rows]))
+        click.echo(to_json([{k: r.get(k) for k in columns} for r in rows]))
     elif fmt == "csv":
         click.echo(to_csv(rows, columns))
     else:

@@ -3,6 +3,14 @@
 from grants.cli.output import kroner, safe
 from grants.domain.kommuner import OFFICE_NAMES, find
 
+YEAR_COLUMNS = ["year", "ladder_year", "fte", "amount", "granted_amount", "rule"]
+REPORT_COLUMNS = ["year", "spent", "to_reclaim", "fte_filled", "self_financing", "attested", "received", "correction"]
+# `show --format csv`: one table, one row per funded year with its latest report and the
+# position's end (docs/audit.md); an application never funded is one row with the year empty.
+SHOW_CSV_COLUMNS = ["ref", "kommunenummer", "office", "scheme", "status", *YEAR_COLUMNS, "reports", "spent",
+                    "to_reclaim", "fte_filled", "self_financing", "attested", "report_received", "end_cause",
+                    "end_effective", "end_reason", "rejection"]
+
 
 def summary(p, year: int | None) -> str:
     """One line after a decision: the position and the year the decision touched."""
@@ -47,6 +55,22 @@ def position_view(p) -> dict:
         "years": years, "reports": reports, "rejection": p.rejection, "termination": p.termination,
         "recorded": p.modified_on,
     }
+
+
+def position_rows(view: dict) -> list[dict]:
+    """The rows of `show --format csv` (SHOW_CSV_COLUMNS) from a position_view."""
+    end = view["termination"] or {}
+    fixed = {"ref": view["ref"], "kommunenummer": view["kommunenummer"], "office": view["office"],
+             "scheme": view["scheme"], "status": view["status"], "end_cause": end.get("cause"),
+             "end_effective": end.get("effective"), "end_reason": end.get("reason"), "rejection": view["rejection"]}
+    rows = []
+    for funded in view["years"] or [{}]:
+        reports = [r for r in view["reports"] if r["year"] == funded.get("year")]
+        latest = reports[-1] if reports else {}
+        rows.append({**fixed, **{k: funded.get(k) for k in YEAR_COLUMNS}, "reports": len(reports),
+                     **{k: latest.get(k) for k in ("spent", "to_reclaim", "fte_filled", "self_financing", "attested")},
+                     "report_received": latest.get("received")})
+    return rows
 
 
 def state_summary(p) -> dict:

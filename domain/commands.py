@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from grants.domain import dates, rules
 from grants.domain.dates import parse_year
-from grants.domain.errors import GrantsError, InvalidInput
+from grants.domain.errors import GrantsError, InvalidInput, quoted
 from grants.domain.kommuner import OFFICE_IDS
 from grants.domain.money import parse_fte, parse_fte_filled, parse_kroner
 from grants.domain.position import ATTESTATIONS, CAUSES
@@ -43,15 +43,31 @@ class Shown:
     default_date: Callable[..., date] | None = None
 
 
+DATE_RULE = "must be an ISO date such as 2024-03-01"
+NORWEGIAN_DATE = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})", re.ASCII)  # 01.07.2022
+
+
 def _date(raw: object) -> date:
     if isinstance(raw, date):
         return raw
     if not isinstance(raw, str):
-        raise ValueError("must be an ISO date such as 2024-03-01")
+        raise ValueError(DATE_RULE)
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError("must be an ISO date such as 2024-03-01") from None
+        raise ValueError(DATE_RULE + _iso_hint(raw.strip())) from None
+
+
+def _iso_hint(text: str) -> str:
+    """`01.07.2022` (day first, as Norwegians write it) -> `; did you mean 2022-07-01?`"""
+    found = NORWEGIAN_DATE.fullmatch(text)
+    if found is None:
+        return ""
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return f"; did you mean {date(year, month, day).isoformat()}?"
+    except ValueError:
+        return ""
 
 
 def text(limit: int) -> Callable[[object], str]:
@@ -81,7 +97,7 @@ def one_of(choices: Callable[[], Sequence[str]]) -> Callable[[object], str]:
         value = raw.strip().lower() if isinstance(raw, str) else None
         match = next((a for a in allowed if a.lower() == value), None)
         if match is None:
-            raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}")
+            raise ValueError(f"must be one of {', '.join(allowed)}")
         return match
 
     return check
@@ -94,10 +110,17 @@ def _scheme(raw: object) -> str:
         raise ValueError(str(error).removeprefix("scheme: ")) from None
 
 
-def _kommunenummer(raw: object) -> str:
+KOMMUNE_RULE = "must be a four-digit kommunenummer such as 3401, or a kommune name such as Hamar"
+
+
+def _kommune(raw: object) -> str:
+    """A kommunenummer or a kommune name; the name is resolved with the year of the command
+    (kommuner.lookup, in the unit of work), since a name can change its number (Asker 2023/2024)."""
     value = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
-    if not re.fullmatch(r"[0-9]{4}", value):
-        raise ValueError("must be a four-digit kommunenummer such as 3401")
+    if re.fullmatch(r"[0-9]{4}", value, re.ASCII):
+        return value
+    if not value or value.isdigit() or len(value) > 60 or CONTROL.search(value):
+        raise ValueError(KOMMUNE_RULE)
     return value
 
 
@@ -129,7 +152,7 @@ Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
 Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
 Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
 Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
-Kommunenummer = Annotated[str, BeforeValidator(_kommunenummer), Shown("KNR")]
+Kommunenummer = Annotated[str, BeforeValidator(_kommune), Shown("KOMMUNE")]
 Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]
 Cause = Annotated[str, BeforeValidator(one_of(_causes)), Shown("CAUSE", _causes)]
 Attestation = Annotated[str, BeforeValidator(one_of(_attestations)), Shown("WHO", _attestations)]
@@ -186,7 +209,7 @@ class Apply(Command):
     example = ('grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title "Ruskonsulent" '
                "--fte 1 --year 2021 --received 2021-02-01")
 
-    kommune: Kommunenummer = Field(description="Kommunenummer of the applicant, e.g. 3401 (Kongsvinger).")
+    kommune: Kommunenummer = Field(description="The applicant kommune: its number (3401) or name (Kongsvinger).")
     scheme: Scheme = Field(description="The grant scheme.")
     title: Title = Field(description="The position's title, e.g. Ruskonsulent.")
     fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5).")
@@ -329,6 +352,9 @@ def is_multiple(info: Any) -> bool:
     return get_origin(info.annotation) is tuple
 
 
+HINT = "; did you mean "
+
+
 def describe(error: ValidationError) -> str:
     """All violations in one line: `field: message, got 'value'`."""
     parts = []
@@ -339,14 +365,10 @@ def describe(error: ValidationError) -> str:
             parts.append(f"{where}: unknown field")
         elif item["type"] == "missing":
             parts.append(f"{where}: is required")
-        else:
-            parts.append(f"{where}: {message}, got {_prefix(item.get('input'))}")
+        else:  # a hint (`; did you mean 0.50?`) follows the value it is about
+            rule, hint, suggestion = message.partition(HINT)
+            parts.append(f"{where}: {rule}, got {quoted(item.get('input'))}{hint}{suggestion}")
     return "; ".join(parts)
-
-
-def _prefix(value: object, limit: int = 60) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def parse(model: type[BaseModel], **values: Any) -> Any:

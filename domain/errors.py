@@ -37,3 +37,13 @@ class RuleRefused(GrantsError):
 
 class VerificationFailed(GrantsError):
     exit_code = 7
+
+
+ECHO_LIMIT = 60  # characters of a user's value repeated in a message
+
+
+def quoted(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A user's value as a message repeats it: repr() (so control characters show as escapes),
+    cut to a prefix when it is long."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"

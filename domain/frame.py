@@ -14,7 +14,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
-from grants.domain.errors import RuleRefused
+from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.money import format_kroner
 
 FRAME_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062f7a3e0")
 
@@ -78,11 +79,11 @@ class BudgetFrame(Aggregate):
         if delta > 0 and self.committed + delta > self.amount:
             if not over_frame:
                 raise RuleRefused(
-                    f"amount: {self.office} {self.scheme} {self.year} frame is {self.amount}, "
-                    f"{self.committed} already granted; {delta} more exceeds it "
+                    f"amount: {self.office} {self.scheme} {self.year} frame is {format_kroner(self.amount)}, "
+                    f"{format_kroner(self.committed)} already granted; {format_kroner(delta)} more exceeds it "
                     "(over_frame with a reason overrides)")
             if not reason:
-                raise RuleRefused("reason: granting over the frame needs a reason")
+                raise InvalidInput("reason: is required to grant over the frame")
         self._committed(ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())
 
     @event(Committed)

@@ -6,11 +6,13 @@ valid 2020-2023 are derived. Codes from before the 2020 reform are not in the da
 """
 
 import csv
+import difflib
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import InvalidInput
+from grants.domain.errors import InvalidInput, quoted
 
 DATA = Path(__file__).parent / "data"
 RENUMBERING_YEAR = 2024
@@ -29,6 +31,7 @@ OFFICE_IDS = {
     "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus": "ostfold-buskerud-oslo-akershus",
 }
 OFFICE_NAMES = {office_id: name for name, office_id in OFFICE_IDS.items()}
+OFFICE_PREFIX = "Statsforvalteren i "
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ def _registry() -> dict[str, Kommune]:
     return registry
 
 
-def lookup(number: str, year: int) -> Kommune:
-    """The kommune with this code in the given year, or InvalidInput saying why not."""
+def lookup(raw: str, year: int) -> Kommune:
+    """The kommune with this code, or this name, in the given year, or InvalidInput saying why not."""
+    number = raw if KOMMUNENUMMER.fullmatch(raw) else by_name(raw, year).number
     kommune = _registry().get(number)
     if kommune is None:
         raise InvalidInput(f"kommune: unknown kommunenummer {number!r}")
@@ -84,17 +88,98 @@ def lookup(number: str, year: int) -> Kommune:
     return kommune
 
 
+def every_kommune() -> list[Kommune]:
+    """Every kommune code we know, today's and those retired at the 2024 renumbering, by number."""
+    return sorted(_registry().values(), key=lambda k: k.number)
+
+
 def all_current() -> list[Kommune]:
     return [k for k in _registry().values() if k.valid_to is None]
 
 
 def office_id(raw: str) -> str:
-    """Accept an office id or its full name; return the id."""
-    if raw in OFFICE_NAMES:
-        return raw
-    if raw in OFFICE_IDS:
-        return OFFICE_IDS[raw]
-    raise InvalidInput(f"office: unknown office {raw!r}; one of {', '.join(sorted(OFFICE_NAMES))}")
+    """The office id for an id, a full name or a short name (`Innlandet`), in any case."""
+    found = _office_keys().get(_fold(raw))
+    if found is None:
+        raise InvalidInput(f"office: unknown office {quoted(raw)}; one of {', '.join(sorted(OFFICE_NAMES))}")
+    return found
+
+
+def office_short_name(office: str) -> str:
+    """`innlandet` -> `Innlandet` (the name without "Statsforvalteren i"); an unknown id as it is."""
+    name = OFFICE_NAMES.get(office)
+    return name.removeprefix(OFFICE_PREFIX) if name else office
+
+
+@cache
+def _office_keys() -> dict[str, str]:
+    keys = {}
+    for name, office in OFFICE_IDS.items():
+        for alias in (office, name, name.removeprefix(OFFICE_PREFIX)):
+            keys[_fold(alias)] = office
+    return keys
+
+
+def _fold(text: str) -> str:
+    """Case, spaces, dashes and the Norwegian letters do not matter: `Møre og Romsdal` is
+    `more-og-romsdal`."""
+    text = text.strip().casefold().translate(ASCII_LETTERS).replace("-", " ")
+    return " ".join(text.split())
+
+
+ASCII_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "á": "a", "č": "c", "đ": "d", "ŋ": "n",
+                               "š": "s", "ŧ": "t", "ž": "z"})
+KOMMUNENUMMER = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+def by_name(raw: str, year: int | None = None) -> Kommune:
+    """The kommune of this name in force in `year` (None: today's kommuner). A name shared by
+    two kommuner (Herøy, Våler) is refused with the candidates; a near miss gets a suggestion."""
+    numbers = _names().get(_fold(raw), [])
+    registry = _registry()
+    matches = [registry[n] for n in numbers]
+    in_force = [k for k in matches if _in_force(k, year)]
+    if len(in_force) == 1:
+        return in_force[0]
+    if len(in_force) > 1:
+        candidates = ", ".join(f"{k.number} {k.name}" for k in in_force)
+        raise InvalidInput(f"kommune: {quoted(raw)} names more than one kommune: {candidates}; "
+                           "give the kommunenummer")
+    if matches:
+        when = f"in {year}" if year is not None else "today"
+        codes = ", ".join(f"{k.number} {k.name}" for k in matches)
+        raise InvalidInput(f"kommune: {quoted(raw)} has no kommunenummer in force {when} ({codes})")
+    close = difflib.get_close_matches(_fold(raw), _names(), n=3, cutoff=0.8)
+    hint = "; did you mean " + " or ".join(sorted({registry[_names()[c][0]].name for c in close})) + "?" if close else ""
+    raise InvalidInput(f"kommune: unknown kommune {quoted(raw)}; give a kommunenummer such as 3401 "
+                       f"or a kommune name{hint}")
+
+
+def _in_force(kommune: Kommune, year: int | None) -> bool:
+    if year is None:
+        return kommune.valid_to is None
+    return ((kommune.valid_from is None or year >= kommune.valid_from)
+            and (kommune.valid_to is None or year <= kommune.valid_to))
+
+
+@cache
+def _names() -> dict[str, list[str]]:
+    """Every way of writing a kommune's name -> its numbers: the name in the data, without its
+    county in brackets (`Herøy`), each half of a two-language name (`Rana - Raane`), the Norwegian
+    name of a kommune listed under its Sami name (`Kautokeino`)."""
+    names: dict[str, list[str]] = {}
+    with open(DATA / "kommuner_2024.csv", encoding="utf-8") as f:
+        spellings = [(row["kommunenummer"], row["kommunenavn_kilde"], row["norsk_navn_hvis_kilde_bruker_samisk"])
+                     for row in csv.DictReader(f)]
+    spellings += [(k.number, k.name, "") for k in _registry().values() if k.valid_to is not None]
+    for number, *written in spellings:
+        for name in filter(None, written):
+            plain = re.sub(r"\s*\(.*\)$", "", name)
+            for alias in {name, plain, *plain.split(" - ")}:
+                numbers = names.setdefault(_fold(alias), [])
+                if number not in numbers:
+                    numbers.append(number)
+    return names
 
 
 def find(number: str) -> Kommune | None:

@@ -2,51 +2,96 @@
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 HUNDREDTH = Decimal("0.01")
-FTE_TEXT = re.compile(r"[0-9]{1,3}(\.[0-9]+)?|\.[0-9]+", re.ASCII)
+FTE_TEXT = re.compile(r"[0-9]{1,3}([.,][0-9]+)?|[.,][0-9]+", re.ASCII)
+GROUPED = re.compile(r"[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+", re.ASCII)  # 550 000 (a space every three digits)
 MAX_KRONER = 10**11  # 100 billion: above any single grant by orders of magnitude
+FTE_RULE = "must be a decimal fraction such as 0.5"
 
 
-def round_kroner(value: Decimal) -> int:
+def round_kroner(value: Decimal | Fraction) -> int:
     """Round to whole kroner, half up (0.5 -> 1), as the state accounts do."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_fte(raw) -> Decimal:
-    """An FTE is a fraction in (0, 1] in whole percent (at most two decimals)."""
+def format_kroner(amount: int | None) -> str:
+    """Whole kroner grouped as Norwegians write them: 550 000 (empty for None)."""
+    return "" if amount is None else f"{amount:,}".replace(",", " ")
+
+
+def format_fte(fte: Decimal | int | None) -> str:
+    """An FTE always with two decimals: 0.50, 1.00 (empty for None)."""
+    return "" if fte is None else f"{Decimal(fte).quantize(HUNDREDTH)}"
+
+
+def format_exact(value: Fraction) -> str:
+    """An exact amount in kroner: `495 000`, `137 500.5` when its decimals end, otherwise the
+    fraction and its first decimals: `2 800 000/9 (311 111.11...)`."""
+    if _terminates(value.denominator):
+        whole, _, decimals = f"{Decimal(value.numerator) / Decimal(value.denominator):f}".partition(".")
+        return format_kroner(int(whole)) + (f".{decimals}" if decimals else "")
+    hundredths = value.numerator * 100 // value.denominator  # cut, not rounded: the dots say it goes on
+    return (f"{format_kroner(value.numerator)}/{value.denominator} "
+            f"({format_kroner(hundredths // 100)}.{hundredths % 100:02d}...)")
+
+
+def _terminates(denominator: int) -> bool:
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    return denominator == 1
+
+
+def parse_fte(raw: object) -> Decimal:
+    """An FTE is a fraction in (0, 1] in whole percent (at most two decimals). A decimal comma is
+    read as a point (0,5 = 0.5: Norwegian spreadsheets write it so); a percentage gets a hint."""
     text = str(raw).strip()
+    percent = text.endswith("%")
+    text = text.removesuffix("%").strip()
     if not FTE_TEXT.fullmatch(text):  # plain decimals only: no exponent, sign, NaN or Infinity
-        raise ValueError("must be a decimal fraction such as 0.5")
-    try:
-        fte = Decimal(text)
-    except ArithmeticError:
-        raise ValueError("must be a decimal fraction such as 0.5") from None
-    if not fte.is_finite() or fte <= 0 or fte > 1:
+        raise ValueError(FTE_RULE)
+    fte = Decimal(text.replace(",", "."))
+    if percent or fte > 1:
+        raise ValueError(f"must be more than 0 and at most 1{_percent_hint(fte)}")
+    if fte <= 0:
         raise ValueError("must be more than 0 and at most 1")
     if fte != fte.quantize(HUNDREDTH):
         raise ValueError("must be whole percent (at most two decimals)")
     return fte.quantize(HUNDREDTH)
 
 
-def parse_kroner(raw) -> int:
-    """Whole, non-negative kroner; strings like '275000' or ints."""
+def _percent_hint(value: Decimal) -> str:
+    """`50` (or `50%`) was meant as a percentage: suggest the fraction."""
+    share = value / 100
+    if 0 < share <= 1 and share == share.quantize(HUNDREDTH):
+        return f"; did you mean {share.quantize(HUNDREDTH)}?"
+    return ""
+
+
+def parse_kroner(raw: object) -> int:
+    """Whole, non-negative kroner; strings like '275000' or '275 000', or ints."""
     if isinstance(raw, bool):
         raise ValueError("must be whole kroner")
     if isinstance(raw, int):
         value = raw
     else:
         text = str(raw).strip()
+        if GROUPED.fullmatch(text):  # 550 000, as the tables print it
+            text = re.sub(r"\s", "", text)
         if not text.isdigit() or not text.isascii():
             raise ValueError("must be whole kroner (digits only)")
         value = int(text)
     if value < 0 or value > MAX_KRONER:
-        raise ValueError(f"must be between 0 and {MAX_KRONER}")
+        raise ValueError(f"must be between 0 and {format_kroner(MAX_KRONER)}")
     return value
 
 
-def parse_fte_filled(raw) -> Decimal:
+def parse_fte_filled(raw: object) -> Decimal:
     """An average filled FTE may be 0 (vacant all year); otherwise as an FTE."""
-    if str(raw).strip() in ("0", "0.0", "0.00"):
+    if str(raw).strip() in ("0", "0.0", "0.00", "0,0", "0,00"):
         return Decimal("0.00")
     return parse_fte(raw)

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from grants.domain import rules
 from grants.domain.actor import current_actor
 from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
+from grants.domain.money import format_kroner
 
 # Fixed namespace: the id of a position is uuid5(namespace, case reference), so a retried
 # apply finds the position it created instead of creating a second one.
@@ -246,7 +247,7 @@ class GrantPosition(Aggregate):
             elif not 1 <= ladder_year <= scheme.max_years:
                 problems.append(RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}"))
             if ladder_year > 1 and not reason:
-                problems.append(RuleRefused("reason: placing a position on the ladder needs a reason"))
+                problems.append(InvalidInput("reason: is required to place a position on the ladder"))
         else:
             ladder_year = 1
         problems += self._amount_problems(amount)
@@ -276,7 +277,8 @@ class GrantPosition(Aggregate):
             ceiling = self._step_down_ceiling()
             if computation.amount > ceiling:
                 raise RuleRefused(
-                    f"amount: {computation.amount} exceeds the previous year's {ceiling} (step-down)")
+                    f"amount: {format_kroner(computation.amount)} exceeds the previous year's "
+                    f"{format_kroner(ceiling)} (step-down)")
         self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                        amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
                        actor=current_actor.get(), effective=decided, reason=reason)

@@ -2,7 +2,7 @@
 
 import re
 
-from grants.domain.errors import InvalidInput
+from grants.domain.errors import InvalidInput, quoted
 
 REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
 REF_RULE = "must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)"
@@ -20,4 +20,4 @@ def parse_ref(raw: str) -> str:
     try:
         return check_ref(raw)
     except ValueError:
-        raise InvalidInput(f"ref: {REF_RULE}, got {raw!r}") from None
+        raise InvalidInput(f"ref: {REF_RULE}, got {quoted(raw)}") from None

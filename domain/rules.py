@@ -9,12 +9,13 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 from grants.domain.errors import InvalidInput, RuleRefused
 from grants.domain.dates import MONTHS
-from grants.domain.money import round_kroner
+from grants.domain.money import format_exact, format_fte, format_kroner, round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"
 
@@ -131,11 +132,18 @@ class Computation:
     def exact(self) -> Decimal:
         return exact_amount(self.base, self.base_fte, self.segments)
 
+    @property
+    def fraction(self) -> Fraction:
+        """The exact amount before rounding, as a fraction (2800000/9 rather than 311111.11...)."""
+        fte_months = sum((m * Fraction(f) for m, f in self.segments), Fraction(0))
+        return self.base * fte_months / (MONTHS * Fraction(self.base_fte))
+
     def arithmetic(self) -> str:
-        parts = " + ".join(f"{f} x {m}" for m, f in self.segments)
-        base_fte = "" if self.base_fte == 1 else f" x {self.base_fte}"
-        return (f"{self.base} x ({parts}) / (12{base_fte}) = {self.exact.normalize():f}"
-                f" -> {self.amount} (rounded half up to whole kroner)")
+        """The computation as a person redoes it: 660 000 x (1.00 x 6 + 0.50 x 6) / 12 = 495 000 -> 495 000 NOK."""
+        parts = " + ".join(f"{format_fte(f)} x {m}" for m, f in self.segments)
+        divisor = "12" if self.base_fte == 1 else f"(12 x {format_fte(self.base_fte)})"
+        return (f"{format_kroner(self.base)} x ({parts}) / {divisor} = {format_exact(self.fraction)}"
+                f" -> {format_kroner(self.amount)} NOK (rounded half up to whole kroner)")
 
 
 def exact_amount(base: int, base_fte: Decimal, segments) -> Decimal:

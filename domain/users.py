@@ -10,7 +10,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
-from grants.domain.errors import NotAllowed, RuleRefused
+from grants.domain.errors import InvalidInput, NotAllowed, quoted
 
 USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
 SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
@@ -78,10 +78,11 @@ class User(Aggregate):
 
 
 def _check(role: str, office: str | None) -> None:
+    """A missing or malformed value is invalid input (exit 2), like any other missing option."""
     if role not in ROLES:
-        raise RuleRefused(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+        raise InvalidInput(f"role: must be one of {', '.join(ROLES)}, got {quoted(role)}")
     if role == "caseworker" and not office:
-        raise RuleRefused("office: a caseworker needs --office")
+        raise InvalidInput("office: is required for a caseworker (the office whose positions they record)")
 
 
 @dataclass(frozen=True)

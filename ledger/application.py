@@ -16,6 +16,8 @@ from grants.domain.actor import current_actor
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url, storage_error
 
+Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
+
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.commands import Command, SetFrame
     from grants.ledger.work import UnitOfWork
@@ -166,26 +168,44 @@ class GrantsLedger(Application):
         self._store(*work.changed(), expect_absent=work.frames_assumed_absent())
         return result
 
-    def execute_all(self, commands: list[tuple[int, "Command"]]) -> tuple[int, list[tuple[int, GrantsError]]]:
+    def execute_all(self, commands: list[tuple[int, "Command"]], *, failed_refs: dict[str, int] | None = None,
+                    check_only: bool = False, progress: Progress | None = None,
+                    ) -> tuple[int, list[tuple[int, GrantsError]]]:
         """Run a batch all or nothing: every line is tried in memory first; if any is refused,
         nothing is written and every refusal is returned with its line number. Otherwise all the
-        changed aggregates are saved in one transaction. Returns (events written, refusals)."""
+        changed aggregates are saved in one transaction. Returns (events written, refusals).
+
+        A line about a position whose earlier line failed (refused here, or bad in the file:
+        `failed_refs`, ref -> line) is not tried: its outcome would depend on the failed line.
+        `check_only` tries every line and writes nothing (the file had bad lines). `progress` is
+        called as (stage, done, total) for the stages "decide" and "store"."""
         from grants.domain.commands import Apply
 
         work, refused = self.unit_of_work(), []
+        failed = dict(failed_refs or {})
         work.prefetch_absent(cmd.ref for _, cmd in commands if isinstance(cmd, Apply))
-        for line, cmd in commands:
+        for done, (line, cmd) in enumerate(commands, start=1):
+            if progress is not None and done % 500 == 0:
+                progress("decide", done, len(commands))
+            if failed.get(cmd.ref, line) < line:
+                continue
             try:
                 work.run(cmd)
             except GrantsError as error:
                 refused.append((line, error))
-        if refused:
+                failed.setdefault(cmd.ref, line)
+        if progress is not None:
+            progress("decide", len(commands), len(commands))
+        if refused or check_only:
             return 0, refused
         changed = work.changed()
         written = sum(len(aggregate._pending_events) for aggregate in changed)
+        if progress is not None:
+            progress("store", 0, written)
         self._store(*changed, expect_absent=work.frames_assumed_absent())
+        if progress is not None:
+            progress("store", written, written)
         return written, []
-
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
         try:

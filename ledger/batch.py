@@ -1,16 +1,23 @@
 """Batch import: a CSV file with a `command` column, or JSON Lines, of the CLI's write commands.
 
-The whole file is parsed and validated first; every bad line is reported with its number and
-nothing is written unless every line is valid and every decision is allowed.
+The whole file is checked in one pass: every line is parsed and validated, and every line that
+parses is decided against the ledger in memory (rules and permissions), so format, rule and
+permission errors come back together, each with its line number. Nothing is written unless
+every line is valid and every decision is allowed.
 """
 
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grants.domain import commands as c  # the command models define the columns
-from grants.domain.errors import InvalidInput
+from grants.domain.errors import GrantsError, InvalidInput, quoted
+
+Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total)
 
 MAX_LINES = 1_000_000
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
@@ -46,7 +53,7 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
         if c.is_flag(info) and isinstance(value, str):
             lowered = value.strip().lower()
             if lowered not in TRUE + FALSE:
-                raise ValueError(f"{column}: must be true or false, got {value!r}")
+                raise ValueError(f"{column}: must be true or false, got {quoted(value)}")
             value = lowered in TRUE
         values[name] = value
     return values
@@ -73,33 +80,84 @@ def _records(path: Path):
             yield reader.line_num, record, None
 
 
-def parse_file(path: Path) -> tuple[list[tuple[int, c.Command]], list[str]]:
-    """Every line as a command model, and one message per bad line."""
+@dataclass
+class Parsed:
+    """A file's lines as commands, one problem per bad line, and the ref each bad line named."""
+
+    commands: list[tuple[int, c.Command]] = field(default_factory=list)
+    problems: list[tuple[int, GrantsError]] = field(default_factory=list)
+    bad_refs: dict[str, int] = field(default_factory=dict)  # ref -> its first bad line
+
+    def bad(self, number: int, message: str, record: dict | None) -> None:
+        self.problems.append((number, InvalidInput(message)))
+        ref = record.get("ref") if record else None
+        if isinstance(ref, str):
+            self.bad_refs.setdefault(ref.strip(), number)
+
+
+@dataclass
+class Outcome:
+    """What an import did: events written (0 unless every line was good), every problem sorted
+    by line, and the lines not decided because an earlier line of the same position failed."""
+
+    lines: int
+    written: int
+    problems: list[tuple[int, GrantsError]]
+    not_checked: list[int]
+
+    @property
+    def exit_code(self) -> int:
+        """The most specific code among the problems (as for one command's problems)."""
+        return max((error.exit_code for _, error in self.problems), default=0)
+
+
+def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
+    """Every line as a command model, and one problem per bad line."""
     try:
         records = list(_records(path))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
+        raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
     if len(records) > MAX_LINES:
         raise InvalidInput(f"file: at most {MAX_LINES} lines, got {len(records)}")
-    commands, errors = [], []
-    for number, record, problem in records:
+    parsed = Parsed()
+    for done, (number, record, problem) in enumerate(records, start=1):
+        if progress is not None and done % 1000 == 0:
+            progress("read", done, len(records))
         if problem:
-            errors.append(f"line {number}: {problem}")
+            parsed.bad(number, f"line {number}: {problem}", None)
             continue
         name = record.get("command")
         model = c.COMMANDS.get(name.strip() if isinstance(name, str) else name)
         if model is None:
-            errors.append(f"line {number}: command: must be one of {', '.join(c.COMMANDS)}, got {name!r}")
+            parsed.bad(number, f"line {number}: command: must be one of {', '.join(c.COMMANDS)}, "
+                               f"got {quoted(name)}", record)
             continue
         try:
-            values = _normalise(model, record)
-        except ValueError as error:
-            errors.append(f"line {number}: {error}")
-            continue
-        try:
-            commands.append((number, c.parse(model, **values)))
-        except InvalidInput as error:
-            errors.append(f"line {number}: {error}")
-    if not commands and not errors:
-        errors.append("file: no commands")
-    return commands, errors
+            parsed.commands.append((number, c.parse(model, **_normalise(model, record))))
+        except (ValueError, InvalidInput) as error:
+            parsed.bad(number, f"line {number}: {error}", record)
+    if progress is not None:
+        progress("read", len(records), len(records))
+    if not parsed.commands and not parsed.problems:
+        parsed.problems.append((0, InvalidInput("file: no commands")))
+    return parsed
+
+
+def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Outcome:
+    """Check the whole file (format, then every good line against the rules and permissions, in
+    memory) and write it in one transaction only if no line has a problem."""
+    parsed = parse_file(path, progress)
+    written, refused = ledger.execute_all(parsed.commands, failed_refs=parsed.bad_refs,
+                                          check_only=bool(parsed.problems), progress=progress)
+    refusals = [(line, _numbered(line, error)) for line, error in refused]
+    problems = sorted(parsed.problems + refusals, key=lambda item: item[0])
+    refs, failed = dict(parsed.commands), dict(parsed.bad_refs)
+    for line, _ in refused:  # in line order, so the first failure of each ref is kept
+        failed.setdefault(refs[line].ref, line)
+    not_checked = [line for line, cmd in parsed.commands if failed.get(cmd.ref, line) < line]
+    return Outcome(len(parsed.commands) + len(parsed.problems), written, problems, not_checked)
+
+
+def _numbered(line: int, error: GrantsError) -> GrantsError:
+    """The same error, its message starting with its line number."""
+    return type(error)(f"line {line}: {error}")

@@ -25,7 +25,8 @@ TITLES = ["Ruskonsulent", "Erfaringskonsulent", "Miljøterapeut", "Oppsøkende t
 class DemoBuilder:
     """Makes the commands, running each in a unit of work so reports can see the amounts."""
 
-    def __init__(self, ledger, seed: int = 765):
+    def __init__(self, ledger, seed: int = 765, progress=None):
+        self.progress = progress  # called as ("build", commands made, None), e.g. a progress bar
         self.rng = random.Random(seed)
         self.today = ledger.today()  # reports due after today are not in yet
         self.work = ledger.unit_of_work()
@@ -37,6 +38,8 @@ class DemoBuilder:
         command = c.parse(model, **{k: v for k, v in values.items() if v is not None})
         self.work.run(command)
         self.commands.append(command)
+        if self.progress is not None and len(self.commands) % 500 == 0:
+            self.progress("build", len(self.commands), None)
 
     def ref(self, year: int) -> str:
         self.serial += 1

@@ -90,10 +90,12 @@ class Runner:
         with self.engine.connect() as conn:
             return dict(conn.execute(select(db.tracking.c.name, db.tracking.c.position)).all())
 
-    def catch_up(self, *, batch: int = BATCH, stop_after_batches: int | None = None) -> int:
+    def catch_up(self, *, batch: int = BATCH, stop_after_batches: int | None = None,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> int:
         """Fold every event up to the current head; returns the number of events folded.
 
-        `stop_after_batches` simulates a crash between batches (used by the reliability tests).
+        `stop_after_batches` simulates a crash between batches (used by the reliability tests);
+        `progress` is called as (projection name, position in the log, head) after each batch.
         """
         head = self.source.head()
         if all(position >= head for position in self.tracked().values()):
@@ -109,6 +111,8 @@ class Runner:
                     continue
                 folded += count
                 batches += 1
+                if progress is not None:
+                    progress(projection.name, head if done else self.tracked()[projection.name], head)
                 if done:
                     break
         return folded
@@ -133,11 +137,11 @@ class Runner:
                 raise TrackingMoved()
             return done, len(events)
 
-    def rebuild(self, *, batch: int = BATCH) -> int:
+    def rebuild(self, *, batch: int = BATCH, progress: Callable[[str, int, int | None], None] | None = None) -> int:
         """Empty every read model and fold the whole log again, streaming in batches."""
         with self.engine.begin() as conn:
             for tables in db.VIEW_TABLES.values():
                 for table in tables:
                     conn.execute(delete(table))
             conn.execute(update(db.tracking).values(position=0))
-        return self.catch_up(batch=batch)
+        return self.catch_up(batch=batch, progress=progress)

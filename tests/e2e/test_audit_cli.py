@@ -2,7 +2,9 @@
 
 import json
 
-from tests.e2e.test_cli import apply
+from decimal import Decimal
+
+from tests.e2e.test_cli import apply, as_json
 
 REF = "2021/4711-3"
 
@@ -18,8 +20,8 @@ def test_show_as_of_and_version_return_the_state_known_then(grants):
     moment = recorded_times(grants)[-1]
     grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2020-07-01")
     grants("terminate", REF, "--cause", "withdrawn", "--reason", "ended")
-    then = json.loads(grants("show", REF, "--as-of", moment, "--format", "json").stdout)
-    assert (then["version"], then["status"], then["fte"], then["years"][-1]["amount"]) == (3, "active", "1.00", 550000)
+    then = as_json(grants("show", REF, "--as-of", moment, "--format", "json"))
+    assert (then["version"], then["status"], then["fte"], then["years"][-1]["amount"]) == (3, "active", Decimal("1.00"), 550000)
     assert json.loads(grants("show", REF, "--version", "2", "--format", "json").stdout)["years"][0]["amount"] == 660000
     now = json.loads(grants("show", REF, "--format", "json").stdout)
     assert (now["version"], now["status"], now["years"][-1]["amount"]) == (5, "terminated", 412500)
@@ -44,13 +46,16 @@ def test_explain_shows_the_rule_rate_months_and_arithmetic(grants):
     apply(grants, year="2019")
     grants("grant", REF, "--year", "2019")
     grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2019-07-01")
-    result = json.loads(grants("explain", REF, "--year", "2019", "--format", "json").stdout)
+    result = as_json(grants("explain", REF, "--year", "2019", "--format", "json"))
     assert result["rule"] == "765.62/ladder-2017" and result["rate"] == 660000
-    assert [(s["from_month"], s["months"], s["fte"]) for s in result["stretches"]] == [(1, 6, "1.00"), (7, 6, "0.50")]
-    assert result["arithmetic"] == "660000 x (1.00 x 6 + 0.50 x 6) / (12) = 495000 -> 495000 (rounded half up to whole kroner)"
+    assert [(s["from_month"], s["months"], s["fte"]) for s in result["stretches"]] == [
+        (1, 6, Decimal("1.00")), (7, 6, Decimal("0.50"))]
+    assert result["arithmetic"] == ("660 000 x (1.00 x 6 + 0.50 x 6) / 12 = 495 000 -> 495 000 NOK "
+                                    "(rounded half up to whole kroner)")
+    assert result["exact"] == "495000"
     assert result["amount"] == 495000 and result["recomputed_matches"] is True
     table = grants("explain", REF, "--year", "2019").stdout
-    assert "6 months at FTE 0.50" in table
+    assert "6 months at FTE 0.50" in table and "2021/4711-3 2019: 495 000 NOK" in table
     assert grants("explain", REF, "--year", "2020").exit_code == 4
 
 
@@ -58,8 +63,10 @@ def test_every_reading_command_also_speaks_csv(grants):
     apply(grants, year="2019")
     grants("grant", REF, "--year", "2019")
     show = grants("show", REF, "--format", "csv").stdout.splitlines()
-    assert show == ["ref,kommunenummer,office,scheme,status,year,ladder_year,fte,amount,granted_amount,rule",
-                    "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017"]
+    assert show == [
+        "ref,kommunenummer,office,scheme,status,year,ladder_year,fte,amount,granted_amount,rule,reports,spent,"
+        "to_reclaim,fte_filled,self_financing,attested,report_received,end_cause,end_effective,end_reason,rejection",
+        "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017,0,,,,,,,,,,"]
     history = grants("history", REF, "--format", "csv").stdout.splitlines()
     assert history[0].startswith("version,event,recorded") and len(history) == 3
     explain = grants("explain", REF, "--year", "2019", "--format", "csv").stdout.splitlines()

@@ -53,7 +53,7 @@ def test_a_batch_whose_decisions_break_a_rule_writes_nothing(grants, tmp_path):
     result = grants("import", str(path))
     assert result.exit_code == 6
     assert result.stderr.splitlines() == ["Error: line 8: year: 'B/1' can only advance to 2021, got 2022",
-                                          "Error: 1 line(s) refused; nothing was written"]
+                                          "Error: 1 bad line(s); nothing was written"]
     assert event_count(grants.url) == 0
 
 
@@ -65,8 +65,11 @@ def test_a_frame_refuses_a_grant_over_it_until_overridden_and_the_report_shows_i
     assert set_frame.exit_code == 0, set_frame.output
     assert grants("grant", "F/1", "--year", "2021").exit_code == 0
     refused = grants("grant", "F/2", "--year", "2021")
-    assert refused.exit_code == 6 and "frame is 1000000, 660000 already granted" in refused.stderr
-    assert grants("grant", "F/2", "--year", "2021", "--over-frame").exit_code == 6  # needs a reason
+    assert refused.exit_code == 6
+    assert refused.stderr == ("Error: --amount: innlandet 765.62 2021 frame is 1 000 000, 660 000 already granted; "
+                              "660 000 more exceeds it (--over-frame with a reason overrides)\n")
+    no_reason = grants("grant", "F/2", "--year", "2021", "--over-frame")
+    assert (no_reason.exit_code, no_reason.stderr) == (2, "Error: --reason: is required to grant over the frame\n")
     assert grants("grant", "F/2", "--year", "2021", "--over-frame", "--reason", "director approved").exit_code == 0
     [row] = json.loads(grants("frames", "--format", "json").stdout)
     assert (row["frame"], row["granted"], row["left"], row["over_frame_grants"]) == (1000000, 1320000, -320000, 1)

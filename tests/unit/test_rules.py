@@ -1,4 +1,5 @@
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -31,7 +32,8 @@ def test_nothing_is_paid_under_765_62_after_2024():
 def test_a_reduction_from_july_pays_half_the_year_at_each_fte():
     computation = rules.compute(660_000, Decimal(1), [(6, Decimal(1)), (6, Decimal("0.5"))], "r", 660_000)
     assert computation.amount == 495_000
-    assert "660000 x (1 x 6 + 0.5 x 6) / (12) = 495000" in computation.arithmetic()
+    assert computation.arithmetic() == ("660 000 x (1.00 x 6 + 0.50 x 6) / 12 = 495 000 -> 495 000 NOK "
+                                        "(rounded half up to whole kroner)")
 
 
 def test_amounts_round_half_up_to_whole_kroner():
@@ -39,8 +41,10 @@ def test_amounts_round_half_up_to_whole_kroner():
     assert round_kroner(Decimal("2.5")) == 3  # not banker's rounding
     # 550 000 x (0.33 x 5 + 0.01 x 7) / 12 = 78 833.33...
     computation = rules.compute(550_000, Decimal(1), [(5, Decimal("0.33")), (7, Decimal("0.01"))], "r", 550_000)
-    assert computation.exact == Decimal("78833.33333333333333333333333")
+    assert computation.fraction == Fraction(236_500, 3)  # 550 000 x 1.72 / 12, exactly
     assert computation.amount == 78_833
+    assert computation.arithmetic() == ("550 000 x (0.33 x 5 + 0.01 x 7) / 12 = 236 500/3 (78 833.33...) "
+                                        "-> 78 833 NOK (rounded half up to whole kroner)")
 
 
 def test_amount_based_schemes_scale_the_entered_amount_by_fte_months():
@@ -55,7 +59,7 @@ def test_an_amount_based_scheme_refuses_a_ladder_computation_and_vice_versa():
         rules.entered_amount("765.62", 2019, 100, Decimal(1))
 
 
-@pytest.mark.parametrize("raw", ["0", "1.5", "0.333", "-0.5", "abc", "NaN", "Infinity", "", "1e0", "+0.5", "0,5"])
+@pytest.mark.parametrize("raw", ["0", "1.5", "0.333", "-0.5", "abc", "NaN", "Infinity", "", "1e0", "+0.5", "0,333", "50%"])
 def test_bad_fte_values_are_refused(raw):
     with pytest.raises(ValueError):
         parse_fte(raw)
