@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from grants.cli.completion import complete_ref
 from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, safe, table, to_json
 from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
@@ -20,7 +21,7 @@ EXPORT_FORMAT = "grants-export/1"
 
 
 @click.command("show", short_help="A position: status, FTE, funded years, reports.")
-@click.argument("ref", metavar="REF")
+@click.argument("ref", metavar="REF", shell_complete=complete_ref)
 @click.option("--version", "version", type=click.IntRange(min=1), metavar="N",
               help="The position after its N-th event (see grants history).")
 @click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]",
@@ -42,13 +43,13 @@ def show_cmd(ctx, ref, version, as_of, fmt):
     parse_ref(ref)
     ledger = ctx.obj.ledger()
     if version is not None and as_of is not None:
-        raise InvalidInput("version: give --version or --as-of, not both")
+        raise InvalidInput("--version: give --version or --as-of, not both")
     if as_of is not None:
         position = ledger.position_as_of(ref, parse_moment(as_of))
     else:
         position = ledger.position(ref, version=version)
     if version is not None and position.version != version:
-        raise InvalidInput(f"version: {ref!r} has only {position.version} events, got {version}")
+        raise InvalidInput(f"--version: {ref!r} has only {position.version} events, got {version}")
     view = position_view(position)
     if fmt == "json":
         click.echo(to_json(view))
@@ -80,7 +81,7 @@ HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status
 
 
 @click.command("history", short_help="Every event of a position, who recorded it, and when.")
-@click.argument("ref", metavar="REF")
+@click.argument("ref", metavar="REF", shell_complete=complete_ref)
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def history_cmd(ctx, ref, fmt):
@@ -163,7 +164,7 @@ def verify_cmd(ctx, digest, file, fmt):
 
 
 @click.command("explain", short_help="How a year's amount was computed, step by step.")
-@click.argument("ref", metavar="REF")
+@click.argument("ref", metavar="REF", shell_complete=complete_ref)
 @click.option("--year", required=True, type=YEAR, help="The funded year to explain.")
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
@@ -181,7 +182,7 @@ def explain_cmd(ctx, ref, year, fmt):
     position = ctx.obj.ledger().position(ref)
     funded = position.years.get(year)
     if funded is None:
-        raise NotFound(f"year: {ref!r} has no funded year {year}")
+        raise NotFound(f"--year: {ref!r} has no funded year {year}")
     computation = funded.computation()
     rule = rules.rule_by_id(funded.rule_id)
     stretches = [{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()]
@@ -213,7 +214,7 @@ def explain_cmd(ctx, ref, year, fmt):
 
 
 @click.command("export", short_help="Write events with their hashes, for verifying elsewhere.")
-@click.argument("ref", metavar="[REF]", required=False)
+@click.argument("ref", metavar="[REF]", required=False, shell_complete=complete_ref)
 @click.option("--all", "everything", is_flag=True, help="Export the whole log (instead of one REF).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", help="Output format (JSON Lines).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
@@ -231,9 +232,9 @@ def export_cmd(ctx, ref, everything, fmt, output):
     from grants.ledger.verify import ledger_rows, verify
 
     if bool(ref) == everything:
-        raise InvalidInput("ref: give a REF or --all")
+        raise InvalidInput("--all: give a REF or --all")
     if output is not None and not output.parent.is_dir():  # before any work, and never a folder made
-        raise InvalidInput(f"output: no folder {str(output.parent)!r} to write {output.name!r} into")
+        raise InvalidInput(f"--output: no folder {str(output.parent)!r} to write {output.name!r} into")
     ledger = ctx.obj.ledger()
     wanted = None
     if ref:
@@ -262,7 +263,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise InvalidInput(f"output: cannot write {str(output)!r}: {error.strerror or error}") from None
+            raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
         click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
     else:
         click.echo(text, nl=False)
@@ -279,7 +280,7 @@ def read_export(path: Path):
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
+        raise InvalidInput(f"--file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
     rows, manifest, damaged = [], {}, None
     for number, line in enumerate(lines, start=1):
         try:
@@ -295,7 +296,7 @@ def read_export(path: Path):
         except (ValueError, KeyError, TypeError) as error:
             damaged = damaged or f"export line {number} is damaged ({type(error).__name__})"
     if not rows and manifest.get("format") != EXPORT_FORMAT:
-        raise InvalidInput(f"file: {str(path)!r} is not an export of grants export (no {EXPORT_FORMAT} manifest "
+        raise InvalidInput(f"--file: {str(path)!r} is not an export of grants export (no {EXPORT_FORMAT} manifest "
                            "and no event lines)")
     if damaged:
         raise VerificationFailed(damaged)

@@ -31,14 +31,11 @@ def complete_kommune(_ctx: click.Context, _param: click.Parameter, incomplete: s
     """Numbers with the name as help (`3401  Kongsvinger`); letters complete names."""
     from grants.domain.kommuner import every_kommune
 
-    found = []
-    for kommune in every_kommune():
-        note = kommune.name if kommune.valid_to is None else f"{kommune.name} (until {kommune.valid_to})"
-        if kommune.number.startswith(incomplete):
-            found.append(CompletionItem(kommune.number, help=note))
-        elif incomplete and not incomplete.isdigit() and kommune.name.casefold().startswith(incomplete.casefold()):
-            found.append(CompletionItem(kommune.name, help=kommune.number))
-    return found
+    if incomplete and not incomplete.isdigit():
+        named = {(k.name, k.number) for k in every_kommune() if k.name.casefold().startswith(incomplete.casefold())}
+        return [CompletionItem(name, help=number) for name, number in sorted(named)]
+    return [CompletionItem(k.number, help=k.name if k.valid_to is None else f"{k.name} (until {k.valid_to})")
+            for k in every_kommune() if k.number.startswith(incomplete)]
 
 
 def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -50,17 +47,21 @@ def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -
 
 
 def _refs(ctx: click.Context, prefix: str) -> list[str]:
+    from grants.cli.main import actor_from_env
+    from grants.domain.actor import current_actor
     from grants.domain.position import GrantPosition
     from grants.ledger.application import GrantsLedger
 
     url = ctx.meta.get(DB_META) or ctx.find_root().params.get("url")
     ledger = GrantsLedger(url)  # opening never creates a ledger: a missing one raises
+    token = current_actor.set(actor_from_env())
     try:
-        ledger.require_user()
+        ledger.require_user()  # only the ledger's users may see its refs
         topics, head, after, found = (GrantPosition.Applied.TOPIC,), ledger.head(), 0, set()
         while batch := ledger.read_log(after, 1000, head, topics):
             found.update(e.ref for _, e in batch if e.ref.startswith(prefix))
             after = batch[-1][0]
         return sorted(found)[:MAX_REFS]
     finally:
+        current_actor.reset(token)
         ledger.close()

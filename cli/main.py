@@ -132,6 +132,11 @@ class Context:
             self._ledger.close()
 
 
+def actor_from_env() -> str:
+    """Who records: GRANTS_ACTOR, else the OS user."""
+    return os.environ.get("GRANTS_ACTOR") or default_actor()
+
+
 def default_actor() -> str:
     try:
         return getpass.getuser()
@@ -140,6 +145,10 @@ def default_actor() -> str:
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # Called for every command (given or not), first: the command's options name its fields.
+    # (`db:` stays: the URL may come from GRANTS_DB as well as from --db.)
+    option_names.set({p.name: p.opts[0] for p in ctx.command.params
+                      if isinstance(p, click.Option) and p.name not in (None, "db") and p.opts[0].startswith("--")})
     if value is not None:
         from grants.cli.completion import DB_META
 
@@ -251,7 +260,7 @@ def cli(ctx: click.Context, url: str | None, quiet: bool) -> None:
       grants init
       grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title Ruskonsulent --fte 1 --year 2021
     """
-    actor = os.environ.get("GRANTS_ACTOR") or default_actor()
+    actor = actor_from_env()
     ctx.obj = Context(url=url, quiet=quiet)
     url_in_use.set(url or os.environ.get("GRANTS_DB", ""))
     current_actor.set(actor)

@@ -33,10 +33,13 @@ def parse_day(raw: str | None, today: date, option: str = "--on") -> date:
 def clean_filters(office: str | None, kommune: str | None, scheme: str | None) -> dict[str, str | None]:
     """Report filters checked against the reference data (an unknown value is an error, not an empty report)."""
     from grants.domain import rules
-    from grants.domain.kommuner import find, office_id
+    from grants.domain.kommuner import KOMMUNENUMMER, by_name, find, office_id
 
     if scheme is not None:
-        rules.scheme(scheme)
-    if kommune is not None and find(kommune) is None:
-        raise InvalidInput(f"--kommune: unknown kommunenummer {kommune!r}")
+        scheme = rules.scheme(scheme.strip()).id
+    if kommune is not None and KOMMUNENUMMER.fullmatch(kommune):
+        if find(kommune) is None:
+            raise InvalidInput(f"--kommune: unknown kommunenummer {kommune!r}")
+    elif kommune is not None:
+        kommune = by_name(kommune).number  # a name means today's kommune of that name
     return {"office": office_id(office) if office is not None else None, "kommune": kommune, "scheme": scheme}

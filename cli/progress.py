@@ -45,7 +45,7 @@ class Progress:
 
             self.stage = stage
             self.bar = tqdm(total=total, desc=STAGES.get(stage, stage), file=sys.stderr, leave=False,
-                            unit=" events" if stage not in ("read", "decide") else " lines", unit_scale=True,
+                            unit=" events" if stage not in ("read", "decide") else " lines",
                             dynamic_ncols=True, mininterval=0.2)
         if done > self.bar.n:
             self.bar.update(done - self.bar.n)

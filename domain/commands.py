@@ -152,6 +152,7 @@ Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
 Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
 Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
 Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
+Partner = Annotated[str, BeforeValidator(text(200)), Shown("TEXT", option="partner")]
 Kommunenummer = Annotated[str, BeforeValidator(_kommune), Shown("KOMMUNE")]
 Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]
 Cause = Annotated[str, BeforeValidator(one_of(_causes)), Shown("CAUSE", _causes)]
@@ -219,7 +220,7 @@ class Apply(Command):
                                   "that year's application deadline).")
     wage_cost: Kroner | None = Field(default=None, description="Yearly wage cost of the position in kroner.")
     focus: Title | None = Field(default=None, description="Focus area (innsatsområde).")
-    partners: tuple[Title, ...] = Field(default=(), max_length=20,
+    partners: tuple[Partner, ...] = Field(default=(), max_length=20,
                                         description="A cooperating partner (repeat for several).")
 
 
@@ -379,9 +380,10 @@ def parse(model: type[BaseModel], **values: Any) -> Any:
 
 
 class SetFrame(BaseModel):
-    """Set or revise an office's budget frame for a scheme and year (admin)."""
+    """Set or revise a budget frame for an office, scheme and year (admin)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    example: ClassVar[str] = "grants frame set --office innlandet --scheme 765.62 --year 2021 --amount 32000000"
 
     office: Annotated[str, Shown("OFFICE", _offices)] = Field(max_length=60, description="The office (id or full name).")
     scheme: Scheme = Field(description="The grant scheme.")

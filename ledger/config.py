@@ -79,6 +79,8 @@ def eventsourcing_env(url: str, *, create: bool = False) -> dict[str, str]:
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        if query.get("connect_timeout", [""])[0].isdigit():  # libpq's own URL parameter, in seconds
+            env["POSTGRES_CONNECT_TIMEOUT"] = query["connect_timeout"][0]
         return env
     raise InvalidInput(f"db: unsupported database URL scheme {scheme!r}; use sqlite:/// or postgresql+psycopg://")
 

@@ -96,7 +96,8 @@ def grants(sqlite_url):
     env = {"GRANTS_DB": sqlite_url, "GRANTS_ACTOR": "kari.nordmann"}
 
     def invoke(*args, env_extra=None):
-        return runner.invoke(cli, list(args), env={**env, **(env_extra or {})}, catch_exceptions=False)
+        return runner.invoke(cli, list(args), env={**env, **(env_extra or {})}, catch_exceptions=False,
+                             prog_name="grants")
 
     invoke.url = sqlite_url
     return invoke

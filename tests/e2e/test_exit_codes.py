@@ -1,0 +1,127 @@
+"""Exit codes as documented: missing options are 2, a wrong file is 2, Ctrl-C is 130, and an
+import reports every bad line of a file in one pass with the most specific code."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.test_cli import apply, event_count
+
+GRANTS = str(Path(sys.executable).parent / "grants")  # the script installed beside this interpreter
+
+
+def test_a_grant_on_an_amount_based_scheme_without_amount_is_a_missing_option(grants):
+    apply(grants, "N/1", scheme="765.62-new", year="2023")
+    result = grants("grant", "N/1", "--year", "2023")
+    assert (result.exit_code, result.stderr) == (2, "Error: --amount: 765.62-new is amount-based: the amount is required\n")
+
+
+def test_a_caseworker_without_office_is_a_missing_option(grants):
+    result = grants("users", "add", "ola", "--role", "caseworker")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --office: is required for a caseworker (the office whose positions they record)\n"
+    assert grants("users", "list", "--format", "csv").stdout == "name,role,office\n"
+
+
+def test_verify_of_a_file_that_is_not_an_export_is_a_usage_error_and_a_damaged_export_fails(grants, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    result = grants("verify", "--file", str(notes))
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: --file: '{notes}' is not an export of grants export (no grants-export/1 manifest and no event lines)\n")
+    apply(grants)
+    export = tmp_path / "ledger.jsonl"
+    assert grants("export", "--all", "--output", str(export)).exit_code == 0
+    lines = export.read_text().splitlines()
+    export.write_text("\n".join([lines[0][:-5], *lines[1:]]) + "\n")  # cut the end off the event line
+    damaged = grants("verify", "--file", str(export))
+    assert (damaged.exit_code, damaged.stderr) == (7, "Error: export line 1 is damaged (JSONDecodeError)\n")
+
+
+def test_export_into_a_missing_folder_is_a_usage_error_and_makes_no_folder(grants, tmp_path):
+    apply(grants)
+    target = tmp_path / "exports" / "ledger.jsonl"
+    result = grants("export", "--all", "--output", str(target))
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: --output: no folder '{tmp_path / 'exports'}' to write 'ledger.jsonl' into\n")
+    assert not (tmp_path / "exports").exists()
+
+
+def test_verify_on_an_empty_ledger_says_so(grants):
+    result = grants("verify")
+    assert (result.exit_code, result.stdout) == (0, "the ledger is empty: no events to verify yet\n")
+
+
+BATCH = "\n".join([
+    "command,ref,kommune,scheme,title,fte,year,amount,spent",
+    "apply,I/1,3401,765.62,Team,1,2021,,",          # 2 good
+    "apply,I/2,3401,765.62,Team,50,2021,,",         # 3 format: fte
+    "grant,I/1,,,,,2022,,",                         # 4 rule: applied for 2021
+    "apply,I/3,4601,765.62,Team,1,2021,,",          # 5 permission: Vestland is not kari's office
+    "grant,I/2,,,,,2021,,",                         # 6 not checked: I/2's line 3 is bad
+    "fly,I/4,,,,,,,",                               # 7 format: no such command
+    "apply,I/5,Hamar,765.62,Team,0.5,2021,,",       # 8 good: a kommune by name
+])
+
+
+def test_an_import_reports_format_rule_and_permission_errors_together_by_line(grants, tmp_path):
+    grants("users", "add", "kari.nordmann", "--role", "caseworker", "--office", "innlandet")
+    grants("init", env_extra={"GRANTS_ACTOR": "admin"})  # from now on roles count
+    path = tmp_path / "batch.csv"
+    path.write_text(BATCH + "\n", encoding="utf-8")
+    result = grants("import", str(path))
+    assert result.exit_code == 6  # the most specific of 2, 5 and 6
+    assert result.stderr.splitlines() == [
+        "Error: line 3: fte: must be more than 0 and at most 1, got '50'; did you mean 0.50?",
+        "Error: line 4: year: 'I/1' was applied for 2021, not 2022",
+        "Error: line 5: office: 'I/3' belongs to vestland; 'kari.nordmann' works for innlandet",
+        "Error: line 7: command: must be one of apply, grant, reject, advance, reduce-fte, report, terminate, got 'fly'",
+        "Error: 4 bad line(s); 1 later line(s) of the same positions not checked; nothing was written",
+    ]
+    assert event_count(grants.url) == 3  # kari, the settings and the admin: nothing of the batch
+
+
+def test_an_import_with_only_permission_problems_exits_5(grants, tmp_path):
+    grants("users", "add", "kari.nordmann", "--role", "caseworker", "--office", "innlandet")
+    grants("init", env_extra={"GRANTS_ACTOR": "admin"})
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"command": "apply", "ref": "P/1", "kommune": "Bergen", "scheme": "765.62",
+                                "title": "t", "fte": "0,5", "year": 2021}) + "\n", encoding="utf-8")
+    result = grants("import", str(path))
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (
+        5, "Error: line 1: office: 'P/1' belongs to vestland; 'kari.nordmann' works for innlandet")
+
+
+def start(*args, env):
+    """The installed command as a process of its own, with Ctrl-C delivered as a terminal would."""
+    return subprocess.Popen([GRANTS, *args], env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def test_ctrl_c_stops_projections_follow_with_exit_130_and_one_line(grants):
+    apply(grants)
+    env = {"GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
+    follow = start("projections", "follow", "--interval", "0.1", env=env)
+    assert follow.stdout.readline() == f"folded 1 events up to 1\n"  # running: it has caught up once
+    follow.send_signal(signal.SIGINT)
+    out, err = follow.communicate(timeout=20)
+    assert (follow.returncode, out, err) == (130, "", "Error: interrupted\n")
+
+
+def test_ctrl_c_during_a_long_import_writes_nothing_and_exits_130(grants, tmp_path):
+    path = tmp_path / "big.csv"
+    rows = [f"apply,L/{n},3401,765.62,t,1,2021" for n in range(60_000)]
+    path.write_text("command,ref,kommune,scheme,title,fte,year\n" + "\n".join(rows) + "\n")
+    env = {"GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
+    importing = start("import", str(path), env=env)
+    try:
+        importing.wait(timeout=1.5)  # reading and checking 60 000 lines takes longer than this
+    except subprocess.TimeoutExpired:
+        importing.send_signal(signal.SIGINT)
+    out, err = importing.communicate(timeout=30)
+    assert (importing.returncode, out, err) == (130, "", "Error: interrupted\n")
+    assert event_count(grants.url) == 0
