@@ -95,6 +95,7 @@ class Context:
     url: str | None
     quiet: bool = False  # no progress display
     _ledger: Any = field(default=None, repr=False)
+    _engines: list = field(default_factory=list, repr=False)  # read-model engines, closed with the ledger
 
     def ledger(self) -> Any:
         if self._ledger is None:
@@ -110,7 +111,8 @@ class Context:
         from grants.projections.runner import Runner
 
         ledger = self.ledger()
-        return Runner(engine_for(ledger.url), ledger)
+        self._engines.append(engine_for(ledger.url))
+        return Runner(self._engines[-1], ledger)
 
     def current_views(self, as_of: str | None = None, progress: Any = None) -> Any:
         """Catch the read models up to the head of the log and return their engine; with `as_of`,
@@ -121,13 +123,16 @@ class Context:
             from grants.projections.db import engine_for
             from grants.projections.runner import Runner
 
-            runner = Runner(engine_for("sqlite://"), AsOf(self.ledger(), parse_moment(as_of)))
+            self._engines.append(engine_for("sqlite://"))
+            runner = Runner(self._engines[-1], AsOf(self.ledger(), parse_moment(as_of)))
         else:
             runner = self.runner()
         runner.catch_up(progress=progress)
         return runner.engine
 
     def close(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
         if self._ledger is not None:
             self._ledger.close()
 

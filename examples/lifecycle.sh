@@ -6,6 +6,7 @@ set -e
 GRANTS_DB="sqlite:///$(mktemp -d)/example.sqlite"
 GRANTS_ACTOR="${GRANTS_ACTOR:-kari.nordmann}"
 export GRANTS_DB GRANTS_ACTOR
+grants init   # only init creates a ledger
 REF=2021/4711-3
 
 grants apply $REF --kommune 3401 --scheme 765.62 --title "Ruskonsulent" --fte 1 --year 2021 --received 2021-02-08

@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select
 
 from grants.domain import rules
 from grants.domain.kommuner import find
+from grants.domain.money import format_kroner
 from grants.domain.position import ACTIVE, TERMINATED
 from grants.projections import db
 
@@ -173,8 +174,9 @@ def _issues(r, due: date, today: date):
     if r["wage_cost"] is not None and r["wage_cost"] > r["amount"]:
         needed = r["wage_cost"] - r["amount"]
         if (r["self_financing"] or 0) < needed:
-            yield "self-financing", f"wage cost exceeds the grant by {needed}, documented {r['self_financing'] or 0}"
+            yield "self-financing", (f"wage cost exceeds the grant by {format_kroner(needed)}, documented "
+                                     f"{format_kroner(r['self_financing'] or 0)}")
     if r["to_reclaim"]:
-        yield "to-reclaim", f"{r['to_reclaim']} unspent of {r['amount']}"
+        yield "to-reclaim", f"{format_kroner(r['to_reclaim'])} unspent of {format_kroner(r['amount'])}"
     if rules.scheme(r["scheme"]).attestation == "auditor" and r["attested"] != "auditor":
         yield "not-auditor-attested", f"{r['scheme']} reports need an auditor's attestation"

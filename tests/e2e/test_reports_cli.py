@@ -93,16 +93,23 @@ def test_report_filters_are_validated(grants):
     assert grants("compliance", "--on", "someday").exit_code == 2
 
 
-def test_the_demo_builds_a_national_ledger_and_prints_the_reports(grants, tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    result = grants("--db", url, "demo")
+def test_the_demo_builds_its_own_national_ledger_and_never_touches_grants_db(grants, tmp_path):
+    grants("apply", "D/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
+    data_home = tmp_path / "data"
+    result = grants("demo", env_extra={"XDG_DATA_HOME": str(data_home)})  # GRANTS_DB names the user's ledger
     assert result.exit_code == 0, result.output
+    demo_file = data_home / "grants" / "demo.sqlite"
+    assert f"Demo ledger: sqlite:///{demo_file}" in result.stdout
     for heading in ("Funding by office, 2021", "Transitional wind-down", "Where funding ends"):
         assert heading in result.stdout
     assert "violations: 3" in result.stdout
-    offices = {r["office"] for r in json.loads(grants("--db", url, "funding", "--year", "2021", "--format", "json").stdout)}
+    assert event_count(grants.url) == 1  # the user's ledger: untouched
+    assert sorted(p.name for p in (data_home / "grants").iterdir()) == ["demo.sqlite"]  # no temporary files
+    demo_url = f"sqlite:///{demo_file}"
+    offices = {r["office"] for r in json.loads(grants("--db", demo_url, "funding", "--year", "2021", "--format",
+                                                      "json").stdout)}
     assert len(offices) == 10
-    again = grants("--db", url, "demo")
+    again = grants("--db", demo_url, "demo")  # a ledger named with --db must be empty
     assert again.exit_code == 6 and "needs an empty ledger" in again.stderr
 
 
