@@ -111,7 +111,8 @@ def history_cmd(ctx, ref, fmt):
 
 
 @click.command("verify", short_help="Recompute the hash chain; print the ledger digest.")
-@click.option("--digest", metavar="N:HASH", help="A digest written down earlier: the first N events must still hash to it.")
+@click.option("--digest", metavar="N:HASH",
+              help="A digest written down earlier: the first N events must still hash to it.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Verify an export (grants export) instead of the database.")
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")

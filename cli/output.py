@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from grants.domain.errors import quoted
 from grants.domain.money import format_fte, format_kroner
 
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
@@ -50,7 +51,7 @@ class YearType(click.ParamType):
         try:
             return parse_year(value)
         except ValueError as error:
-            self.fail(f"{error}, got {value!r}", param, ctx)
+            self.fail(f"{error}, got {quoted(value)}", param, ctx)
 
 
 YEAR = YearType()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from grants.domain.errors import InvalidInput
+from grants.domain.dates import iso_hint
+from grants.domain.errors import InvalidInput, quoted
 
 
 def parse_moment(raw: str, option: str = "--as-of") -> datetime:
@@ -12,7 +13,7 @@ def parse_moment(raw: str, option: str = "--as-of") -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"{option}: must be an ISO date or date-time, got {raw!r}") from None
+        raise InvalidInput(f"{option}: must be an ISO date or date-time, got {quoted(raw)}{iso_hint(raw)}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     if len(raw.strip()) == 10:
@@ -27,7 +28,8 @@ def parse_day(raw: str | None, today: date, option: str = "--on") -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{option}: must be an ISO date such as 2025-03-01, got {raw!r}") from None
+        raise InvalidInput(f"{option}: must be an ISO date such as 2025-03-01, "
+                           f"got {quoted(raw)}{iso_hint(raw)}") from None
 
 
 def clean_filters(office: str | None, kommune: str | None, scheme: str | None) -> dict[str, str | None]:

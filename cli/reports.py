@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
-from grants.cli.output import FORMATS, YEAR, emit_rows, to_json
 from grants.cli.completion import complete_kommune, complete_office, complete_scheme
+from grants.cli.output import FORMATS, YEAR, emit_rows, to_json
 from grants.cli.parsing import clean_filters, parse_day
-
 
 AS_OF_HELP = ("Replay the log as the ledger had recorded it at this moment (recorded time, UTC; a bare date "
               "means the end of that day), instead of the current read models.")
@@ -83,8 +82,10 @@ def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
 @click.command("winddown", short_help="The transitional scheme 2021-2024 and its breaches.")
 @click.option("--office", metavar="OFFICE", shell_complete=complete_office,
               help="Only this office (id or name, e.g. innlandet).")
-@click.option("--kommune", metavar="KOMMUNE", shell_complete=complete_kommune, help="Only this kommune (number or name).")
-@click.option("--on", "on", metavar="YYYY-MM-DD", help="Judge 'still active after 2024' as of this date (default today).")
+@click.option("--kommune", metavar="KOMMUNE", shell_complete=complete_kommune,
+              help="Only this kommune (number or name).")
+@click.option("--on", "on", metavar="YYYY-MM-DD",
+              help="Judge 'still active after 2024' as of this date (default today).")
 @click.option("--violations", is_flag=True,
               help="Only the positions that break the wind-down (CSV and JSON: that one table).")
 @click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]", help=AS_OF_HELP)

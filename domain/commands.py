@@ -44,7 +44,6 @@ class Shown:
 
 
 DATE_RULE = "must be an ISO date such as 2024-03-01"
-NORWEGIAN_DATE = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})", re.ASCII)  # 01.07.2022
 
 
 def _date(raw: object) -> date:
@@ -55,19 +54,7 @@ def _date(raw: object) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError(DATE_RULE + _iso_hint(raw.strip())) from None
-
-
-def _iso_hint(text: str) -> str:
-    """`01.07.2022` (day first, as Norwegians write it) -> `; did you mean 2022-07-01?`"""
-    found = NORWEGIAN_DATE.fullmatch(text)
-    if found is None:
-        return ""
-    day, month, year = (int(part) for part in found.groups())
-    try:
-        return f"; did you mean {date(year, month, day).isoformat()}?"
-    except ValueError:
-        return ""
+        raise ValueError(DATE_RULE + dates.iso_hint(raw.strip())) from None
 
 
 def text(limit: int) -> Callable[[object], str]:
@@ -385,7 +372,7 @@ class SetFrame(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     example: ClassVar[str] = "grants frame set --office innlandet --scheme 765.62 --year 2021 --amount 32000000"
 
-    office: Annotated[str, Shown("OFFICE", _offices)] = Field(max_length=60, description="The office (id or full name).")
+    office: Annotated[str, Shown("OFFICE", _offices)] = Field(max_length=60, description="The office: its id (innlandet) or name (Innlandet).")
     scheme: Scheme = Field(description="The grant scheme.")
     year: Year = Field(description="The budget year.")
     amount: Kroner = Field(description="The frame in kroner.")
@@ -400,5 +387,5 @@ class AddUser(BaseModel):
     name: Annotated[str, BeforeValidator(text(100)), Shown("NAME")] = Field(description="The user's login name.")
     role: Annotated[str, BeforeValidator(one_of(_roles)), Shown("ROLE", _roles)] = Field(description="The role.")
     office: Annotated[str, Shown("OFFICE", _offices)] | None = Field(
-        default=None, max_length=60, description="The caseworker's office (id or full name).")
+        default=None, max_length=60, description="The caseworker's office: its id or name.")
 

@@ -9,6 +9,7 @@ in today is not dated today and its report is not flagged late (docs/rules.md, "
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,21 @@ def parse_year(raw: object) -> int:
     if not (text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         raise ValueError(f"must be a year between {FIRST_YEAR} and {LAST_YEAR}")
     return int(text)
+
+
+NORWEGIAN_DATE = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})", re.ASCII)  # 01.07.2022
+
+
+def iso_hint(text: str) -> str:
+    """`01.07.2022` (day first, as Norwegians write it) -> `; did you mean 2022-07-01?`"""
+    found = NORWEGIAN_DATE.fullmatch(text.strip())
+    if found is None:
+        return ""
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return f"; did you mean {date(year, month, day).isoformat()}?"
+    except ValueError:
+        return ""
 
 
 def months_from(day: date) -> int:

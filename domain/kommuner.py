@@ -6,7 +6,6 @@ valid 2020-2023 are derived. Codes from before the 2020 reform are not in the da
 """
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -149,8 +148,11 @@ def by_name(raw: str, year: int | None = None) -> Kommune:
         when = f"in {year}" if year is not None else "today"
         codes = ", ".join(f"{k.number} {k.name}" for k in matches)
         raise InvalidInput(f"kommune: {quoted(raw)} has no kommunenummer in force {when} ({codes})")
+    import difflib  # only on this error path
+
     close = difflib.get_close_matches(_fold(raw), _names(), n=3, cutoff=0.8)
-    hint = "; did you mean " + " or ".join(sorted({registry[_names()[c][0]].name for c in close})) + "?" if close else ""
+    suggested = sorted({registry[_names()[c][0]].name for c in close})
+    hint = f"; did you mean {' or '.join(suggested)}?" if suggested else ""
     raise InvalidInput(f"kommune: unknown kommune {quoted(raw)}; give a kommunenummer such as 3401 "
                        f"or a kommune name{hint}")
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.errors import InvalidInput, RuleRefused, quoted
 from grants.domain.dates import MONTHS
 from grants.domain.money import format_exact, format_fte, format_kroner, round_kroner
 
@@ -76,7 +76,7 @@ def _scheme_from(scheme_id: str, raw: dict) -> Scheme:
 def scheme(scheme_id: str) -> Scheme:
     schemes, _ = _table()
     if scheme_id not in schemes:
-        raise InvalidInput(f"scheme: unknown scheme {scheme_id!r}; one of {', '.join(schemes)}")
+        raise InvalidInput(f"scheme: unknown scheme {quoted(scheme_id)}; one of {', '.join(schemes)}")
     return schemes[scheme_id]
 
 

@@ -1,7 +1,6 @@
 """Auditor commands through the CLI: time travel, explain, history."""
 
 import json
-
 from decimal import Decimal
 
 from tests.e2e.test_cli import apply, as_json
@@ -21,7 +20,8 @@ def test_show_as_of_and_version_return_the_state_known_then(grants):
     grants("reduce-fte", REF, "--fte", "0.5", "--effective", "2020-07-01")
     grants("terminate", REF, "--cause", "withdrawn", "--reason", "ended")
     then = as_json(grants("show", REF, "--as-of", moment, "--format", "json"))
-    assert (then["version"], then["status"], then["fte"], then["years"][-1]["amount"]) == (3, "active", Decimal("1.00"), 550000)
+    assert (then["version"], then["status"], then["fte"], then["years"][-1]["amount"]) == (
+        3, "active", Decimal("1.00"), 550000)
     assert json.loads(grants("show", REF, "--version", "2", "--format", "json").stdout)["years"][0]["amount"] == 660000
     now = json.loads(grants("show", REF, "--format", "json").stdout)
     assert (now["version"], now["status"], now["years"][-1]["amount"]) == (5, "terminated", 412500)

@@ -131,7 +131,8 @@ BAD_INPUTS = [
     (["grant", REF, "--year", "twenty"], 2, "year: must be a year"),
     (["report", REF, "--year", "2021", "--spent", "1"], 6, "not funded in 2021"),
     (["reduce-fte", REF, "--fte", "0.5", "--effective", "not-a-date"], 2, "effective: must be an ISO date"),
-    (["terminate", REF, "--cause", "bored", "--reason", "x"], 2, "--cause: must be one of expired, wound-down, withdrawn, other, got 'bored'"),
+    (["terminate", REF, "--cause", "bored", "--reason", "x"], 2,
+     "--cause: must be one of expired, wound-down, withdrawn, other, got 'bored'"),
     (["show", "bad\x1eref"], 2, "'bad\\x1eref'"),
 ]
 

@@ -16,7 +16,8 @@ GRANTS = str(Path(sys.executable).parent / "grants")  # the script installed bes
 def test_a_grant_on_an_amount_based_scheme_without_amount_is_a_missing_option(grants):
     apply(grants, "N/1", scheme="765.62-new", year="2023")
     result = grants("grant", "N/1", "--year", "2023")
-    assert (result.exit_code, result.stderr) == (2, "Error: --amount: 765.62-new is amount-based: the amount is required\n")
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: --amount: 765.62-new is amount-based: the amount is required\n")
 
 
 def test_a_caseworker_without_office_is_a_missing_option(grants):
@@ -31,7 +32,8 @@ def test_verify_of_a_file_that_is_not_an_export_is_a_usage_error_and_a_damaged_e
     notes.write_text("hello\n")
     result = grants("verify", "--file", str(notes))
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: --file: '{notes}' is not an export of grants export (no grants-export/1 manifest and no event lines)\n")
+        2, f"Error: --file: '{notes}' is not an export of grants export "
+           "(no grants-export/1 manifest and no event lines)\n")
     apply(grants)
     export = tmp_path / "ledger.jsonl"
     assert grants("export", "--all", "--output", str(export)).exit_code == 0
@@ -78,7 +80,8 @@ def test_an_import_reports_format_rule_and_permission_errors_together_by_line(gr
         "Error: line 3: fte: must be more than 0 and at most 1, got '50'; did you mean 0.50?",
         "Error: line 4: year: 'I/1' was applied for 2021, not 2022",
         "Error: line 5: office: 'I/3' belongs to vestland; 'kari.nordmann' works for innlandet",
-        "Error: line 7: command: must be one of apply, grant, reject, advance, reduce-fte, report, terminate, got 'fly'",
+        "Error: line 7: command: must be one of apply, grant, reject, advance, reduce-fte, report, terminate, "
+        "got 'fly'",
         "Error: 4 bad line(s); 1 later line(s) of the same positions not checked; nothing was written",
     ]
     assert event_count(grants.url) == 3  # kari, the settings and the admin: nothing of the batch
@@ -106,7 +109,7 @@ def test_ctrl_c_stops_projections_follow_with_exit_130_and_one_line(grants):
     apply(grants)
     env = {"GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
     follow = start("projections", "follow", "--interval", "0.1", env=env)
-    assert follow.stdout.readline() == f"folded 1 events up to 1\n"  # running: it has caught up once
+    assert follow.stdout.readline() == "folded 1 events up to 1\n"  # running: it has caught up once
     follow.send_signal(signal.SIGINT)
     out, err = follow.communicate(timeout=20)
     assert (follow.returncode, out, err) == (130, "", "Error: interrupted\n")

@@ -64,7 +64,8 @@ def test_show_csv_has_each_funded_year_with_its_report_and_the_termination(grant
     apply(grants, year="2021")
     grants("grant", REF, "--year", "2021")
     grants("advance", REF, "--year", "2022")
-    grants("report", REF, "--year", "2021", "--spent", "600000", "--self-financing", "100000", "--received", "2022-02-20")
+    grants("report", REF, "--year", "2021", "--spent", "600000", "--self-financing", "100000",
+           "--received", "2022-02-20")
     grants("report", REF, "--year", "2021", "--spent", "650000", "--self-financing", "100000", "--correction",
            "--reason", "late invoice", "--received", "2022-03-01")
     grants("terminate", REF, "--cause", "withdrawn", "--reason", "moved", "--effective", "2022-08-31")

@@ -61,7 +61,8 @@ def test_every_option_has_a_description_and_typed_values_a_typed_metavar():
                 continue
             assert param.help, f"grants {path} {param.opts[0]} has no description"
             metavar = param.make_metavar(ctx) if not param.is_flag else None
-            assert metavar != "TEXT" or param.opts[0] in ("--title", "--reason", "--focus", "--partner"), (path, param.opts)
+            free_text = ("--title", "--reason", "--focus", "--partner")
+            assert metavar != "TEXT" or param.opts[0] in free_text, (path, param.opts)
             if param.opts[0] in TYPED:
                 assert metavar == TYPED[param.opts[0]], (path, param.opts[0], metavar)
 
@@ -123,6 +124,8 @@ def test_the_documented_completion_scripts_are_printed(grants, shell):
 
 
 def test_the_shell_asks_through_the_environment_and_gets_the_refs(grants):
-    grants("apply", "2021/1-1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
-    result = grants(env_extra={"_GRANTS_COMPLETE": "bash_complete", "COMP_WORDS": "grants explain 2021/", "COMP_CWORD": "2"})
+    grants("apply", "2021/1-1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1",
+           "--year", "2021")
+    result = grants(env_extra={"_GRANTS_COMPLETE": "bash_complete", "COMP_WORDS": "grants explain 2021/",
+                               "COMP_CWORD": "2"})
     assert (result.exit_code, result.stdout) == (0, "plain,2021/1-1\n")

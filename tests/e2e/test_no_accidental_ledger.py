@@ -60,7 +60,8 @@ def test_a_postgres_database_without_the_ledger_tables_is_not_a_ledger():
     try:
         result = run("show", "X/1", env={"GRANTS_DB": url})
         redacted = url.replace(":grants@", ":***@")
-        assert (result.exit_code, result.stderr) == (2, f"Error: db: no ledger at {redacted} (create it with grants init)\n")
+        assert (result.exit_code, result.stderr) == (
+            2, f"Error: db: no ledger at {redacted} (create it with grants init)\n")
         init = run("init", env={"GRANTS_DB": url})
         assert init.exit_code == 0 and run("show", "X/1", env={"GRANTS_DB": url}).exit_code == 4
     finally:

@@ -94,7 +94,7 @@ def test_an_office_frame_refuses_an_excess_unless_overridden_with_a_reason(db_ur
         run(ledger, c.Grant, ref="A/2", year=2021)
         raise AssertionError("expected the frame to refuse")
     except GrantsError as error:
-        assert error.exit_code == 6 and "frame is 1000000, 660000 already granted" in str(error)
+        assert error.exit_code == 6 and "frame is 1 000 000, 660 000 already granted" in str(error)
     assert ledger.position("A/2").status == "applied"  # nothing written
     run(ledger, c.Grant, ref="A/2", year=2021, over_frame=True, reason="approved by the director")
     assert ledger.frame("innlandet", "765.62", 2021).committed == 1_320_000

@@ -59,7 +59,8 @@ def test_an_amount_based_scheme_refuses_a_ladder_computation_and_vice_versa():
         rules.entered_amount("765.62", 2019, 100, Decimal(1))
 
 
-@pytest.mark.parametrize("raw", ["0", "1.5", "0.333", "-0.5", "abc", "NaN", "Infinity", "", "1e0", "+0.5", "0,333", "50%"])
+@pytest.mark.parametrize("raw", ["0", "1.5", "0.333", "-0.5", "abc", "NaN", "Infinity", "", "1e0", "+0.5", "0,333",
+                                 "50%"])
 def test_bad_fte_values_are_refused(raw):
     with pytest.raises(ValueError):
         parse_fte(raw)
