@@ -372,7 +372,8 @@ class SetFrame(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     example: ClassVar[str] = "grants frame set --office innlandet --scheme 765.62 --year 2021 --amount 32000000"
 
-    office: Annotated[str, Shown("OFFICE", _offices)] = Field(max_length=60, description="The office: its id (innlandet) or name (Innlandet).")
+    office: Annotated[str, Shown("OFFICE", _offices)] = Field(
+        max_length=60, description="The office: its id (innlandet) or name (Innlandet).")
     scheme: Scheme = Field(description="The grant scheme.")
     year: Year = Field(description="The budget year.")
     amount: Kroner = Field(description="The frame in kroner.")
