@@ -61,7 +61,7 @@ def report_received(cmd: Any, position: Any, today: date) -> date:
 
     if cmd.year >= today.year - 1:
         return today
-    return rules.report_due(position.scheme, cmd.year)
+    return rules.report_due(position.scheme, cmd.year, position.office)
 
 
 def termination_date(cmd: Any, position: Any, today: date) -> date:
