@@ -41,6 +41,7 @@ class Shown:
     choices: Callable[[], Sequence[str]] | None = None
     option: str | None = None  # the option's name when it is not the field's (--partner)
     default_date: Callable[..., date] | None = None
+    not_after_today: bool = False  # a date something was received: never in the future
 
 
 def _date(raw: object) -> date:
@@ -101,6 +102,24 @@ def _kommunenummer(raw: object) -> str:
     return value
 
 
+def _team_limit() -> tuple[Decimal, str]:
+    """The widest FTE any scheme allows, and how to say it: 1, or more for team grants (765.60)."""
+    teams = [s for s in (rules.scheme(i) for i in rules.scheme_ids()) if s.max_fte > 1]
+    if not teams:
+        return Decimal(1), "1"
+    widest = max(s.max_fte for s in teams)
+    return widest, (f"1 (at most {widest.normalize():f} on a team grant under "
+                    f"{', '.join(s.id for s in teams)})")
+
+
+def _fte(raw: object) -> Decimal:
+    return parse_fte(raw, *_team_limit())
+
+
+def _fte_filled(raw: object) -> Decimal:
+    return parse_fte_filled(raw, *_team_limit())
+
+
 def _scheme_ids() -> Sequence[str]:
     return rules.scheme_ids()
 
@@ -123,12 +142,13 @@ def _roles() -> Sequence[str]:
 
 Ref = Annotated[str, BeforeValidator(check_ref), Shown("REF")]
 Year = Annotated[int, BeforeValidator(parse_year), Shown("YEAR")]
-Fte = Annotated[Decimal, BeforeValidator(parse_fte), Shown("FTE")]
-FteFilled = Annotated[Decimal, BeforeValidator(parse_fte_filled), Shown("FTE")]
+Fte = Annotated[Decimal, BeforeValidator(_fte), Shown("FTE")]
+FteFilled = Annotated[Decimal, BeforeValidator(_fte_filled), Shown("FTE")]
 Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
 Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
 Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
 Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
+Plan = Annotated[str, BeforeValidator(text(2000)), Shown("TEXT")]
 Kommunenummer = Annotated[str, BeforeValidator(_kommunenummer), Shown("KNR")]
 Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]
 Cause = Annotated[str, BeforeValidator(one_of(_causes)), Shown("CAUSE", _causes)]
@@ -157,23 +177,29 @@ class Command(BaseModel):
         return getattr(self, "year", None)
 
     def with_dates(self, position: Any, today: date) -> Command:
-        """A copy with every left-out date filled by its field's rule (domain/dates.py)."""
-        filled = {}
+        """A copy with every left-out date filled by its field's rule (domain/dates.py); a date
+        something was received cannot lie after `today` (the edge's clock, passed in)."""
+        filled, problems = {}, []
         for field_name, info in type(self).model_fields.items():
             shown = shown_of(info)
             if shown and shown.default_date and getattr(self, field_name) is None:
                 filled[field_name] = shown.default_date(self, position, today)
+            value = filled.get(field_name, getattr(self, field_name))
+            if shown and shown.not_after_today and isinstance(value, date) and value > today:
+                problems.append(f"{field_name}: {value} is after today ({today})")
+        if problems:
+            raise InvalidInput("; ".join(problems))
         return self.model_copy(update=filled) if filled else self
 
 
-def _day_or_default(rule: Callable[..., date]) -> Any:
+def _day_or_default(rule: Callable[..., date], not_after_today: bool = False) -> Any:
     """An optional date that `rule` fills when it is left out (see Command.with_dates)."""
-    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule)]
+    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule, not_after_today=not_after_today)]
 
 
-ReceivedApplication = _day_or_default(dates.application_received)
+ReceivedApplication = _day_or_default(dates.application_received, not_after_today=True)
 DecidedOn = _day_or_default(dates.decision_date)
-ReportReceived = _day_or_default(dates.report_received)
+ReportReceived = _day_or_default(dates.report_received, not_after_today=True)
 EndsOn = _day_or_default(dates.termination_date)
 
 
@@ -198,6 +224,12 @@ class Apply(Command):
     focus: Title | None = Field(default=None, description="Focus area (innsatsområde).")
     partners: tuple[Title, ...] = Field(default=(), max_length=20,
                                         description="A cooperating partner (repeat for several).")
+    permanence_plan: Plan | None = Field(
+        default=None, description="How the kommune makes the position permanent (plan for varighet; "
+                                  "expected on 765.62).")
+    other_costs: Kroner | None = Field(
+        default=None, description="Yearly costs other than salaries in kroner (schemes that cover them: "
+                                  "765.60, 765.62-new).")
 
 
 class Grant(Command):
@@ -211,10 +243,12 @@ class Grant(Command):
     year: Year = Field(description="The year granted (the year applied for).")
     ladder_year: LadderYear | None = Field(
         default=None, description="Place the position on ladder year N (positions funded before; needs --reason).")
-    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes; on "
+                                                            "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
                                                          "1 January of it or the date received, if later).")
-    reason: Reason | None = Field(default=None, description="Why, for a ladder placement or a grant over the frame.")
+    reason: Reason | None = Field(default=None, description="Why, for a ladder placement, a discretionary amount "
+                                                            "or a grant over the frame.")
     over_frame: bool = Field(default=False, description="Grant beyond the office's budget frame (needs --reason).")
     pre_project: bool = Field(default=False, description="765.60: the first year is a pre-project year.")
 
@@ -240,12 +274,23 @@ class Advance(Command):
     done = "advanced"
     example = "grants advance 2021/4711-3 --year 2022"
 
-    year: Year = Field(description="The next calendar year.")
-    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    year: Year = Field(description="The next calendar year (a later year resumes funding after a gap; "
+                                   "needs --reason).")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes; on "
+                                                            "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
                                                          "1 January of it).")
-    reason: Reason | None = Field(default=None, description="Why, for a grant over the frame.")
+    reason: Reason | None = Field(default=None, description="Why, for a discretionary amount, resumed funding, "
+                                                            "a ladder placement or a grant over the frame.")
     over_frame: bool = Field(default=False, description="Fund beyond the office's budget frame (needs --reason).")
+    ladder_year: LadderYear | None = Field(
+        default=None, description="Place the position on ladder year N when funding resumes after a gap "
+                                  "(needs --reason).")
+    wage_cost: Kroner | None = Field(default=None, description="The year's wage cost in kroner (updates the "
+                                                               "one applied with).")
+    kommune: Kommunenummer | None = Field(
+        default=None, description="The kommune the position continues in after a kommune reform, where the "
+                                  "old kommune was split (1507 -> 1508 or 1580).")
 
 
 class ReduceFte(Command):
@@ -259,6 +304,8 @@ class ReduceFte(Command):
     fte: Fte = Field(description="The new, lower share of a full-time position.")
     effective: Day = Field(description="First day of the month it takes effect, YYYY-MM-01.")
     reason: Reason | None = Field(default=None, description="Why the FTE is reduced.")
+    rescale: bool = Field(default=False, description="Rescale the year's amount to the new FTE where the scheme "
+                                                     "keeps it by default (765.60 team grants).")
 
     def touched_year(self) -> int | None:
         return self.effective.year
@@ -298,6 +345,24 @@ class Terminate(Command):
 
     def touched_year(self) -> int | None:
         return self.effective.year if self.effective else None
+
+
+class CarryOver(Command):
+    """Carry approved unspent money of a reported year into the next year (overføring av ubrukte midler)."""
+
+    name = "carry-over"
+    method = "carry_over"
+    done = "carried over"
+    example = 'grants carry-over 2025/118-2 --from-year 2025 --amount 120000 --reason "approved on application"'
+
+    from_year: Year = Field(description="The reported year whose unspent money is carried into the next year.")
+    amount: Kroner = Field(description="Kroner carried over (at most the year's unspent amount).")
+    reason: Reason = Field(description="The approval in words.")
+    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
+                                                         "1 January of the year carried into).")
+
+    def touched_year(self) -> int | None:
+        return self.from_year + 1
 
 
 COMMANDS: dict[str, type[Command]] = {model.name: model for model in Command.__subclasses__()}
@@ -366,6 +431,17 @@ class SetFrame(BaseModel):
     year: Year = Field(description="The budget year.")
     amount: Kroner = Field(description="The frame in kroner.")
     reason: Reason | None = Field(default=None, description="Why the frame is set or changed.")
+
+
+class SetAppropriation(BaseModel):
+    """Record or revise the national appropriation (bevilgning) for a scheme and year (admin)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    scheme: Scheme = Field(description="The grant scheme.")
+    year: Year = Field(description="The budget year.")
+    amount: Kroner = Field(description="The appropriation in kroner, e.g. 455000000.")
+    reason: Reason | None = Field(default=None, description="Its source or why it changed (e.g. Prop. 1 S).")
 
 
 class AddUser(BaseModel):

@@ -13,8 +13,9 @@ def round_kroner(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_fte(raw) -> Decimal:
-    """An FTE is a fraction in (0, 1] in whole percent (at most two decimals)."""
+def parse_fte(raw, limit: Decimal = Decimal(1), limit_text: str | None = None) -> Decimal:
+    """An FTE is a fraction in (0, limit] in whole percent (at most two decimals); the limit is 1
+    unless a scheme allows team grants (the aggregate checks each scheme's own limit)."""
     text = str(raw).strip()
     if not FTE_TEXT.fullmatch(text):  # plain decimals only: no exponent, sign, NaN or Infinity
         raise ValueError("must be a decimal fraction such as 0.5")
@@ -22,8 +23,8 @@ def parse_fte(raw) -> Decimal:
         fte = Decimal(text)
     except ArithmeticError:
         raise ValueError("must be a decimal fraction such as 0.5") from None
-    if not fte.is_finite() or fte <= 0 or fte > 1:
-        raise ValueError("must be more than 0 and at most 1")
+    if not fte.is_finite() or fte <= 0 or fte > limit:
+        raise ValueError(f"must be more than 0 and at most {limit_text or limit}")
     if fte != fte.quantize(HUNDREDTH):
         raise ValueError("must be whole percent (at most two decimals)")
     return fte.quantize(HUNDREDTH)
@@ -45,8 +46,8 @@ def parse_kroner(raw) -> int:
     return value
 
 
-def parse_fte_filled(raw) -> Decimal:
+def parse_fte_filled(raw, limit: Decimal = Decimal(1), limit_text: str | None = None) -> Decimal:
     """An average filled FTE may be 0 (vacant all year); otherwise as an FTE."""
     if str(raw).strip() in ("0", "0.0", "0.00"):
         return Decimal("0.00")
-    return parse_fte(raw)
+    return parse_fte(raw, limit, limit_text)
