@@ -18,13 +18,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from grants.domain import dates, rules
 from grants.domain.dates import parse_year
 from grants.domain.errors import GrantsError, InvalidInput
 from grants.domain.kommuner import OFFICE_IDS
-from grants.domain.money import parse_fte, parse_fte_filled, parse_kroner
+from grants.domain.money import FTE_TEXT, parse_fte, parse_fte_filled, parse_kroner
 from grants.domain.position import ATTESTATIONS, CAUSES
 from grants.domain.refs import check_ref
 from grants.domain.users import ROLES
@@ -102,22 +102,29 @@ def _kommunenummer(raw: object) -> str:
     return value
 
 
-def _team_limit() -> tuple[Decimal, str]:
-    """The widest FTE any scheme allows, and how to say it: 1, or more for team grants (765.60)."""
-    teams = [s for s in (rules.scheme(i) for i in rules.scheme_ids()) if s.max_fte > 1]
-    if not teams:
-        return Decimal(1), "1"
-    widest = max(s.max_fte for s in teams)
-    return widest, (f"1 (at most {widest.normalize():f} on a team grant under "
-                    f"{', '.join(s.id for s in teams)})")
+def _team_limit() -> Decimal:
+    """The widest FTE any scheme allows: 1, or more where team grants are allowed (765.60). Each
+    scheme's own limit is checked by the aggregate, which knows the scheme."""
+    return max(rules.scheme(i).max_fte for i in rules.scheme_ids())
+
+
+def _fte_checked(parse: Callable[..., Decimal], raw: object) -> Decimal:
+    widest = _team_limit()
+    try:
+        return parse(raw, widest)
+    except ValueError as error:
+        if "more than 0" in str(error) and FTE_TEXT.fullmatch(str(raw).strip()) and Decimal(str(raw).strip()) > 0:
+            raise ValueError(f"must be more than 0 and at most {widest.normalize():f} (a team grant; "
+                             "1 for one position)") from None
+        raise ValueError(str(error).replace(f"at most {widest}", "at most 1")) from None
 
 
 def _fte(raw: object) -> Decimal:
-    return parse_fte(raw, *_team_limit())
+    return _fte_checked(parse_fte, raw)
 
 
 def _fte_filled(raw: object) -> Decimal:
-    return parse_fte_filled(raw, *_team_limit())
+    return _fte_checked(parse_fte_filled, raw)
 
 
 def _scheme_ids() -> Sequence[str]:
@@ -215,7 +222,8 @@ class Apply(Command):
     kommune: Kommunenummer = Field(description="Kommunenummer of the applicant, e.g. 3401 (Kongsvinger).")
     scheme: Scheme = Field(description="The grant scheme.")
     title: Title = Field(description="The position's title, e.g. Ruskonsulent.")
-    fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5).")
+    fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5); a 765.60 team "
+                                 "grant may cover more (e.g. 3.5).")
     year: Year = Field(description="The first year applied for.")
     received: ReceivedApplication = Field(
         default=None, description="Date the application was received (default: today; for a past year, "
@@ -230,6 +238,15 @@ class Apply(Command):
     other_costs: Kroner | None = Field(
         default=None, description="Yearly costs other than salaries in kroner (schemes that cover them: "
                                   "765.60, 765.62-new).")
+
+    @field_validator("fte", mode="before")
+    @classmethod
+    def _within_the_schemes_limit(cls, raw: object, info: ValidationInfo) -> object:
+        """The scheme is known here (validated before the FTE): its own limit, 1 but for team grants."""
+        scheme_id = info.data.get("scheme")
+        if scheme_id is not None:
+            parse_fte(raw, rules.scheme(scheme_id).max_fte)
+        return raw
 
 
 class Grant(Command):

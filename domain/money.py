@@ -13,7 +13,7 @@ def round_kroner(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_fte(raw, limit: Decimal = Decimal(1), limit_text: str | None = None) -> Decimal:
+def parse_fte(raw, limit: Decimal = Decimal(1)) -> Decimal:
     """An FTE is a fraction in (0, limit] in whole percent (at most two decimals); the limit is 1
     unless a scheme allows team grants (the aggregate checks each scheme's own limit)."""
     text = str(raw).strip()
@@ -24,7 +24,7 @@ def parse_fte(raw, limit: Decimal = Decimal(1), limit_text: str | None = None) -
     except ArithmeticError:
         raise ValueError("must be a decimal fraction such as 0.5") from None
     if not fte.is_finite() or fte <= 0 or fte > limit:
-        raise ValueError(f"must be more than 0 and at most {limit_text or limit}")
+        raise ValueError(f"must be more than 0 and at most {limit}")
     if fte != fte.quantize(HUNDREDTH):
         raise ValueError("must be whole percent (at most two decimals)")
     return fte.quantize(HUNDREDTH)
@@ -46,8 +46,8 @@ def parse_kroner(raw) -> int:
     return value
 
 
-def parse_fte_filled(raw, limit: Decimal = Decimal(1), limit_text: str | None = None) -> Decimal:
+def parse_fte_filled(raw, limit: Decimal = Decimal(1)) -> Decimal:
     """An average filled FTE may be 0 (vacant all year); otherwise as an FTE."""
     if str(raw).strip() in ("0", "0.0", "0.00"):
         return Decimal("0.00")
-    return parse_fte(raw, limit, limit_text)
+    return parse_fte(raw, limit)
