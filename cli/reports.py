@@ -92,11 +92,13 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def frames_cmd(ctx, year, office, scheme, as_of, fmt):
-    """Budget frames per office, scheme and year against the sums granted."""
+    """Budget frames per office, scheme and year against the sums granted; under a national
+    appropriation (grants appropriation set) a row for all offices: the frames' sum against it."""
     from grants.projections import reports
 
     rows = reports.frames(ctx.obj.current_views(as_of), year=year, **clean_filters(office, None, scheme))
-    emit_rows(rows, fmt, ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "set_by"])
+    emit_rows(rows, fmt, ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "appropriation",
+                          "unallocated", "set_by"])
 
 
 COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd)}

@@ -52,6 +52,7 @@ class FundedYear:
     rule_amount: int | None = None  # the rule's amount beside a discretionary one (765.62 skjønn)
     wage_cost: int | None = None  # the year's wage cost as applied for or updated at advance
     kept: list[tuple[int, Decimal]] = field(default_factory=list)  # FTE changes that kept the amount
+    reason: str | None = None  # the decision's reason (a discretionary amount or a placement needs one)
 
     def stretches(self) -> list[tuple[int, int, Decimal]]:
         """(first month, number of months, fte) for each stretch of the year at one FTE."""
@@ -409,7 +410,7 @@ class GrantPosition(Aggregate):
         if new_kommune != self.kommunenummer:
             self._kommune_changed(year=year, from_kommunenummer=self.kommunenummer, to_kommunenummer=new_kommune,
                                   actor=current_actor.get(), effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
-                                  reason=f"kommune reform {kommuner.reform_date()}")
+                                  reason=f"kommune reform {kommuner.reform_date()}: {self.kommunenummer} -> {new_kommune}")
         self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                        amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
                        actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
@@ -467,20 +468,20 @@ class GrantPosition(Aggregate):
     def _granted(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
                  rule_amount=None, wage_cost=None):
         self.status = ACTIVE
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost)
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
 
     @event(YearAdvanced)
     def _advanced(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
                   rule_amount=None, wage_cost=None):
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost)
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
 
-    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost):
+    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason):
         # A rate-based amount is rate x FTE; an entered or discretionary amount is its own base at its FTE.
         base, base_fte = (rate, Decimal(1)) if rate is not None and rule_amount is None else (amount, fte)
         if wage_cost is not None:
             self.wage_cost = wage_cost
         self.years[year] = FundedYear(year, ladder_year, rule_id, rate, base, base_fte, amount, amount,
-                                      [(1, fte)], over_frame, rule_amount, wage_cost)
+                                      [(1, fte)], over_frame, rule_amount, wage_cost, reason=reason)
 
     @event(KommuneChanged)
     def _kommune_changed(self, year, from_kommunenummer, to_kommunenummer, actor, effective, reason):

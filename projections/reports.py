@@ -261,6 +261,8 @@ def _issues(r, due: date, today: date, previous: dict | None):
         yield "share-not-growing", (f"grant stepped down {previous['amount']} -> {r['amount']}, self-financing "
                                     f"{previous['self_financing']} -> {r['self_financing']}")
     if r["to_reclaim"]:
-        yield "to-reclaim", f"{r['to_reclaim']} unspent of {r['amount'] + r['carried_in']}"
+        yield "to-reclaim", (f"{r['to_reclaim']} of {r['paid'] + r['carried_in']} paid (entitled {r['entitlement']}"
+                             f"{' + ' + str(r['carried_in']) + ' carried in' if r['carried_in'] else ''}, spent {r['spent']}"
+                             f"{', ' + str(r['carried_out']) + ' carried over' if r['carried_out'] else ''})")
     if rules.scheme(r["scheme"]).attestation == "auditor" and r["attested"] != "auditor":
         yield "not-auditor-attested", f"{r['scheme']} reports need an auditor's attestation"
