@@ -67,7 +67,7 @@ years = Table(
     Column("carried_in", Integer, nullable=False, default=0),
     Column("carried_out", Integer, nullable=False, default=0),
     Column("own_money", Integer),
-    Column("advanced_unreported", Boolean, nullable=False, default=False),
+    Column("advanced_unreported", Integer),  # the previous funded year, when advanced with no report for it
 )
 
 frames = Table(

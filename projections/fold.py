@@ -43,7 +43,7 @@ def _year_row(p: dict, year: int, ladder_year: int, fte, rule_id: str) -> dict:
         "granted_amount": 0, "amount": 0, "over_frame": False, "reports": 0,
         "spent": None, "to_reclaim": None, "fte_filled": None, "self_financing": None,
         "attested": None, "report_received": None, "rule_amount": None, "wage_cost": None, "paid": None,
-        "entitlement": None, "carried_in": 0, "carried_out": 0, "own_money": None, "advanced_unreported": False,
+        "entitlement": None, "carried_in": 0, "carried_out": 0, "own_money": None, "advanced_unreported": None,
     }
 
 
@@ -58,7 +58,7 @@ def _funded(rows, e):
     row.update(ladder_year=e.ladder_year, fte=e.fte, rule_id=e.rule_id, granted_amount=e.amount, amount=e.amount,
                over_frame=e.over_frame, rule_amount=e.rule_amount, wage_cost=wage_cost,
                kommunenummer=p["kommunenummer"],
-               advanced_unreported=previous is not None and rows.years[previous]["reports"] == 0)
+               advanced_unreported=previous if previous is not None and rows.years[previous]["reports"] == 0 else None)
     rows.years[e.year] = row
 
 

@@ -186,12 +186,13 @@ def compliance(engine, today: date, **filters) -> list[dict]:
     self-financing or a kommune share that does not grow as the grant steps down, money to
     reclaim, and 765.60 reports that are not auditor-attested."""
     y, p = db.years, db.positions
+    year = filters.pop("year", None)  # the previous year is read too: a step-down compares the two
     query = (select(y, p.c.other_costs).select_from(y.join(p, p.c.position_id == y.c.position_id))
              .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
     rows = []
     with engine.connect() as conn:
         years = [dict(r) for r in conn.execute(query).mappings()]
-        applications = [dict(r) for r in conn.execute(select(p).where(_application_filters(p, **filters))
+        applications = [dict(r) for r in conn.execute(select(p).where(_application_filters(p, year, **filters))
                                                       .order_by(p.c.first_year, p.c.office, p.c.ref)).mappings()]
     for a in applications:
         base = {"ref": a["ref"], "year": a["first_year"], "office": a["office"],
@@ -199,7 +200,7 @@ def compliance(engine, today: date, **filters) -> list[dict]:
         for issue, detail in _application_issues(a):
             rows.append({**base, "issue": issue, "detail": detail})
     previous = _previous_years(years)
-    for r in years:
+    for r in (r for r in years if year is None or r["year"] == year):
         due = rules.report_due(r["scheme"], r["year"], r["office"])
         base = {"ref": r["ref"], "year": r["year"], "office": r["office"],
                 "kommunenummer": r["kommunenummer"], "scheme": r["scheme"]}
@@ -242,8 +243,8 @@ def _previous_years(years: list[dict]) -> dict[tuple[str, int], dict]:
 
 
 def _issues(r, due: date, today: date, previous: dict | None):
-    if r["advanced_unreported"] and previous is not None:
-        yield "advanced-without-report", f"advanced into {r['year']} with no report for {previous['year']}"
+    if r["advanced_unreported"] is not None:
+        yield "advanced-without-report", f"advanced into {r['year']} with no report for {r['advanced_unreported']}"
     if r["reports"] == 0:
         if today > due:
             yield "missing-report", f"report was due {due}"
