@@ -107,7 +107,8 @@ def _appropriation_set() -> click.Command:
         click.echo(f"appropriation {appropriation.scheme} {appropriation.year}: {kroner(appropriation.amount)} NOK, "
                    f"version {appropriation.version}")
 
-    example = "grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 --reason \"Prop. 1 S (2020-2021)\""
+    example = ("grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 "
+               "--reason \"Prop. 1 S (2020-2021)\"")
     return click.Command("set", callback=run, params=parameters_for(SetAppropriation),
                          help=f"{help_of(SetAppropriation)}\n\n\b\nExample:\n  {example}")
 

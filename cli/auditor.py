@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -186,10 +186,10 @@ def explanation(position, year: int) -> dict:
         result["report"] = {
             "spent": money.spent, "paid": money.paid, "fte_filled": latest.fte_filled,
             "months_funded": position.months_funded(year) if funded is not None else None,
-            "entitlement_arithmetic": entitled.arithmetic if entitled is not None and latest.entitlement == entitled.amount
-            else None,
-            "reclaim_arithmetic": (f"{money.paid} paid + {money.carried_in} carried in - {money.carried_out} carried out"
-                                   f" - min({money.spent} spent, {money.usable} usable) = {money.to_reclaim}")}
+            "entitlement_arithmetic": (entitled.arithmetic if entitled is not None
+                                       and latest.entitlement == entitled.amount else None),
+            "reclaim_arithmetic": (f"{money.paid} paid + {money.carried_in} carried in - {money.carried_out} "
+                                   f"carried out - min({money.spent} spent, {money.usable} usable) = {money.to_reclaim}")}
     return result
 
 
@@ -205,8 +205,8 @@ def explanation_lines(r: dict) -> list[str]:
             lines.append(f"  months {s['from_month']:>2}-{s['from_month'] + s['months'] - 1:<2}  {s['months']:>2} "
                          f"months at FTE {s['fte']}")
         for kept in r["fte_kept"]:
-            lines.append(f"  fte kept    FTE {kept['fte']} from month {kept['from_month']}: a formal change, the amount "
-                         "kept (team grant)")
+            lines.append(f"  fte kept    FTE {kept['fte']} from month {kept['from_month']}: a formal change, "
+                         "the amount kept (team grant)")
         lines.append(f"  arithmetic  {r['arithmetic']}")
         if r["rule_amount"] is not None:
             lines.append(f"  rule amount {r['rule_arithmetic']}")
@@ -268,7 +268,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
             "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
     manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
                              "events": count, "digest": report.digest,
-                             "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}}
+                             "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}}
     text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")

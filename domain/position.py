@@ -359,7 +359,7 @@ class GrantPosition(Aggregate):
 
     def _placement_problems(self, ladder_year: int, reason: str | None) -> list[GrantsError]:
         """Placing a position on the ladder (skjønn): ladder schemes, within the ladder, with a reason."""
-        scheme, problems = self._scheme(), []
+        scheme, problems = self._scheme(), list[GrantsError]()
         if scheme.basis != "ladder":
             problems.append(RuleRefused(f"ladder_year: {self.scheme} has no ladder"))
         elif not 1 <= ladder_year <= scheme.max_years:
@@ -410,7 +410,8 @@ class GrantPosition(Aggregate):
         if new_kommune != self.kommunenummer:
             self._kommune_changed(year=year, from_kommunenummer=self.kommunenummer, to_kommunenummer=new_kommune,
                                   actor=current_actor.get(), effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
-                                  reason=f"kommune reform {kommuner.reform_date()}: {self.kommunenummer} -> {new_kommune}")
+                                  reason=f"kommune reform {kommuner.reform_date()}: "
+                                         f"{self.kommunenummer} -> {new_kommune}")
         self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                        amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
                        actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
@@ -454,6 +455,7 @@ class GrantPosition(Aggregate):
                 return by_rule, None
             decided = rules.compute(amount, fte, [(MONTHS, fte)], by_rule.rule_id, by_rule.rate)
             return decided, by_rule.amount
+        assert amount is not None  # required on amount-based schemes (_amount_problems)
         return rules.entered_amount(self.scheme, year, amount, fte), None
 
     def _step_down_ceiling(self) -> int:
@@ -504,7 +506,8 @@ class GrantPosition(Aggregate):
         scheme says so (765.62) or the caseworker asks (`rescale`); a 765.60 team grant keeps it."""
         problems = self._status_problem((ACTIVE,), "only an active position can be reduced")
         if effective.day != 1:
-            problems.append(RuleRefused(f"effective: a reduction takes effect on the first day of a month, got {effective}"))
+            problems.append(RuleRefused(
+                f"effective: a reduction takes effect on the first day of a month, got {effective}"))
         if fte >= self.fte:
             problems.append(RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}"))
         if self.last_year is not None and effective.year != self.last_year:

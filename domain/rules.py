@@ -13,8 +13,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import InvalidInput, RuleRefused
 from grants.domain.dates import MONTHS
+from grants.domain.errors import InvalidInput, RuleRefused
 from grants.domain.money import round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"

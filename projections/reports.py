@@ -239,7 +239,7 @@ def _previous_years(years: list[dict]) -> dict[tuple[str, int], dict]:
         if r["granted_amount"]:
             by_position.setdefault(r["position_id"], []).append(r)
     return {(r["position_id"], r["year"]): before
-            for rows in by_position.values() for before, r in zip(rows, rows[1:])}
+            for rows in by_position.values() for before, r in zip(rows, rows[1:], strict=False)}
 
 
 def _issues(r, due: date, today: date, previous: dict | None):
@@ -262,8 +262,9 @@ def _issues(r, due: date, today: date, previous: dict | None):
         yield "share-not-growing", (f"grant stepped down {previous['amount']} -> {r['amount']}, self-financing "
                                     f"{previous['self_financing']} -> {r['self_financing']}")
     if r["to_reclaim"]:
-        yield "to-reclaim", (f"{r['to_reclaim']} of {r['paid'] + r['carried_in']} paid (entitled {r['entitlement']}"
-                             f"{' + ' + str(r['carried_in']) + ' carried in' if r['carried_in'] else ''}, spent {r['spent']}"
-                             f"{', ' + str(r['carried_out']) + ' carried over' if r['carried_out'] else ''})")
+        carried_in = f" + {r['carried_in']} carried in" if r["carried_in"] else ""
+        carried_out = f", {r['carried_out']} carried over" if r["carried_out"] else ""
+        yield "to-reclaim", (f"{r['to_reclaim']} of {r['paid'] + r['carried_in']} paid (entitled "
+                             f"{r['entitlement']}{carried_in}, spent {r['spent']}{carried_out})")
     if rules.scheme(r["scheme"]).attestation == "auditor" and r["attested"] != "auditor":
         yield "not-auditor-attested", f"{r['scheme']} reports need an auditor's attestation"

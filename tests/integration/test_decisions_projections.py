@@ -41,9 +41,11 @@ def test_carry_over_entitlement_kommune_changes_and_appropriations_fold_to_the_c
     assert (v25["amount"], v25["carried_out"], v25["to_reclaim"]) == (600_000, 100_000, 50_000)
     assert (v26["amount"], v26["carried_in"], v26["spent"], v26["to_reclaim"]) == (0, 100_000, None, None)
     h21, h24 = rows[("H/1", 2021)], rows[("H/1", 2024)]
-    assert (h21["kommunenummer"], h21["amount"], h21["rule_amount"], h21["deviation"]) == ("3001", 700_000, 660_000, 40_000)
+    assert (h21["kommunenummer"], h21["amount"], h21["rule_amount"], h21["deviation"]) == (
+        "3001", 700_000, 660_000, 40_000)
     # 2024: 330 000 x 8 / 12 = 220 000 entitled (terminated 31 August); 330 000 - 220 000 = 110 000; 80 000 own money
-    assert (h24["kommunenummer"], h24["entitlement"], h24["to_reclaim"], h24["own_money"]) == ("3101", 220_000, 110_000, 80_000)
+    assert (h24["kommunenummer"], h24["entitlement"], h24["to_reclaim"], h24["own_money"]) == (
+        "3101", 220_000, 110_000, 80_000)
     [frame, national] = reports.frames(runner.engine, year=2025)
     assert (frame["office"], frame["frame"], frame["granted"]) == ("rogaland", 5_000_000, 600_000)
     assert (national["office"], national["appropriation"], national["frame"], national["unallocated"]) == (
@@ -61,7 +63,8 @@ def test_read_models_of_an_older_layout_are_rebuilt_with_the_new_columns(db_url)
     scenario(ledger)
     engine = engine_for(db_url)
     old = MetaData()
-    Table("proj_years", old, Column("position_id", String(36), primary_key=True), Column("year", Integer, primary_key=True))
+    Table("proj_years", old, Column("position_id", String(36), primary_key=True),
+          Column("year", Integer, primary_key=True))
     old.create_all(engine)  # an older version's table without the issue-10 columns
     runner = Runner(engine, ledger)
     runner.catch_up()

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from grants.cli.output import plain
-from eventsourcing.persistence import StoredEvent
 from grants.ledger.application import GrantsLedger
 from tests.reliability.event_samples import SAMPLES, SAMPLES_V2
 

@@ -167,11 +167,13 @@ class PositionMachine(RuleBasedStateMachine):
         year = self.first_year + offset
         fte_filled = None if filled is None else Fraction(filled, 100)
         money_in = year in self.years or year in self.carried_in
-        ok = money_in and (year in self.reported) == correction and (fte_filled is None or fte_filled <= MAX_FTE[self.scheme])
+        within = fte_filled is None or fte_filled <= MAX_FTE[self.scheme]
+        ok = money_in and (year in self.reported) == correction and within
         as_decimal = None if fte_filled is None else (Decimal(filled) / 100).quantize(Decimal("0.01"))
         if self.attempt(ok, lambda: self.position.report(year=year, spent=spent, correction=correction,
                                                          fte_filled=as_decimal, received=date(year + 1, 2, 1))):
-            self.reported[year] = (self.years[year][4] if year in self.years else 0, self.entitlement(year, fte_filled), spent)
+            paid = self.years[year][4] if year in self.years else 0
+            self.reported[year] = (paid, self.entitlement(year, fte_filled), spent)
             assert self.position.reports[year][-1].to_reclaim == self.reclaim(year)
 
     def entitlement(self, year, fte_filled):
@@ -219,7 +221,8 @@ class PositionMachine(RuleBasedStateMachine):
         assert {y: f.amount for y, f in self.position.years.items()} == {y: e[4] for y, e in self.years.items()}
         assert {y: f.ladder_year for y, f in self.position.years.items()} == {y: e[0] for y, e in self.years.items()}
         assert self.position.fte == Decimal(self.fte.numerator * 100 // self.fte.denominator) / 100
-        assert {y: self.position.money(y).to_reclaim for y in self.reported} == {y: self.reclaim(y) for y in self.reported}
+        reclaimed = {y: self.position.money(y).to_reclaim for y in self.reported}
+        assert reclaimed == {y: self.reclaim(y) for y in self.reported}
         assert self.position.kommunenummer == self.kommune
         replay = None
         for domain_event in self.position._pending_events:
