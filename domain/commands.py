@@ -329,7 +329,7 @@ class ReduceFte(Command):
 
 
 class Report(Command):
-    """Record the report for a funded year; unspent money is the sum to reclaim."""
+    """Record the report for a funded year; to reclaim = paid - min(spent, entitlement)."""
 
     name = "report"
     method = "report"
@@ -338,7 +338,8 @@ class Report(Command):
 
     year: Year = Field(description="The funded year reported on.")
     spent: Kroner = Field(description="Kroner of the grant spent in the year.")
-    fte_filled: FteFilled | None = Field(default=None, description="Average FTE actually filled in the year (0 to 1).")
+    fte_filled: FteFilled | None = Field(default=None, description="Average FTE actually filled over the funded "
+                                                                   "months; scales the entitlement by it / FTE.")
     self_financing: Kroner | None = Field(default=None, description="Kroner the kommune financed itself.")
     attested: Attestation = Field(default="self", description="Who attested the accounts.")
     received: ReportReceived = Field(default=None, description="Date the report was received (default: today; "
