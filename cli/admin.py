@@ -110,6 +110,39 @@ def _frame_set() -> click.Command:
 frame_group.add_command(_frame_set())
 
 
+@click.group("appropriation", short_help="Set national appropriations per scheme and year (admin).")
+def appropriation_group() -> None:
+    """National appropriations (bevilgning) per scheme and year, above the office frames (admin);
+    grants frames shows them beside the frames.
+
+    \b
+    Example:
+      grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 --reason "Prop. 1 S (2020-2021)"
+    """
+
+
+def _appropriation_set() -> click.Command:
+    from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
+    from grants.domain.commands import SetAppropriation, parse
+
+    @click.pass_context
+    def run(ctx: click.Context, **values: object) -> None:
+        option_names.set(option_names_of(SetAppropriation))
+        cmd = parse(SetAppropriation, **given(values))
+        appropriation = ctx.obj.ledger().set_appropriation(cmd)
+        click.echo(f"appropriation {appropriation.scheme} {appropriation.year}: {kroner(appropriation.amount)} NOK, "
+                   f"version {appropriation.version}")
+
+    example = ("grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 "
+               "--reason \"Prop. 1 S (2020-2021)\"")
+    return click.Command("set", callback=run, params=parameters_for(SetAppropriation),
+                         help=f"{help_of(SetAppropriation)}\n\n\b\nExample:\n  {example}",
+                         short_help=short_help_of(SetAppropriation))
+
+
+appropriation_group.add_command(_appropriation_set())
+
+
 @click.command("import", short_help="Run a file of caseworker commands, all or nothing.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
 @click.pass_context
@@ -211,4 +244,5 @@ def projections_rebuild_cmd(ctx: click.Context) -> None:
     click.echo(f"rebuilt: {folded} events folded up to {ctx.obj.ledger().head()}")
 
 
-COMMANDS = {c.name: c for c in (init_cmd, users_group, frame_group, import_cmd, projections_group)}
+COMMANDS = {c.name: c for c in (init_cmd, users_group, frame_group, appropriation_group, import_cmd,
+                                 projections_group)}

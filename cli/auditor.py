@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -171,47 +171,116 @@ def verify_cmd(ctx, digest, file, fmt):
 @click.pass_context
 def explain_cmd(ctx, ref, year, fmt):
     """How a year's amount was computed: the rule, the rate, the FTE month by month, the exact
-    arithmetic and the rounding to whole kroner.
+    arithmetic and the rounding to whole kroner; a discretionary amount beside the rule's; the
+    entitlement, carry-over and the sum to reclaim.
 
     \b
     Example:
       grants explain 2021/4711-3 --year 2022
     """
-    from grants.domain import rules
-
     parse_ref(ref)
     position = ctx.obj.ledger().position(ref)
-    funded = position.years.get(year)
-    if funded is None:
+    if year not in position.years and year not in position.carried_in:
         raise NotFound(f"--year: {ref!r} has no funded year {year}")
-    computation = funded.computation()
-    rule = rules.rule_by_id(funded.rule_id)
-    stretches = [{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()]
-    result = {
-        "ref": ref, "year": year, "scheme": position.scheme, "ladder_year": funded.ladder_year,
-        "rule": funded.rule_id, "rule_note": rule.note, "rate": funded.rate, "base": funded.base,
-        "base_fte": funded.base_fte, "stretches": stretches, "granted_amount": funded.granted_amount,
-        "amount": funded.amount, "arithmetic": computation.arithmetic(), "exact": str(computation.fraction),
-        "recomputed_matches": computation.amount == funded.amount,
-    }
+    result = explanation(position, year)
     if fmt == "json":
         click.echo(to_json(result))
         return
     if fmt == "csv":  # one row per stretch of months at one FTE
-        fixed = {k: result[k] for k in ("ref", "year", "scheme", "ladder_year", "rule", "rate", "base", "base_fte", "amount")}
-        emit_rows([{**fixed, **s} for s in stretches], "csv", [*fixed, "from_month", "months", "fte"])
+        fixed = {k: result[k] for k in ("ref", "year", "scheme", "ladder_year", "rule", "rate", "base", "base_fte",
+                                        "amount", "rule_amount", "deviation", "entitlement", "to_reclaim")}
+        emit_rows([{**fixed, **s} for s in result["stretches"]] or [fixed], "csv",
+                  [*fixed, "from_month", "months", "fte"])
         return
-    basis = (f"rate {kroner(funded.rate)} NOK per 100 % FTE" if funded.rate is not None
-             else f"entered amount {kroner(funded.base)} NOK at FTE {format_fte(funded.base_fte)}")
-    click.echo(f"{safe(ref)} {year}: {kroner(funded.amount)} NOK ({position.scheme}, ladder year {funded.ladder_year})")
-    click.echo(f"  rule        {funded.rule_id}: {rule.note}")
-    click.echo(f"  basis       {basis}")
-    for s in stretches:
-        months = f"{s['from_month']}-{s['from_month'] + s['months'] - 1}"
-        click.echo(f"  months {months:<5}  {s['months']:>2} months at FTE {format_fte(s['fte'])}")
-    click.echo(f"  arithmetic  {computation.arithmetic()}")
-    click.echo(f"  as granted  {kroner(funded.granted_amount)} NOK; recomputed now "
-               f"{'matches' if result['recomputed_matches'] else 'DIFFERS'}")
+    for line in explanation_lines(result):
+        click.echo(safe(line))
+
+
+def explanation(position, year: int) -> dict:
+    """Every figure behind a year, as plain values (the JSON shape of `explain`)."""
+    from grants.domain import rules
+
+    result: dict = {"ref": position.ref, "year": year, "scheme": position.scheme, "ladder_year": None, "rule": None,
+                    "rule_note": None, "rate": None, "base": None, "base_fte": None, "stretches": [],
+                    "granted_amount": 0, "amount": 0, "arithmetic": None, "exact": None, "recomputed_matches": True,
+                    "rule_amount": None, "rule_arithmetic": None, "deviation": None, "reason": None,
+                    "fte_kept": [], "carried_in": position.carried_in.get(year, 0),
+                    "carried_out": position.carried_out.get(year, 0), "kommune_changes": [
+                        {"year": y, "from": old, "to": new} for y, old, new in position.kommune_changes if y == year]}
+    funded = position.years.get(year)
+    if funded is not None:
+        computation = funded.computation()
+        by_rule = funded.rule_computation()
+        result.update(
+            ladder_year=funded.ladder_year, rule=funded.rule_id, rule_note=rules.rule_by_id(funded.rule_id).note,
+            rate=funded.rate, base=funded.base, base_fte=funded.base_fte,
+            stretches=[{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()],
+            granted_amount=funded.granted_amount, amount=funded.amount, arithmetic=computation.arithmetic(),
+            exact=str(computation.fraction), recomputed_matches=computation.amount == funded.amount,
+            rule_amount=by_rule.amount if by_rule else None,
+            rule_arithmetic=by_rule.arithmetic() if by_rule else None,
+            deviation=funded.amount - by_rule.amount if by_rule else None, reason=funded.reason,
+            fte_kept=[{"from_month": m, "fte": f} for m, f in funded.kept])
+    money = position.money(year)
+    result["report"] = None
+    result["entitlement"] = result["to_reclaim"] = result["own_money"] = None
+    if money is not None:
+        latest = position.reports[year][-1]
+        entitled = position.entitlement(year, latest.fte_filled)
+        result.update(entitlement=money.entitlement, to_reclaim=money.to_reclaim, own_money=money.own_money)
+        result["report"] = {
+            "spent": money.spent, "paid": money.paid, "fte_filled": latest.fte_filled,
+            "months_funded": position.months_funded(year) if funded is not None else None,
+            "entitlement_arithmetic": (entitled.arithmetic if entitled is not None
+                                       and latest.entitlement == entitled.amount else None),
+            "reclaim_arithmetic": (f"{kroner(money.paid)} paid + {kroner(money.carried_in)} carried in - "
+                                   f"{kroner(money.carried_out)} carried out - min({kroner(money.spent)} spent, "
+                                   f"{kroner(money.usable)} usable) = {kroner(money.to_reclaim)}")}
+    return result
+
+
+def explanation_lines(r: dict) -> list[str]:
+    """The table form of `explain`: one fact per line, kroner grouped, FTE with two decimals."""
+    ladder = f", ladder year {r['ladder_year']}" if r["ladder_year"] is not None else ""
+    lines = [f"{r['ref']} {r['year']}: {kroner(r['amount'])} NOK ({r['scheme']}{ladder})"]
+    if r["rule"] is not None:
+        basis = (f"rate {kroner(r['rate'])} NOK per 100 % FTE" if r["rate"] is not None and r["rule_amount"] is None
+                 else f"entered amount {kroner(r['base'])} NOK at FTE {format_fte(r['base_fte'])}")
+        lines += [f"  rule        {r['rule']}: {r['rule_note']}", f"  basis       {basis}"]
+        for s in r["stretches"]:
+            months = f"{s['from_month']}-{s['from_month'] + s['months'] - 1}"
+            lines.append(f"  months {months:<5}  {s['months']:>2} months at FTE {format_fte(s['fte'])}")
+        for kept in r["fte_kept"]:
+            lines.append(f"  fte kept    FTE {format_fte(kept['fte'])} from month {kept['from_month']}: a formal "
+                         "change, the amount kept (team grant)")
+        lines.append(f"  arithmetic  {r['arithmetic']}")
+        if r["rule_amount"] is not None:
+            lines.append(f"  rule amount {r['rule_arithmetic']}")
+            lines.append(f"  discretion  decided {kroner(r['amount'])} NOK against the rule's "
+                         f"{kroner(r['rule_amount'])}: deviation {'+' if r['deviation'] >= 0 else '-'}"
+                         f"{kroner(abs(r['deviation']))}; reason: {r['reason']}")
+        lines.append(f"  as granted  {kroner(r['granted_amount'])} NOK; recomputed now "
+                     f"{'matches' if r['recomputed_matches'] else 'DIFFERS'}")
+    else:
+        lines.append(f"  no grant    only money carried in from {r['year'] - 1}")
+    for change in r["kommune_changes"]:
+        lines.append(f"  kommune     {change['from']} -> {change['to']} from {change['year']} (kommune reform)")
+    if r["carried_in"] or r["carried_out"]:
+        lines.append(f"  carry-over  {kroner(r['carried_in'])} carried in from {r['year'] - 1}, "
+                     f"{kroner(r['carried_out'])} carried out to {r['year'] + 1}")
+    report = r["report"]
+    if report is None:
+        lines.append("  report      none yet")
+        return lines
+    months = f", {report['months_funded']} months funded" if report["months_funded"] is not None else ""
+    filled = f", FTE filled {format_fte(report['fte_filled'])}" if report["fte_filled"] is not None else ""
+    lines.append(f"  entitlement {kroner(r['entitlement'])} NOK{months}{filled}")
+    if report["entitlement_arithmetic"]:
+        lines.append(f"              {report['entitlement_arithmetic']}")
+    lines.append(f"  to reclaim  {report['reclaim_arithmetic']}")
+    if r["own_money"]:
+        lines.append(f"  own money   {kroner(r['own_money'])} NOK spent above the grant, the kommune's own money")
+    return lines
 
 
 @click.command("export", short_help="Write events with their hashes, for verifying elsewhere.")
@@ -258,7 +327,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
                 "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
     manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
                              "events": count, "digest": report.digest,
-                             "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}}
+                             "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}}
     text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
     if output:
         try:

@@ -32,7 +32,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Caseworkers: record decisions", CASEWORKER, ()),  # every command model, see caseworker.py
     ("Auditors: replay and verify", "grants.cli.auditor", ("show", "history", "explain", "verify", "export")),
     ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames")),
-    ("Administration", "grants.cli.admin", ("init", "users", "frame", "import", "projections")),
+    ("Administration", "grants.cli.admin", ("init", "users", "frame", "appropriation", "import", "projections")),
     ("Try it", "grants.cli.demo", ("demo",)),
 )
 

@@ -28,8 +28,10 @@ from grants.domain.money import format_fte, format_kroner
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
 # What a column holds, by its name (the same names in every report, view and JSON shape).
-KRONER_COLUMNS = frozenset({"amount", "granted_amount", "spent", "to_reclaim", "self_financing", "wage_cost",
-                            "frame", "granted", "left", "rate", "base"})
+KRONER_COLUMNS = frozenset({"amount", "granted_amount", "rule_amount", "deviation", "spent", "paid", "entitlement",
+                            "to_reclaim", "own_money", "carried_in", "carried_out", "self_financing", "wage_cost",
+                            "other_costs", "frame", "granted", "left", "appropriation", "unallocated", "rate",
+                            "base"})
 FTE_COLUMNS = frozenset({"fte", "fte_filled", "base_fte"})
 OFFICE_COLUMNS = frozenset({"office"})
 # Headings in words where the column name is not already a word or two joined by `_`.

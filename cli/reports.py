@@ -38,7 +38,8 @@ EXPIRY_COLUMNS = ["ref", "office", "kommunenummer", "scheme", "status", "first_y
 WINDDOWN_COLUMNS = ["year", "positions", "fte", "amount"]
 VIOLATION_COLUMNS = ["ref", "office", "kommunenummer", "status", "last_funded", "problem"]
 COMPLIANCE_COLUMNS = ["ref", "year", "office", "kommunenummer", "scheme", "issue", "detail"]
-FRAME_COLUMNS = ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "set_by"]
+FRAME_COLUMNS = ["year", "office", "scheme", "frame", "granted", "left", "over_frame_grants", "appropriation",
+                 "unallocated", "set_by"]
 
 
 @click.command("funding", short_help="Granted, spent and to reclaim, grouped.")
@@ -146,7 +147,8 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def frames_cmd(ctx, year, office, scheme, as_of, fmt):
-    """Budget frames per office, scheme and year against the sums granted.
+    """Budget frames per office, scheme and year against the sums granted; under a national
+    appropriation (grants appropriation set) a row for all offices: the frames' sum against it.
 
     \b
     Example:

@@ -18,13 +18,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from grants.domain import dates, rules
 from grants.domain.dates import parse_year
-from grants.domain.errors import GrantsError, InvalidInput, quoted
+from grants.domain.errors import HINT, GrantsError, InvalidInput, quoted
 from grants.domain.kommuner import OFFICE_IDS
-from grants.domain.money import parse_fte, parse_fte_filled, parse_kroner
+from grants.domain.money import FTE_TEXT, as_decimal, parse_fte, parse_fte_filled, parse_kroner
 from grants.domain.position import ATTESTATIONS, CAUSES
 from grants.domain.refs import check_ref
 from grants.domain.users import ROLES
@@ -41,6 +41,7 @@ class Shown:
     choices: Callable[[], Sequence[str]] | None = None
     option: str | None = None  # the option's name when it is not the field's (--partner)
     default_date: Callable[..., date] | None = None
+    not_after_today: bool = False  # a date something was received: never in the future
 
 
 DATE_RULE = "must be an ISO date such as 2024-03-01"
@@ -111,6 +112,32 @@ def _kommune(raw: object) -> str:
     return value
 
 
+def _team_limit() -> Decimal:
+    """The widest FTE any scheme allows: 1, or more where team grants are allowed (765.60). Each
+    scheme's own limit is checked by the aggregate, which knows the scheme."""
+    return max(rules.scheme(i).max_fte for i in rules.scheme_ids())
+
+
+def _fte_checked(parse: Callable[..., Decimal], raw: object) -> Decimal:
+    widest = _team_limit()
+    try:
+        return parse(raw, widest)
+    except ValueError as error:
+        text, hint = str(raw).strip(), "".join(str(error).partition(HINT)[1:])
+        if "more than 0" in str(error) and FTE_TEXT.fullmatch(text) and as_decimal(text) > 0:
+            raise ValueError(f"must be more than 0 and at most {widest.normalize():f} (a team grant; "
+                             f"1 for one position){hint}") from None
+        raise ValueError(str(error).replace(f"at most {widest}", "at most 1")) from None
+
+
+def _fte(raw: object) -> Decimal:
+    return _fte_checked(parse_fte, raw)
+
+
+def _fte_filled(raw: object) -> Decimal:
+    return _fte_checked(parse_fte_filled, raw)
+
+
 def _scheme_ids() -> Sequence[str]:
     return rules.scheme_ids()
 
@@ -133,13 +160,14 @@ def _roles() -> Sequence[str]:
 
 Ref = Annotated[str, BeforeValidator(check_ref), Shown("REF")]
 Year = Annotated[int, BeforeValidator(parse_year), Shown("YEAR")]
-Fte = Annotated[Decimal, BeforeValidator(parse_fte), Shown("FTE")]
-FteFilled = Annotated[Decimal, BeforeValidator(parse_fte_filled), Shown("FTE")]
+Fte = Annotated[Decimal, BeforeValidator(_fte), Shown("FTE")]
+FteFilled = Annotated[Decimal, BeforeValidator(_fte_filled), Shown("FTE")]
 Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
 Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
 Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
 Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
 Partner = Annotated[str, BeforeValidator(text(200)), Shown("TEXT", option="partner")]
+Plan = Annotated[str, BeforeValidator(text(2000)), Shown("TEXT")]
 Kommunenummer = Annotated[str, BeforeValidator(_kommune), Shown("KOMMUNE")]
 Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]
 Cause = Annotated[str, BeforeValidator(one_of(_causes)), Shown("CAUSE", _causes)]
@@ -168,23 +196,29 @@ class Command(BaseModel):
         return getattr(self, "year", None)
 
     def with_dates(self, position: Any, today: date) -> Command:
-        """A copy with every left-out date filled by its field's rule (domain/dates.py)."""
-        filled = {}
+        """A copy with every left-out date filled by its field's rule (domain/dates.py); a date
+        something was received cannot lie after `today` (the edge's clock, passed in)."""
+        filled, problems = {}, []
         for field_name, info in type(self).model_fields.items():
             shown = shown_of(info)
             if shown and shown.default_date and getattr(self, field_name) is None:
                 filled[field_name] = shown.default_date(self, position, today)
+            value = filled.get(field_name, getattr(self, field_name))
+            if shown and shown.not_after_today and isinstance(value, date) and value > today:
+                problems.append(f"{field_name}: {value} is after today ({today})")
+        if problems:
+            raise InvalidInput("; ".join(problems))
         return self.model_copy(update=filled) if filled else self
 
 
-def _day_or_default(rule: Callable[..., date]) -> Any:
+def _day_or_default(rule: Callable[..., date], not_after_today: bool = False) -> Any:
     """An optional date that `rule` fills when it is left out (see Command.with_dates)."""
-    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule)]
+    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule, not_after_today=not_after_today)]
 
 
-ReceivedApplication = _day_or_default(dates.application_received)
+ReceivedApplication = _day_or_default(dates.application_received, not_after_today=True)
 DecidedOn = _day_or_default(dates.decision_date)
-ReportReceived = _day_or_default(dates.report_received)
+ReportReceived = _day_or_default(dates.report_received, not_after_today=True)
 EndsOn = _day_or_default(dates.termination_date)
 
 
@@ -200,7 +234,8 @@ class Apply(Command):
     kommune: Kommunenummer = Field(description="The applicant kommune: its number (3401) or name (Kongsvinger).")
     scheme: Scheme = Field(description="The grant scheme.")
     title: Title = Field(description="The position's title, e.g. Ruskonsulent.")
-    fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5).")
+    fte: Fte = Field(description="Share of a full-time position, 0.01 to 1 (e.g. 0.5); a 765.60 team "
+                                 "grant may cover more (e.g. 3.5).")
     year: Year = Field(description="The first year applied for.")
     received: ReceivedApplication = Field(
         default=None, description="Date the application was received (default: today; for a past year, "
@@ -209,6 +244,21 @@ class Apply(Command):
     focus: Title | None = Field(default=None, description="Focus area (innsatsområde).")
     partners: tuple[Partner, ...] = Field(default=(), max_length=20,
                                         description="A cooperating partner (repeat for several).")
+    permanence_plan: Plan | None = Field(
+        default=None, description="How the kommune makes the position permanent (plan for varighet; "
+                                  "expected on 765.62).")
+    other_costs: Kroner | None = Field(
+        default=None, description="Yearly costs other than salaries in kroner (schemes that cover them: "
+                                  "765.60, 765.62-new).")
+
+    @field_validator("fte", mode="before")
+    @classmethod
+    def _within_the_schemes_limit(cls, raw: object, info: ValidationInfo) -> object:
+        """The scheme is known here (validated before the FTE): its own limit, 1 but for team grants."""
+        scheme_id = info.data.get("scheme")
+        if scheme_id is not None:
+            parse_fte(raw, rules.scheme(scheme_id).max_fte)
+        return raw
 
 
 class Grant(Command):
@@ -222,10 +272,12 @@ class Grant(Command):
     year: Year = Field(description="The year granted (the year applied for).")
     ladder_year: LadderYear | None = Field(
         default=None, description="Place the position on ladder year N (positions funded before; needs --reason).")
-    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes; on "
+                                                            "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
                                                          "1 January of it or the date received, if later).")
-    reason: Reason | None = Field(default=None, description="Why, for a ladder placement or a grant over the frame.")
+    reason: Reason | None = Field(default=None, description="Why, for a ladder placement, a discretionary amount "
+                                                            "or a grant over the frame.")
     over_frame: bool = Field(default=False, description="Grant beyond the office's budget frame (needs --reason).")
     pre_project: bool = Field(default=False, description="765.60: the first year is a pre-project year.")
 
@@ -251,12 +303,23 @@ class Advance(Command):
     done = "advanced"
     example = "grants advance 2021/4711-3 --year 2022"
 
-    year: Year = Field(description="The next calendar year.")
-    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes).")
+    year: Year = Field(description="The next calendar year (a later year resumes funding after a gap; "
+                                   "needs --reason).")
+    amount: Kroner | None = Field(default=None, description="The amount in kroner (amount-based schemes; on "
+                                                            "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
                                                          "1 January of it).")
-    reason: Reason | None = Field(default=None, description="Why, for a grant over the frame.")
+    reason: Reason | None = Field(default=None, description="Why, for a discretionary amount, resumed funding, "
+                                                            "a ladder placement or a grant over the frame.")
     over_frame: bool = Field(default=False, description="Fund beyond the office's budget frame (needs --reason).")
+    ladder_year: LadderYear | None = Field(
+        default=None, description="Place the position on ladder year N when funding resumes after a gap "
+                                  "(needs --reason).")
+    wage_cost: Kroner | None = Field(default=None, description="The year's wage cost in kroner (updates the "
+                                                               "one applied with).")
+    kommune: Kommunenummer | None = Field(
+        default=None, description="The kommune the position continues in after a kommune reform, where the "
+                                  "old kommune was split (1507 -> 1508 or 1580).")
 
 
 class ReduceFte(Command):
@@ -270,13 +333,15 @@ class ReduceFte(Command):
     fte: Fte = Field(description="The new, lower share of a full-time position.")
     effective: Day = Field(description="First day of the month it takes effect, YYYY-MM-01.")
     reason: Reason | None = Field(default=None, description="Why the FTE is reduced.")
+    rescale: bool = Field(default=False, description="Rescale the year's amount to the new FTE where the scheme "
+                                                     "keeps it by default (765.60 team grants).")
 
     def touched_year(self) -> int | None:
         return self.effective.year
 
 
 class Report(Command):
-    """Record the report for a funded year; unspent money is the sum to reclaim."""
+    """Record the report for a funded year; to reclaim = paid - min(spent, entitlement)."""
 
     name = "report"
     method = "report"
@@ -285,7 +350,8 @@ class Report(Command):
 
     year: Year = Field(description="The funded year reported on.")
     spent: Kroner = Field(description="Kroner of the grant spent in the year.")
-    fte_filled: FteFilled | None = Field(default=None, description="Average FTE actually filled in the year (0 to 1).")
+    fte_filled: FteFilled | None = Field(default=None, description="Average FTE actually filled over the funded "
+                                                                   "months; scales the entitlement by it / FTE.")
     self_financing: Kroner | None = Field(default=None, description="Kroner the kommune financed itself.")
     attested: Attestation = Field(default="self", description="Who attested the accounts.")
     received: ReportReceived = Field(default=None, description="Date the report was received (default: today; "
@@ -309,6 +375,24 @@ class Terminate(Command):
 
     def touched_year(self) -> int | None:
         return self.effective.year if self.effective else None
+
+
+class CarryOver(Command):
+    """Carry approved unspent money of a reported year into the next year (overføring av ubrukte midler)."""
+
+    name = "carry-over"
+    method = "carry_over"
+    done = "carried over"
+    example = 'grants carry-over 2025/118-2 --from-year 2025 --amount 120000 --reason "approved on application"'
+
+    from_year: Year = Field(description="The reported year whose unspent money is carried into the next year.")
+    amount: Kroner = Field(description="Kroner carried over (at most the year's unspent amount).")
+    reason: Reason = Field(description="The approval in words.")
+    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
+                                                         "1 January of the year carried into).")
+
+    def touched_year(self) -> int | None:
+        return self.from_year + 1
 
 
 COMMANDS: dict[str, type[Command]] = {model.name: model for model in Command.__subclasses__()}
@@ -338,9 +422,6 @@ def is_flag(info: Any) -> bool:
 
 def is_multiple(info: Any) -> bool:
     return get_origin(info.annotation) is tuple
-
-
-HINT = "; did you mean "
 
 
 def describe(error: ValidationError) -> str:
@@ -378,6 +459,17 @@ class SetFrame(BaseModel):
     year: Year = Field(description="The budget year.")
     amount: Kroner = Field(description="The frame in kroner.")
     reason: Reason | None = Field(default=None, description="Why the frame is set or changed.")
+
+
+class SetAppropriation(BaseModel):
+    """Record or revise the national appropriation (bevilgning) for a scheme and year (admin)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    scheme: Scheme = Field(description="The grant scheme.")
+    year: Year = Field(description="The budget year.")
+    amount: Kroner = Field(description="The appropriation in kroner, e.g. 455000000.")
+    reason: Reason | None = Field(default=None, description="Its source or why it changed (e.g. Prop. 1 S).")
 
 
 class AddUser(BaseModel):

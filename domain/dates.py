@@ -13,6 +13,8 @@ import re
 from datetime import date
 from typing import Any
 
+from grants.domain.errors import HINT
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a ledger accepts (far wider than any scheme)
 MONTHS = 12
 
@@ -35,7 +37,7 @@ def iso_hint(text: str) -> str:
         return ""
     day, month, year = (int(part) for part in found.groups())
     try:
-        return f"; did you mean {date(year, month, day).isoformat()}?"
+        return f"{HINT}{date(year, month, day).isoformat()}?"
     except ValueError:
         return ""
 
@@ -77,7 +79,7 @@ def report_received(cmd: Any, position: Any, today: date) -> date:
 
     if cmd.year >= today.year - 1:
         return today
-    return rules.report_due(position.scheme, cmd.year)
+    return rules.report_due(position.scheme, cmd.year, position.office)
 
 
 def termination_date(cmd: Any, position: Any, today: date) -> date:

@@ -40,6 +40,7 @@ class VerificationFailed(GrantsError):
 
 
 ECHO_LIMIT = 60  # characters of a user's value repeated in a message
+HINT = "; did you mean "  # a message's suggestion starts so, last: `...; did you mean 0.50?`
 
 
 def quoted(value: object, limit: int = ECHO_LIMIT) -> str:

@@ -1,8 +1,11 @@
 """Reference data: every kommune and its Statsforvalter office.
 
 `data/kommuner_2024.csv` holds the 357 kommuner valid from 2024-01-01;
-`data/kommunenummer_endringer_2023_til_2024.csv` the 2024 renumbering, from which the codes
-valid 2020-2023 are derived. Codes from before the 2020 reform are not in the data and are refused.
+`data/kommunenummer_endringer_2023_til_2024.csv` the 2024 renumbering (and the split of 1507
+Ålesund into 1508 Ålesund and 1580 Haram), from which the codes valid 2020-2023 are derived.
+Codes from before the 2020 reform are not in the data and are refused; codes created by the 2020
+reform are accepted for earlier years too, since no installable dataset holds that history
+(docs/rules.md, "Kommune reforms").
 """
 
 import csv
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import InvalidInput, quoted
+from grants.domain.errors import HINT, InvalidInput, quoted
 
 DATA = Path(__file__).parent / "data"
 RENUMBERING_YEAR = 2024
@@ -40,7 +43,7 @@ class Kommune:
     office: str  # office id, see OFFICE_IDS
     valid_from: int | None  # first year the code is valid (None: before our data starts)
     valid_to: int | None  # last year the code is valid (None: still valid)
-    successor: str | None = None  # for a code retired at the 2024 renumbering
+    successor: str | None = None  # for a code retired at the 2024 renumbering (a split: the first)
 
 
 @cache
@@ -152,7 +155,7 @@ def by_name(raw: str, year: int | None = None) -> Kommune:
 
     close = difflib.get_close_matches(_fold(raw), _names(), n=3, cutoff=0.8)
     suggested = sorted({registry[_names()[c][0]].name for c in close})
-    hint = f"; did you mean {' or '.join(suggested)}?" if suggested else ""
+    hint = f"{HINT}{' or '.join(suggested)}?" if suggested else ""
     raise InvalidInput(f"kommune: unknown kommune {quoted(raw)}; give a kommunenummer such as 3401 "
                        f"or a kommune name{hint}")
 
@@ -195,3 +198,38 @@ def code_in(number: str, year: int) -> str | None:
     if kommune.valid_from is None or year >= kommune.valid_from:
         return number
     return next((old.number for old in _registry().values() if old.successor == number), None)
+
+
+@cache
+def _changes() -> dict[str, tuple[str, ...]]:
+    """Retired code -> every code that continues it (two for a split), from the 2024 data."""
+    with open(DATA / "kommunenummer_endringer_2023_til_2024.csv", encoding="utf-8") as f:
+        found: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            if row["gammelt_nummer"] != row["nytt_nummer"]:
+                found.setdefault(row["gammelt_nummer"], []).append(row["nytt_nummer"])
+    return {old: tuple(new) for old, new in found.items()}
+
+
+def continued_in(number: str, year: int) -> tuple[str, ...]:
+    """The codes a position in kommune `number` may continue under in `year`: the code itself
+    while it is valid; after a reform its successor (one), or the parts of a split (several)."""
+    kommune = _registry().get(number)
+    if kommune is None or kommune.valid_to is None or year <= kommune.valid_to:
+        return (number,)
+    return _changes().get(number, (number,))
+
+
+def reform_date() -> str:
+    """The date the 2024 changes took effect (ISO), for messages."""
+    return f"{RENUMBERING_YEAR}-01-01"
+
+
+def lineage(number: str) -> tuple[str, ...]:
+    """The code with its predecessor and successors by renumbering (3101 -> 3101, 3001), so a
+    report on a kommune finds its years under the old code too. A split's parts are not merged:
+    1508 does not include 1507 (its positions are found through the code they continued under)."""
+    codes = {number}
+    codes.update(new for new in _changes().get(number, ()) if len(_changes()[number]) == 1)
+    codes.update(old for old, new in _changes().items() if new == (number,))
+    return tuple(sorted(codes))

@@ -4,6 +4,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from grants.domain.errors import HINT
+
 HUNDREDTH = Decimal("0.01")
 FTE_TEXT = re.compile(r"[0-9]{1,3}([.,][0-9]+)?|[.,][0-9]+", re.ASCII)
 GROUPED = re.compile(r"[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+", re.ASCII)  # 550 000 (a space every three digits)
@@ -46,29 +48,39 @@ def _terminates(denominator: int) -> bool:
     return denominator == 1
 
 
-def parse_fte(raw: object) -> Decimal:
-    """An FTE is a fraction in (0, 1] in whole percent (at most two decimals). A decimal comma is
-    read as a point (0,5 = 0.5: Norwegian spreadsheets write it so); a percentage gets a hint."""
+def parse_fte(raw: object, limit: Decimal = Decimal(1)) -> Decimal:
+    """An FTE is a fraction in (0, limit] in whole percent (at most two decimals); the limit is 1
+    unless a scheme allows team grants (the aggregate checks each scheme's own limit). A decimal
+    comma is read as a point (0,5 = 0.5: Norwegian spreadsheets write it so); a percentage (50,
+    50%) gets a hint."""
     text = str(raw).strip()
     percent = text.endswith("%")
     text = text.removesuffix("%").strip()
     if not FTE_TEXT.fullmatch(text):  # plain decimals only: no exponent, sign, NaN or Infinity
         raise ValueError(FTE_RULE)
-    fte = Decimal(text.replace(",", "."))
-    if percent or fte > 1:
-        raise ValueError(f"must be more than 0 and at most 1{_percent_hint(fte)}")
+    fte = as_decimal(text)
+    if percent or fte > limit:
+        raise ValueError(f"must be more than 0 and at most {limit}{_percent_hint(fte, limit, percent)}")
     if fte <= 0:
-        raise ValueError("must be more than 0 and at most 1")
+        raise ValueError(f"must be more than 0 and at most {limit}")
     if fte != fte.quantize(HUNDREDTH):
         raise ValueError("must be whole percent (at most two decimals)")
     return fte.quantize(HUNDREDTH)
 
 
-def _percent_hint(value: Decimal) -> str:
-    """`50` (or `50%`) was meant as a percentage: suggest the fraction."""
+def as_decimal(text: str) -> Decimal:
+    """An FTE's text (FTE_TEXT: digits with a decimal point or comma) as a Decimal."""
+    return Decimal(text.strip().replace(",", "."))
+
+
+def _percent_hint(value: Decimal, limit: Decimal, percent: bool) -> str:
+    """`50` (or `5%`) was meant as a percentage: suggest the fraction. A plain number is taken for
+    a percentage from 10 up, and only when whole (`1.5` and `5` get no guess)."""
     share = value / 100
-    if 0 < share <= 1 and share == share.quantize(HUNDREDTH):
-        return f"; did you mean {share.quantize(HUNDREDTH)}?"
+    if not percent and (value < 10 or value != value.to_integral_value()):
+        return ""
+    if 0 < share <= limit and share == share.quantize(HUNDREDTH):
+        return f"{HINT}{share.quantize(HUNDREDTH)}?"
     return ""
 
 
@@ -90,8 +102,8 @@ def parse_kroner(raw: object) -> int:
     return value
 
 
-def parse_fte_filled(raw: object) -> Decimal:
+def parse_fte_filled(raw: object, limit: Decimal = Decimal(1)) -> Decimal:
     """An average filled FTE may be 0 (vacant all year); otherwise as an FTE."""
     if str(raw).strip() in ("0", "0.0", "0.00", "0,0", "0,00"):
         return Decimal("0.00")
-    return parse_fte(raw)
+    return parse_fte(raw, limit)

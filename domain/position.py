@@ -14,8 +14,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from grants.domain import rules
+from grants.domain import kommuner, rules
 from grants.domain.actor import current_actor
+from grants.domain.dates import MONTHS, months_through
 from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
 from grants.domain.money import format_kroner
 
@@ -49,6 +50,10 @@ class FundedYear:
     amount: int  # after reductions
     segments: list[tuple[int, Decimal]] = field(default_factory=list)
     over_frame: bool = False
+    rule_amount: int | None = None  # the rule's amount beside a discretionary one (765.62 skjønn)
+    wage_cost: int | None = None  # the year's wage cost as applied for or updated at advance
+    kept: list[tuple[int, Decimal]] = field(default_factory=list)  # FTE changes that kept the amount
+    reason: str | None = None  # the decision's reason (a discretionary amount or a placement needs one)
 
     def stretches(self) -> list[tuple[int, int, Decimal]]:
         """(first month, number of months, fte) for each stretch of the year at one FTE."""
@@ -58,6 +63,13 @@ class FundedYear:
     def computation(self) -> rules.Computation:
         pairs = [(months, fte) for _, months, fte in self.stretches()]
         return rules.compute(self.base, self.base_fte, pairs, self.rule_id, self.rate)
+
+    def rule_computation(self) -> rules.Computation | None:
+        """The rule's amount after reductions, beside a discretionary amount (None without one)."""
+        if self.rule_amount is None or self.rate is None:
+            return None
+        pairs = [(months, fte) for _, months, fte in self.stretches()]
+        return rules.compute(self.rate, Decimal(1), pairs, self.rule_id, self.rate)
 
 
 @dataclass
@@ -72,6 +84,32 @@ class YearReport:
     attested: str
     received: date
     correction: bool
+    entitlement: int = 0  # what the year entitled the kommune to (see rules.entitlement)
+    paid: int = 0  # the year's amount when the report was recorded
+
+
+@dataclass(frozen=True)
+class YearMoney:
+    """A reported year's money: to reclaim = paid + carried in - carried out - min(spent, usable),
+    where usable = entitlement + carried in; spending above usable is the kommune's own money."""
+
+    paid: int
+    carried_in: int
+    carried_out: int
+    entitlement: int
+    spent: int
+
+    @property
+    def usable(self) -> int:
+        return self.entitlement + self.carried_in
+
+    @property
+    def to_reclaim(self) -> int:
+        return max(self.paid + self.carried_in - self.carried_out - min(self.spent, self.usable), 0)
+
+    @property
+    def own_money(self) -> int:
+        return max(self.spent - self.usable, 0)
 
 
 class GrantPosition(Aggregate):
@@ -98,6 +136,8 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str | None
+        permanence_plan: str | None = None  # added in version 2: old events decode with the default
+        other_costs: int | None = None
 
     class _Funding(Aggregate.Event):
         TOPIC = "domain.position:GrantPosition._Funding"
@@ -111,6 +151,8 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str | None
+        rule_amount: int | None = None  # version 2: the rule's amount beside a discretionary amount
+        wage_cost: int | None = None  # version 2: the year's wage cost (advance --wage-cost)
 
     class Granted(_Funding):
         TOPIC = "domain.position:GrantPosition.Granted"
@@ -135,6 +177,7 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str | None
+        rescaled: bool = True  # version 2: False when a team grant kept its amount
 
     class Reported(Aggregate.Event):
         TOPIC = "domain.position:GrantPosition.Reported"
@@ -148,6 +191,7 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str | None
+        entitlement: int | None = None  # version 2; older reports: the year's amount then
 
     class Terminated(Aggregate.Event):
         TOPIC = "domain.position:GrantPosition.Terminated"
@@ -155,6 +199,26 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str
+
+    class CarriedOver(Aggregate.Event):
+        TOPIC = "domain.position:GrantPosition.CarriedOver"
+        from_year: int
+        to_year: int
+        amount: int
+        actor: str
+        effective: date
+        reason: str
+
+    class KommuneChanged(Aggregate.Event):
+        """The position continues under the successor of a kommune code that ceased (a reform)."""
+
+        TOPIC = "domain.position:GrantPosition.KommuneChanged"
+        year: int
+        from_kommunenummer: str
+        to_kommunenummer: str
+        actor: str
+        effective: date
+        reason: str | None
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -165,7 +229,8 @@ class GrantPosition(Aggregate):
     @classmethod
     def apply_for(cls, *, ref: str, kommune: Any, scheme: str, title: str, fte: Decimal, year: int,
                   received: date, wage_cost: int | None = None, focus: str | None = None,
-                  partners: tuple[str, ...] = ()) -> GrantPosition:
+                  partners: tuple[str, ...] = (), permanence_plan: str | None = None,
+                  other_costs: int | None = None) -> GrantPosition:
         """A new application; `kommune` is the reference-data Kommune for the code in `year`."""
         rules_of = rules.scheme(scheme)
         problems: list[GrantsError] = []
@@ -175,15 +240,18 @@ class GrantPosition(Aggregate):
             hint = f"; new positions go to {rules_of.new_scheme_hint}" if rules_of.new_scheme_hint else ""
             problems.append(RuleRefused(
                 f"year: {scheme} takes no new positions after {rules_of.last_new_year}, got {year}{hint}"))
+        problems += fte_limit_problems(scheme, "fte", fte)
+        if other_costs is not None and not rules_of.other_costs:
+            problems.append(RuleRefused(f"other_costs: {scheme} covers salaries for positions only (årsverk)"))
         refuse_all(problems)
         return cls(ref=ref, kommunenummer=kommune.number, office=kommune.office, scheme=scheme,
                    title=title, fte=fte, first_year=year, received=received, wage_cost=wage_cost,
                    focus=focus, partners=list(partners), actor=current_actor.get(),
-                   effective=received, reason=None)
+                   effective=received, reason=None, permanence_plan=permanence_plan, other_costs=other_costs)
 
     @event(Applied)
     def __init__(self, ref, kommunenummer, office, scheme, title, fte, first_year, received,
-                 wage_cost, focus, partners, actor, effective, reason):
+                 wage_cost, focus, partners, actor, effective, reason, permanence_plan=None, other_costs=None):
         self.ref = ref
         self.kommunenummer = kommunenummer
         self.office = office
@@ -196,9 +264,14 @@ class GrantPosition(Aggregate):
         self.wage_cost = wage_cost
         self.focus = focus
         self.partners = list(partners)
+        self.permanence_plan = permanence_plan
+        self.other_costs = other_costs
         self.status = APPLIED
         self.years: dict[int, FundedYear] = {}
         self.reports: dict[int, list[YearReport]] = {}
+        self.carried_in: dict[int, int] = {}  # year -> unspent money carried into it
+        self.carried_out: dict[int, int] = {}  # year -> unspent money carried out of it
+        self.kommune_changes: list[tuple[int, str, str]] = []  # (year, from, to)
         self.termination: dict | None = None
         self.rejection: str | None = None
 
@@ -220,6 +293,31 @@ class GrantPosition(Aggregate):
     def _scheme(self) -> rules.Scheme:
         return rules.scheme(self.scheme)
 
+    def money(self, year: int) -> YearMoney | None:
+        """The reported year's money as it stands now (carry-overs decided after the report count)."""
+        reports = self.reports.get(year)
+        if not reports:
+            return None
+        latest = reports[-1]
+        return YearMoney(latest.paid, self.carried_in.get(year, 0), self.carried_out.get(year, 0),
+                         latest.entitlement, latest.spent)
+
+    def months_funded(self, year: int) -> int:
+        """The months of `year` the position ran: a termination ends it with its month."""
+        if self.termination is None:
+            return MONTHS
+        ends: date = self.termination["effective"]
+        if ends.year < year:
+            return 0
+        return months_through(ends) if ends.year == year else MONTHS
+
+    def entitlement(self, year: int, fte_filled: Decimal | None) -> rules.Entitlement | None:
+        """The entitlement of a funded year (None for a year with only carried-in money)."""
+        funded = self.years.get(year)
+        if funded is None:
+            return None
+        return rules.entitlement(funded.base, funded.base_fte, funded.segments, self.months_funded(year), fte_filled)
+
     # --- decisions ----------------------------------------------------------------------------
     # Each public method collects every problem with the command before refusing it (refuse_all),
     # then records one event through a private @event method that only sets fields.
@@ -229,9 +327,16 @@ class GrantPosition(Aggregate):
             return []
         return [RuleRefused(f"status: {self.ref!r} is {self.status}; {action}")]
 
+    def _date_problems(self, decided: date) -> list[GrantsError]:
+        """A decision cannot be dated before the application it decides was received."""
+        if decided < self.received:
+            return [InvalidInput(f"decided: {decided} is before the application was received on {self.received}")]
+        return []
+
     def grant(self, *, year: int, decided: date, ladder_year: int | None = None, amount: int | None = None,
               reason: str | None = None, over_frame: bool = False, pre_project: bool = False) -> None:
         problems = self._status_problem((APPLIED,), "only an application can be granted")
+        problems += self._date_problems(decided)
         if year != self.first_year:
             problems.append(RuleRefused(f"year: {self.ref!r} was applied for {self.first_year}, not {year}"))
         scheme = self._scheme()
@@ -242,85 +347,155 @@ class GrantPosition(Aggregate):
                 problems.append(RuleRefused("ladder_year: a pre-project year has no ladder year"))
             ladder_year = 0
         elif ladder_year is not None:
-            if scheme.basis != "ladder":
-                problems.append(RuleRefused(f"ladder_year: {self.scheme} has no ladder"))
-            elif not 1 <= ladder_year <= scheme.max_years:
-                problems.append(RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}"))
-            if ladder_year > 1 and not reason:
-                problems.append(InvalidInput("reason: is required to place a position on the ladder"))
+            problems += self._placement_problems(ladder_year, reason)
         else:
             ladder_year = 1
-        problems += self._amount_problems(amount)
+        problems += self._amount_problems(amount, reason)
         refuse_all(problems)
-        computation = self._compute(year, ladder_year, amount, self.fte)
+        computation, rule_amount = self._compute(year, ladder_year, amount, self.fte)
         self._granted(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                       amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                      actor=current_actor.get(), effective=decided, reason=reason)
+                      actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
+                      wage_cost=self.wage_cost)
+
+    def _placement_problems(self, ladder_year: int, reason: str | None) -> list[GrantsError]:
+        """Placing a position on the ladder (skjønn): ladder schemes, within the ladder, with a reason."""
+        scheme, problems = self._scheme(), list[GrantsError]()
+        if scheme.basis != "ladder":
+            problems.append(RuleRefused(f"ladder_year: {self.scheme} has no ladder"))
+        elif not 1 <= ladder_year <= scheme.max_years:
+            problems.append(RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}"))
+        if ladder_year > 1 and not reason:
+            problems.append(InvalidInput("reason: is required to place a position on the ladder"))
+        return problems
 
     def advance(self, *, year: int, decided: date, amount: int | None = None, reason: str | None = None,
-                over_frame: bool = False) -> None:
+                over_frame: bool = False, ladder_year: int | None = None, wage_cost: int | None = None,
+                kommune: str | None = None) -> None:
+        """Fund the next year; after a gap (funding resumes) only with a reason, and then the
+        position may be placed on the ladder again. A kommune code that ceased continues under its
+        successor (`kommune` names it where the kommune was split)."""
         problems = self._status_problem((ACTIVE,), "only an active position can advance")
+        problems += self._date_problems(decided)
         last = self.last_year
-        if last is not None and year != last + 1:
+        resumes = last is not None and year > last + 1
+        if last is not None and (year <= last or (resumes and not reason)):
             problems.append(RuleRefused(f"year: {self.ref!r} can only advance to {last + 1}, got {year}"))
-        problems += self._amount_problems(amount)
+        if ladder_year is not None:
+            if not resumes:
+                problems.append(RuleRefused(
+                    "ladder_year: a position is placed on the ladder at its first grant or when funding "
+                    "resumes after a gap"))
+            problems += self._placement_problems(ladder_year, reason)
+        problems += self._amount_problems(amount, reason)
+        new_kommune, kommune_problems = self._kommune_in(year, kommune)
+        problems += kommune_problems
         refuse_all(problems)
         assert last is not None and self.ladder_year is not None  # an active position has a funded year
         scheme = self._scheme()
-        ladder_year = self.ladder_year + 1
-        rules.rule_for(self.scheme, year)  # a year with no rule is refused before the four-year limit
+        rule = rules.rule_for(self.scheme, year)  # a year with no rule is refused before the four-year limit
+        if rule.transitional and scheme.transitional_from is not None and scheme.transitional_from not in self.years:
+            raise RuleRefused(f"year: {year} falls under the transitional rule, which only continues positions "
+                              f"funded in {scheme.transitional_from}")
+        if ladder_year is None:
+            ladder_year = self.ladder_year + 1
         if ladder_year > scheme.max_years:
             raise RuleRefused(
                 f"year: {self.ref!r} expired after {scheme.max_years} funded years; {year} would be year {ladder_year}")
-        computation = self._compute(year, ladder_year, amount, self.fte)
+        computation, rule_amount = self._compute(year, ladder_year, amount, self.fte)
         if scheme.basis == "amount" and self.years[last].ladder_year > 0:
             ceiling = self._step_down_ceiling()
             if computation.amount > ceiling:
                 raise RuleRefused(
                     f"amount: {format_kroner(computation.amount)} exceeds the previous year's "
                     f"{format_kroner(ceiling)} (step-down)")
+        if new_kommune != self.kommunenummer:
+            self._kommune_changed(year=year, from_kommunenummer=self.kommunenummer, to_kommunenummer=new_kommune,
+                                  actor=current_actor.get(), effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
+                                  reason=f"kommune reform {kommuner.reform_date()}: "
+                                         f"{self.kommunenummer} -> {new_kommune}")
         self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
                        amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                       actor=current_actor.get(), effective=decided, reason=reason)
+                       actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
+                       wage_cost=wage_cost if wage_cost is not None else self.wage_cost)
 
-    def _amount_problems(self, amount: int | None) -> list[GrantsError]:
-        """An amount is entered on amount-based schemes and computed on the others."""
+    def _kommune_in(self, year: int, given: str | None) -> tuple[str, list[GrantsError]]:
+        """The code the position continues under in `year`, and any problem with the one given."""
+        candidates = kommuner.continued_in(self.kommunenummer, year)
+        if given is not None:
+            if given in candidates:
+                return given, []
+            return self.kommunenummer, [InvalidInput(
+                f"kommune: {self.ref!r} is in {self.kommunenummer}; in {year} it continues under "
+                f"{' or '.join(candidates)}, got {given!r}")]
+        if len(candidates) == 1:
+            return candidates[0], []
+        old = kommuner.find(self.kommunenummer)
+        parts = ", ".join(f"{code} ({kommuner.find(code).name})" for code in candidates)  # type: ignore[union-attr]
+        return self.kommunenummer, [InvalidInput(
+            f"kommune: {self.kommunenummer} ({old.name if old else ''}) was split on {kommuner.reform_date()} "
+            f"into {parts}; give the kommune the position continues in")]
+
+    def _amount_problems(self, amount: int | None, reason: str | None) -> list[GrantsError]:
+        """An amount is entered on amount-based schemes; on ladder schemes it is computed, and an
+        entered amount is a discretionary decision (skjønn) that needs a reason."""
         if self._scheme().basis == "ladder":
-            if amount is not None:
-                return [InvalidInput(f"amount: {self.scheme} computes the amount from its rate table; "
-                                     "leave the amount out")]
+            if amount is not None and not reason:
+                return [InvalidInput(f"amount: a discretionary amount on {self.scheme} needs a reason "
+                                     "(the rule's amount is kept beside it)")]
             return []
         if amount is None:
             return [InvalidInput(f"amount: {self.scheme} is amount-based: the amount is required")]
         return []
 
-    def _compute(self, year: int, ladder_year: int, amount: int | None, fte: Decimal) -> rules.Computation:
-        if amount is None:
-            return rules.ladder_amount(self.scheme, year, ladder_year, fte)
-        return rules.entered_amount(self.scheme, year, amount, fte)
+    def _compute(self, year: int, ladder_year: int, amount: int | None,
+                 fte: Decimal) -> tuple[rules.Computation, int | None]:
+        """The year's computation, and the rule's amount when a discretionary amount replaces it."""
+        if self._scheme().basis == "ladder":
+            by_rule = rules.ladder_amount(self.scheme, year, ladder_year, fte)
+            if amount is None:
+                return by_rule, None
+            decided = rules.compute(amount, fte, [(MONTHS, fte)], by_rule.rule_id, by_rule.rate)
+            return decided, by_rule.amount
+        assert amount is not None  # required on amount-based schemes (_amount_problems)
+        return rules.entered_amount(self.scheme, year, amount, fte), None
 
     def _step_down_ceiling(self) -> int:
-        """The previous year's amount at today's FTE (a reduced position steps down with its FTE)."""
+        """The previous year's amount at its latest FTE: a reduction that rescaled the amount steps
+        the next year down with it; a team grant that kept its amount is capped by that amount."""
         assert self.last_year is not None
         previous = self.years[self.last_year]
-        return rules.compute(previous.base, previous.base_fte, [(12, self.fte)], previous.rule_id, None).amount
+        return rules.compute(previous.base, previous.base_fte, [(12, previous.segments[-1][1])],
+                             previous.rule_id, None).amount
 
     @event(Granted)
-    def _granted(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason):
+    def _granted(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
+                 rule_amount=None, wage_cost=None):
         self.status = ACTIVE
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame)
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
 
     @event(YearAdvanced)
-    def _advanced(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason):
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame)
+    def _advanced(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
+                  rule_amount=None, wage_cost=None):
+        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
 
-    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame):
-        base, base_fte = (rate, Decimal(1)) if rate is not None else (amount, fte)
+    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason):
+        # A rate-based amount is rate x FTE; an entered or discretionary amount is its own base at its FTE.
+        base, base_fte = (rate, Decimal(1)) if rate is not None and rule_amount is None else (amount, fte)
+        if wage_cost is not None:
+            self.wage_cost = wage_cost
         self.years[year] = FundedYear(year, ladder_year, rule_id, rate, base, base_fte, amount, amount,
-                                      [(1, fte)], over_frame)
+                                      [(1, fte)], over_frame, rule_amount, wage_cost, reason=reason)
+
+    @event(KommuneChanged)
+    def _kommune_changed(self, year, from_kommunenummer, to_kommunenummer, actor, effective, reason):
+        self.kommunenummer = to_kommunenummer
+        self.kommune_changes.append((year, from_kommunenummer, to_kommunenummer))
 
     def reject(self, *, reason: str, decided: date) -> None:
-        refuse_all(self._status_problem((APPLIED,), "only an application can be rejected"))
+        problems = self._status_problem((APPLIED,), "only an application can be rejected")
+        problems += self._date_problems(decided)
+        refuse_all(problems)
         self._rejected(actor=current_actor.get(), effective=decided, reason=reason)
 
     @event(Rejected)
@@ -328,10 +503,13 @@ class GrantPosition(Aggregate):
         self.status = REJECTED
         self.rejection = reason
 
-    def reduce_fte(self, *, fte: Decimal, effective: date, reason: str | None = None) -> None:
+    def reduce_fte(self, *, fte: Decimal, effective: date, reason: str | None = None, rescale: bool = False) -> None:
+        """Lower the FTE from the first of a month. The year's amount follows the FTE where the
+        scheme says so (765.62) or the caseworker asks (`rescale`); a 765.60 team grant keeps it."""
         problems = self._status_problem((ACTIVE,), "only an active position can be reduced")
         if effective.day != 1:
-            problems.append(RuleRefused(f"effective: a reduction takes effect on the first day of a month, got {effective}"))
+            problems.append(RuleRefused(
+                f"effective: a reduction takes effect on the first day of a month, got {effective}"))
         if fte >= self.fte:
             problems.append(RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}"))
         if self.last_year is not None and effective.year != self.last_year:
@@ -342,44 +520,85 @@ class GrantPosition(Aggregate):
         if effective.month < funded.segments[-1][0]:
             raise RuleRefused(
                 f"effective: an earlier reduction took effect in month {funded.segments[-1][0]}, got {effective}")
-        segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, fte)]
-        probe = FundedYear(**{**funded.__dict__, "segments": segments})
-        self._fte_reduced(year=effective.year, from_fte=self.fte, to_fte=fte,
-                          new_amount=probe.computation().amount, actor=current_actor.get(),
-                          effective=effective, reason=reason)
+        rescaled = rescale or self._scheme().fte_change_rescales
+        new_amount = funded.amount
+        if rescaled:
+            segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, fte)]
+            new_amount = FundedYear(**{**funded.__dict__, "segments": segments}).computation().amount
+        self._fte_reduced(year=effective.year, from_fte=self.fte, to_fte=fte, new_amount=new_amount,
+                          actor=current_actor.get(), effective=effective, reason=reason, rescaled=rescaled)
 
     @event(FteReduced)
-    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason):
+    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason, rescaled=True):
         self.fte = to_fte
         funded = self.years[year]
-        funded.segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, to_fte)]
+        if rescaled:
+            funded.segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, to_fte)]
+        else:
+            funded.kept = [s for s in funded.kept if s[0] < effective.month] + [(effective.month, to_fte)]
         funded.amount = new_amount
 
     def report(self, *, year: int, spent: int, received: date, fte_filled: Decimal | None = None,
                self_financing: int | None = None, attested: str = "self", correction: bool = False,
                reason: str | None = None) -> None:
         problems: list[GrantsError] = []
-        if year not in self.years:
+        if year not in self.years and year not in self.carried_in:
             funded = ", ".join(map(str, sorted(self.years))) or "none"
             problems.append(RuleRefused(f"year: {self.ref!r} was not funded in {year} (funded years: {funded})"))
         if attested not in ATTESTATIONS:
             problems.append(RuleRefused(f"attested: must be one of {', '.join(ATTESTATIONS)}, got {attested!r}"))
+        if fte_filled is not None:
+            problems += fte_limit_problems(self.scheme, "fte_filled", fte_filled)
         already = bool(self.reports.get(year))
         if already and not correction:
             problems.append(RuleRefused(f"year: {year} is already reported for {self.ref!r}; record a correction"))
-        if correction and not already and year in self.years:
+        if correction and not already and (year in self.years or year in self.carried_in):
             problems.append(RuleRefused(f"correction: there is no report for {year} to correct"))
         refuse_all(problems)
-        to_reclaim = max(self.years[year].amount - spent, 0)
-        self._reported(year=year, spent=spent, to_reclaim=to_reclaim, fte_filled=fte_filled,
+        entitled = self.entitlement(year, fte_filled)
+        paid = self.years[year].amount if year in self.years else 0
+        money = YearMoney(paid, self.carried_in.get(year, 0), self.carried_out.get(year, 0),
+                          entitled.amount if entitled else 0, spent)
+        self._reported(year=year, spent=spent, to_reclaim=money.to_reclaim, fte_filled=fte_filled,
                        self_financing=self_financing, attested=attested, correction=correction,
-                       actor=current_actor.get(), effective=received, reason=reason)
+                       actor=current_actor.get(), effective=received, reason=reason, entitlement=money.entitlement)
 
     @event(Reported)
     def _reported(self, year, spent, to_reclaim, fte_filled, self_financing, attested, correction,
-                  actor, effective, reason):
+                  actor, effective, reason, entitlement=None):
+        paid = self.years[year].amount if year in self.years else 0
         self.reports.setdefault(year, []).append(
-            YearReport(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction))
+            YearReport(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction,
+                       paid if entitlement is None else entitlement, paid))
+
+    def carry_over(self, *, from_year: int, amount: int, reason: str, decided: date) -> None:
+        """Move approved unspent money of a reported year into the next year (overføring av ubrukte
+        midler), also past the scheme's last paying year up to its carry-over limit."""
+        problems = self._status_problem((ACTIVE, TERMINATED), "only a funded position carries money over")
+        problems += self._date_problems(decided)
+        to_year = from_year + 1
+        if from_year not in self.years and from_year not in self.carried_in:
+            problems.append(RuleRefused(f"from_year: {self.ref!r} has no money in {from_year}"))
+        limit = self._scheme().carry_over_until
+        if limit is None or to_year > limit:
+            problems.append(RuleRefused(f"from_year: {self.scheme} carries no money into {to_year}"
+                                        + (f" (last: {limit})" if limit else "")))
+        if amount <= 0:
+            problems.append(InvalidInput(f"amount: must be more than 0, got {amount}"))
+        money = self.money(from_year)
+        if money is None:
+            problems.append(RuleRefused(f"from_year: {from_year} has no report; the unspent amount is known "
+                                        "from the report"))
+        elif amount > money.to_reclaim:
+            problems.append(RuleRefused(f"amount: {format_kroner(amount)} exceeds the unspent {format_kroner(money.to_reclaim)} of {from_year}"))
+        refuse_all(problems)
+        self._carried_over(from_year=from_year, to_year=to_year, amount=amount, actor=current_actor.get(),
+                           effective=decided, reason=reason)
+
+    @event(CarriedOver)
+    def _carried_over(self, from_year, to_year, amount, actor, effective, reason):
+        self.carried_out[from_year] = self.carried_out.get(from_year, 0) + amount
+        self.carried_in[to_year] = self.carried_in.get(to_year, 0) + amount
 
     def terminate(self, *, cause: str, reason: str, effective: date) -> None:
         problems = self._status_problem((APPLIED, ACTIVE), "it has already ended")
@@ -392,3 +611,12 @@ class GrantPosition(Aggregate):
     def _terminated(self, cause, actor, effective, reason):
         self.status = TERMINATED
         self.termination = {"cause": cause, "effective": effective, "reason": reason}
+
+
+def fte_limit_problems(scheme_id: str, field_name: str, fte: Decimal) -> list[GrantsError]:
+    """An FTE above one position is a team grant, which only some schemes allow (rules.json max_fte)."""
+    limit = rules.scheme(scheme_id).max_fte
+    if fte > limit:
+        return [InvalidInput(f"{field_name}: {scheme_id} allows at most {limit.normalize():f} FTE per grant, "
+                             f"got '{fte.normalize():f}'")]
+    return []

@@ -6,6 +6,7 @@ rule id and rate and an auditor can redo the arithmetic by hand (see `Computatio
 
 import csv
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,8 +14,8 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import InvalidInput, RuleRefused, quoted
 from grants.domain.dates import MONTHS
+from grants.domain.errors import InvalidInput, RuleRefused, quoted
 from grants.domain.money import format_exact, format_fte, format_kroner, round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"
@@ -33,6 +34,12 @@ class Scheme:
     report_due_day: tuple[int, int] = (3, 1)  # (month, day) of the year after, when data has no deadline
     new_scheme_hint: str | None = None
     wind_down: tuple[int, int] | None = None  # (first, last) year of a scheme that is being wound down
+    max_fte: Decimal = Decimal(1)  # the most FTE one grant may cover (765.60 team grants: more than 1)
+    other_costs: bool = False  # the scheme covers costs other than salaries (drift, partners)
+    fte_change_rescales: bool = True  # a formal FTE reduction rescales the year's amount by default
+    permanence_plan: bool = False  # the application must describe how the position becomes permanent
+    carry_over_until: int | None = None  # the last year unspent money may be carried into
+    transitional_from: int | None = None  # a transitional year needs funding in this year (765.62: 2021)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class Rule:
     rates: dict[int, int]
     rate: int | None
     note: str
+    practice: tuple[str, str] | None = None  # (practice, choice): used only under that choice
+    transitional: bool = False  # a transitional rule: only positions funded in the scheme's transitional_from year
 
     def rate_for(self, ladder_year: int) -> int | None:
         if self.basis == "ladder":
@@ -59,10 +68,16 @@ def _table() -> tuple[dict[str, Scheme], tuple[Rule, ...]]:
     rules = tuple(
         Rule(id=r["id"], scheme=r["scheme"], first=r["from"], last=r["to"], basis=r["basis"],
              rates={int(k): v for k, v in r.get("rates", {}).items()}, rate=r.get("rate"),
-             note=r.get("note", ""))
+             note=r.get("note", ""), practice=tuple(r["practice"]) if "practice" in r else None,
+             transitional=r.get("transitional", False))
         for r in raw["rules"]
     )
     return schemes, rules
+
+
+@cache
+def _practices_table() -> dict[str, dict]:
+    return json.loads(RULES_FILE.read_text(encoding="utf-8")).get("practices", {})
 
 
 def _scheme_from(scheme_id: str, raw: dict) -> Scheme:
@@ -70,7 +85,29 @@ def _scheme_from(scheme_id: str, raw: dict) -> Scheme:
     for key in ("report_due_day", "wind_down"):  # lists in JSON, tuples here
         if key in fields:
             fields[key] = tuple(fields[key])
+    if "max_fte" in fields:
+        fields["max_fte"] = Decimal(str(fields["max_fte"]))
     return Scheme(id=scheme_id, **fields)
+
+
+PRACTICE_SETTING = "GRANTS_PRACTICE"  # e.g. "transitional-2023=ladder"; several separated by commas
+
+
+def practices() -> tuple[tuple[str, str], ...]:
+    """The choice in force for every practice: the data's default unless the setting names another.
+
+    A setting, not a clock: which rule a decision used is stored in its event (the rule id), so
+    switching the practice changes later decisions only, never recorded amounts."""
+    table = _practices_table()
+    chosen = {name: spec["default"] for name, spec in table.items()}
+    for item in filter(None, (part.strip() for part in os.environ.get(PRACTICE_SETTING, "").split(","))):
+        name, _, choice = item.partition("=")
+        name, choice = name.strip(), choice.strip()
+        if name not in table or choice not in table[name]["choices"]:
+            known = "; ".join(f"{n}={'|'.join(s['choices'])}" for n, s in table.items())
+            raise InvalidInput(f"{PRACTICE_SETTING}: unknown practice {item!r}; one of {known}")
+        chosen[name] = choice
+    return tuple(sorted(chosen.items()))
 
 
 def scheme(scheme_id: str) -> Scheme:
@@ -89,11 +126,19 @@ def wound_down_schemes() -> list[Scheme]:
     return [s for s in _table()[0].values() if s.wind_down is not None]
 
 
-@cache
 def rule_for(scheme_id: str, year: int) -> Rule:
-    """The rule in force for a scheme in a grant year; RuleRefused when none is (cached: the table
-    is read once per process)."""
+    """The rule in force for a scheme in a grant year under the practices chosen (see
+    `practices`); RuleRefused when none is."""
+    return _rule_for(scheme_id, year, practices())
+
+
+@cache
+def _rule_for(scheme_id: str, year: int, chosen: tuple[tuple[str, str], ...]) -> Rule:
+    """Cached per practice choice: the table is read once per process."""
+    in_force = dict(chosen)
     for rule in _table()[1]:
+        if rule.practice is not None and in_force.get(rule.practice[0]) != rule.practice[1]:
+            continue
         if rule.scheme == scheme_id and rule.first <= year <= rule.last:
             return rule
     last = max((r.last for r in _table()[1] if r.scheme == scheme_id), default=None)
@@ -194,17 +239,55 @@ def application_due(scheme_id: str, year: int, office: str = "") -> date | None:
     return table.get(("application", scheme_id, year, office)) or table.get(("application", scheme_id, year, ""))
 
 
-def report_due(scheme_id: str, year: int) -> date:
-    """The reporting deadline for a grant year: from data, else the scheme's usual day next year."""
-    found = _deadlines().get(("report", scheme_id, year, ""))
+def report_due(scheme_id: str, year: int, office: str = "") -> date:
+    """The reporting deadline for a grant year (an office's own call first): from data, else the
+    scheme's usual day next year."""
+    table = _deadlines()
+    found = table.get(("report", scheme_id, year, office)) or table.get(("report", scheme_id, year, ""))
     if found is not None:
         return found
     month, day = scheme(scheme_id).report_due_day
     return date(year + 1, month, day)
 
 
-def last_fundable_year(scheme_id: str, first_funded_year: int, first_ladder_year: int) -> int:
-    """The last year the four-year rule (and the scheme's last rule year) allows."""
-    by_count = first_funded_year + scheme(scheme_id).max_years - first_ladder_year
+def last_fundable_year(scheme_id: str, last_funded_year: int, ladder_year: int) -> int:
+    """The last year the four-year rule (and the scheme's last rule year) allows, counted from the
+    latest funded year and its ladder year (so a gap or a placement on resuming counts right)."""
+    by_count = last_funded_year + scheme(scheme_id).max_years - ladder_year
     last_rule = max(r.last for r in _table()[1] if r.scheme == scheme_id)
     return min(by_count, last_rule)
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What a year's grant entitles the kommune to, given how long and how fully the position ran.
+
+    months: the funded months (12, or through the month a termination takes effect);
+    for_months: base x sum(months_i x fte_i, over those months) / (12 x base_fte);
+    with fte_filled F (average FTE filled over those months): base x F x months / (12 x base_fte),
+    never more than for_months. Rounded half up to whole kroner.
+    """
+
+    months: int
+    fte_filled: Decimal | None
+    for_months: int
+    amount: int
+    arithmetic: str
+
+
+def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]], through_month: int,
+                fte_filled: Decimal | None) -> Entitlement:
+    """The entitlement of a funded year whose amount segments are (first month, fte)."""
+    starts = [start for start, _ in segments] + [MONTHS + 1]
+    pairs = [(max(min(starts[i + 1], through_month + 1) - start, 0), fte) for i, (start, fte) in enumerate(segments)]
+    for_months = compute(base, base_fte, pairs, "", None)
+    divisor = "12" if base_fte == 1 else f"(12 x {format_fte(base_fte)})"
+    if fte_filled is None:
+        return Entitlement(through_month, None, for_months.amount, for_months.amount,
+                           f"{for_months.arithmetic()} ({through_month} months funded)")
+    exact = base * Fraction(fte_filled) * through_month / (MONTHS * Fraction(base_fte))
+    scaled = min(round_kroner(exact), for_months.amount)
+    capped = "" if round_kroner(exact) <= for_months.amount else f", capped at {format_kroner(for_months.amount)}"
+    return Entitlement(through_month, fte_filled, for_months.amount, scaled,
+                       f"{format_kroner(base)} x {format_fte(fte_filled)} filled x {through_month} / {divisor} = "
+                       f"{format_exact(exact)} -> {format_kroner(scaled)} NOK (rounded half up{capped})")

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
+from grants.domain.appropriation import Appropriation  # imported so its stored topics resolve
 from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
@@ -19,7 +20,7 @@ from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url, s
 Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
-    from grants.domain.commands import Command, SetFrame
+    from grants.domain.commands import Command, SetAppropriation, SetFrame
     from grants.ledger.work import UnitOfWork
 
 
@@ -260,6 +261,17 @@ class GrantsLedger(Application):
                     raise ConcurrentChange("frame: decisions were recorded while the frame was summed; "
                                            "nothing was written, re-run") from None
         raise AssertionError("unreachable")
+
+    def set_appropriation(self, cmd: "SetAppropriation") -> Appropriation:
+        """Record or revise the national appropriation for a scheme and year (admin)."""
+        self.require_admin("setting appropriations")
+        try:
+            appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
+            appropriation.revise(amount=cmd.amount, reason=cmd.reason)
+        except AggregateNotFoundError:
+            appropriation = Appropriation.record(scheme=cmd.scheme, year=cmd.year, amount=cmd.amount, reason=cmd.reason)
+        self._store(appropriation)
+        return appropriation
 
     def _store(self, *aggregates: Any, expect_absent: list[UUID] | None = None,
                expect_head: int | None = None) -> None:

@@ -89,7 +89,8 @@ class DemoBuilder:
             if ladder == 4 or year == 2024:
                 break
             year, ladder = year + 1, ladder + 1
-            self.add(c.Advance, ref=ref, year=year, decided=date(year, 3, rng.randint(5, 25)))
+            self.add(c.Advance, ref=ref, year=year, decided=date(year, 3, rng.randint(5, 25)),
+                     kommune=number if code_in(number, year) == number != code else None)  # a split kommune
         if year == 2024:
             if self.left_active < 3 and rng.random() < 0.01:
                 self.left_active += 1  # left active on purpose: `grants winddown` flags it
@@ -119,7 +120,8 @@ class DemoBuilder:
                     amount = rng.randrange(600_000, 1_400_000, 10_000)
                 else:
                     amount = round_kroner(amount * rng.choice(STEP_DOWNS))
-                self.add(c.Advance, ref=ref, year=year, amount=amount, decided=date(year, 4, 20))
+                self.add(c.Advance, ref=ref, year=year, amount=amount, decided=date(year, 4, 20),
+                         kommune=number if code_in(number, year) == number != code else None)  # a split kommune
             self.report(ref, scheme, year)
 
     def report(self, ref: str, scheme: str, year: int) -> None:

@@ -73,7 +73,8 @@ class UnitOfWork:
         if existing is not None:
             fields = dict(kommunenummer=kommune.number, scheme=cmd.scheme, title=cmd.title, fte=cmd.fte,
                           first_year=cmd.year, wage_cost=cmd.wage_cost, focus=cmd.focus,
-                          partners=list(cmd.partners))
+                          partners=list(cmd.partners), permanence_plan=cmd.permanence_plan,
+                          other_costs=cmd.other_costs)
             if existing.same_application(**fields):
                 return existing, False
             raise RuleRefused(f"ref: {cmd.ref!r} is already used for a different application")

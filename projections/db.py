@@ -3,7 +3,7 @@
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import (Boolean, Column, Date, Integer, MetaData, Numeric, String, Table,
-                        create_engine, event)
+                        create_engine, event, inspect)
 
 metadata = MetaData()
 
@@ -32,6 +32,10 @@ positions = Table(
     Column("end_cause", String(12)),
     Column("end_date", Date),
     Column("version", Integer, nullable=False),
+    # issue 10: application date, permanence plan and non-salary costs
+    Column("received", Date),
+    Column("permanence_plan", Boolean),
+    Column("other_costs", Integer),
 )
 
 years = Table(
@@ -55,6 +59,15 @@ years = Table(
     Column("self_financing", Integer),
     Column("attested", String(8)),
     Column("report_received", Date),
+    # issue 10: discretion, wage cost, entitlement and carry-over (to_reclaim above is derived from these)
+    Column("rule_amount", Integer),
+    Column("wage_cost", Integer),
+    Column("paid", Integer),
+    Column("entitlement", Integer),
+    Column("carried_in", Integer, nullable=False, default=0),
+    Column("carried_out", Integer, nullable=False, default=0),
+    Column("own_money", Integer),
+    Column("advanced_unreported", Integer),  # the previous funded year, when advanced with no report for it
 )
 
 frames = Table(
@@ -68,7 +81,17 @@ frames = Table(
     Column("reason", String(500)),
 )
 
-VIEW_TABLES = {"positions": (positions, years), "frames": (frames,)}
+appropriations = Table(
+    "proj_appropriations", metadata,
+    Column("appropriation_id", String(36), primary_key=True),
+    Column("scheme", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("reason", String(500)),
+)
+
+VIEW_TABLES = {"positions": (positions, years), "frames": (frames, appropriations)}
 
 
 def engine_for(url: str):
@@ -92,4 +115,17 @@ def engine_for(url: str):
 
 
 def create_tables(engine) -> None:
+    if _outdated(engine):  # read models are rebuildable: tables of an older layout start afresh
+        metadata.drop_all(engine)
     metadata.create_all(engine)
+
+
+def _outdated(engine) -> bool:
+    """True when an existing read-model table lacks a column of this version."""
+    found = inspect(engine)
+    for table in metadata.sorted_tables:
+        if found.has_table(table.name):
+            have = {c["name"] for c in found.get_columns(table.name)}
+            if not {c.name for c in table.columns} <= have:
+                return True
+    return False

@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 
 from grants.domain import rules
-from grants.domain.kommuner import find
-from grants.domain.money import format_kroner
+from grants.domain.kommuner import find, lineage
+from grants.domain.money import format_kroner as kr
 from grants.domain.position import ACTIVE, TERMINATED
 from grants.projections import db
 
@@ -26,6 +26,14 @@ def _wind_down() -> tuple[str, tuple[int, ...]]:
     return scheme.id, tuple(range(first, last + 1))
 
 
+def _kommune_condition(table, kommune: str):
+    """A kommune's rows under its code, its code before or after a renumbering (3001 and 3101), and
+    every year of a position that continued under it after a reform (1507's years of a position
+    now in 1580): reports group the old and the new codes of one kommune together."""
+    moved = select(db.positions.c.position_id).where(db.positions.c.kommunenummer == kommune)
+    return or_(table.c.kommunenummer.in_(lineage(kommune)), table.c.position_id.in_(moved))
+
+
 def _filters(table, year=None, office=None, kommune=None, scheme=None):
     conditions = []
     if year is not None:
@@ -33,7 +41,7 @@ def _filters(table, year=None, office=None, kommune=None, scheme=None):
     if office is not None:
         conditions.append(table.c.office == office)
     if kommune is not None:
-        conditions.append(table.c.kommunenummer == kommune)
+        conditions.append(_kommune_condition(table, kommune))
     if scheme is not None:
         conditions.append(table.c.scheme == scheme)
     return and_(True, *conditions)
@@ -43,10 +51,14 @@ def funding(engine, by="office", **filters) -> list[dict]:
     y = db.years
     if by == "position":
         query = (select(y.c.ref, y.c.kommunenummer, y.c.office, y.c.scheme, y.c.year, y.c.ladder_year,
-                        y.c.fte, y.c.amount, y.c.spent, y.c.to_reclaim)
+                        y.c.fte, y.c.amount, y.c.spent, y.c.to_reclaim, y.c.rule_amount, y.c.entitlement,
+                        y.c.carried_in, y.c.carried_out, y.c.own_money)
                  .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
         with engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        for row in rows:  # a discretionary amount (skjønn) beside the rule's: the deviation
+            row["deviation"] = None if row["rule_amount"] is None else row["amount"] - row["rule_amount"]
+        return rows
     keys = [y.c.year] + [y.c[k] for k in GROUPS[by]]
     query = (select(*keys, func.count().label("positions"), func.sum(y.c.fte).label("fte"),
                     func.sum(y.c.amount).label("amount"),
@@ -71,7 +83,9 @@ def _positions(engine, *extra, **filters):
         if filters.get(key) is not None:
             conditions.append(p.c[key] == filters[key])
     if filters.get("kommune") is not None:
-        conditions.append(p.c.kommunenummer == filters["kommune"])
+        kommune = filters["kommune"]
+        earlier = select(db.years.c.position_id).where(db.years.c.kommunenummer.in_(lineage(kommune)))
+        conditions.append(or_(p.c.kommunenummer.in_(lineage(kommune)), p.c.position_id.in_(earlier)))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(p).where(and_(*conditions)).order_by(p.c.ref)).mappings()]
 
@@ -80,7 +94,7 @@ def expiry(engine, year=None, **filters) -> list[dict]:
     """Per funded position: first and last fundable year, years left, and the year funding ends."""
     rows = []
     for p in _positions(engine, **filters):
-        last_fundable = rules.last_fundable_year(p["scheme"], p["first_funded_year"], p["first_ladder_year"])
+        last_fundable = rules.last_fundable_year(p["scheme"], p["last_funded_year"], p["ladder_year"])
         active = p["status"] == ACTIVE
         ends = last_fundable if active else p["last_funded_year"]
         if year is not None and ends != year:
@@ -128,7 +142,9 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
 
 
 def frames(engine, **filters) -> list[dict]:
-    f, y = db.frames, db.years
+    """Each office frame against the sums granted; after the frames of a scheme and year with a
+    national appropriation, one row for all offices: the sum of the frames against it."""
+    f, y, a = db.frames, db.years, db.appropriations
     granted = (select(y.c.office, y.c.scheme, y.c.year, func.sum(y.c.amount).label("granted"),
                       func.sum(func.cast(y.c.over_frame, db.Integer)).label("over_frame_grants"))
                .group_by(y.c.office, y.c.scheme, y.c.year).subquery())
@@ -138,45 +154,118 @@ def frames(engine, **filters) -> list[dict]:
                                                     granted.c.scheme == f.c.scheme, granted.c.year == f.c.year)))
              .where(_filters(f, **{k: v for k, v in filters.items() if k != "kommune"}))
              .order_by(f.c.year, f.c.office, f.c.scheme))
+    national = {k: v for k, v in filters.items() if k in ("year", "scheme")}
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
+        appropriations = [dict(r) for r in conn.execute(select(a).where(_filters(a, **national))).mappings()]
+        all_granted = {(r["scheme"], r["year"]): int(r["granted"] or 0) for r in conn.execute(
+            select(y.c.scheme, y.c.year, func.sum(y.c.amount).label("granted")).group_by(y.c.scheme, y.c.year)
+        ).mappings()}
     for row in rows:
         row["granted"] = int(row["granted"] or 0)
         row["over_frame_grants"] = int(row["over_frame_grants"] or 0)
         row["left"] = row["frame"] - row["granted"]
+        row["appropriation"] = row["unallocated"] = None
+    if filters.get("office") is None and appropriations:  # the national row sums every office's frame
+        rows += [_appropriation_row(found, rows, all_granted) for found in appropriations]
+        rows.sort(key=lambda r: (r["year"], r["scheme"], r["office"] is None, r["office"] or ""))
     return rows
+
+
+def _appropriation_row(found: dict, frame_rows: list[dict], all_granted: dict) -> dict:
+    own = [r for r in frame_rows if (r["scheme"], r["year"]) == (found["scheme"], found["year"])]
+    framed = sum(r["frame"] for r in own)
+    granted = all_granted.get((found["scheme"], found["year"]), 0)
+    return {"office": None, "scheme": found["scheme"], "year": found["year"], "frame": framed, "granted": granted,
+            "over_frame_grants": sum(r["over_frame_grants"] for r in own), "set_by": found["set_by"],
+            "left": framed - granted, "appropriation": found["amount"], "unallocated": found["amount"] - framed}
 
 
 def compliance(engine, today: date, **filters) -> list[dict]:
-    """Funded years with a missing or late report, undocumented self-financing, money to reclaim,
-    and 765.60 reports that are not auditor-attested."""
+    """Per application: late, or without the plan for permanence a scheme asks for. Per funded
+    year: a missing or late report, advancing without the previous year's report, undocumented
+    self-financing or a kommune share that does not grow as the grant steps down, money to
+    reclaim, and 765.60 reports that are not auditor-attested."""
     y, p = db.years, db.positions
-    query = (select(y, p.c.wage_cost).select_from(y.join(p, p.c.position_id == y.c.position_id))
+    year = filters.pop("year", None)  # the previous year is read too: a step-down compares the two
+    query = (select(y, p.c.other_costs).select_from(y.join(p, p.c.position_id == y.c.position_id))
              .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
     rows = []
     with engine.connect() as conn:
-        for r in conn.execute(query).mappings():
-            due = rules.report_due(r["scheme"], r["year"])
-            base = {"ref": r["ref"], "year": r["year"], "office": r["office"],
-                    "kommunenummer": r["kommunenummer"], "scheme": r["scheme"]}
-            for issue, detail in _issues(r, due, today):
-                rows.append({**base, "issue": issue, "detail": detail})
+        years = [dict(r) for r in conn.execute(query).mappings()]
+        applications = [dict(r) for r in conn.execute(select(p).where(_application_filters(p, year, **filters))
+                                                      .order_by(p.c.first_year, p.c.office, p.c.ref)).mappings()]
+    for a in applications:
+        base = {"ref": a["ref"], "year": a["first_year"], "office": a["office"],
+                "kommunenummer": a["kommunenummer"], "scheme": a["scheme"]}
+        for issue, detail in _application_issues(a):
+            rows.append({**base, "issue": issue, "detail": detail})
+    previous = _previous_years(years)
+    for r in (r for r in years if year is None or r["year"] == year):
+        due = rules.report_due(r["scheme"], r["year"], r["office"])
+        base = {"ref": r["ref"], "year": r["year"], "office": r["office"],
+                "kommunenummer": r["kommunenummer"], "scheme": r["scheme"]}
+        for issue, detail in _issues(r, due, today, previous.get((r["position_id"], r["year"]))):
+            rows.append({**base, "issue": issue, "detail": detail})
+    order = {(r["ref"], r["year"]): i for i, r in enumerate(years)}
+    rows.sort(key=lambda row: (row["year"], row["office"], row["ref"], order.get((row["ref"], row["year"]), -1)))
     return rows
 
 
-def _issues(r, due: date, today: date):
+def _application_filters(p, year=None, office=None, kommune=None, scheme=None):
+    conditions = [p.c.status != "rejected"]
+    if year is not None:
+        conditions.append(p.c.first_year == year)
+    if office is not None:
+        conditions.append(p.c.office == office)
+    if kommune is not None:
+        conditions.append(p.c.kommunenummer.in_(lineage(kommune)))
+    if scheme is not None:
+        conditions.append(p.c.scheme == scheme)
+    return and_(*conditions)
+
+
+def _application_issues(a: dict):
+    due = rules.application_due(a["scheme"], a["first_year"], a["office"])
+    if due is not None and a["received"] is not None and a["received"] > due:
+        yield "late-application", f"received {a['received']}, deadline {due}"
+    if rules.scheme(a["scheme"]).permanence_plan and not a["permanence_plan"]:
+        yield "no-permanence-plan", f"{a['scheme']} applications describe the plan for permanence (plan for varighet)"
+
+
+def _previous_years(years: list[dict]) -> dict[tuple[str, int], dict]:
+    """(position, year) -> the position's previous funded year row."""
+    by_position: dict[str, list[dict]] = {}
+    for r in sorted(years, key=lambda r: r["year"]):
+        if r["granted_amount"]:
+            by_position.setdefault(r["position_id"], []).append(r)
+    return {(r["position_id"], r["year"]): before
+            for rows in by_position.values() for before, r in zip(rows, rows[1:], strict=False)}
+
+
+def _issues(r, due: date, today: date, previous: dict | None):
+    if r["advanced_unreported"] is not None:
+        yield "advanced-without-report", f"advanced into {r['year']} with no report for {r['advanced_unreported']}"
     if r["reports"] == 0:
         if today > due:
             yield "missing-report", f"report was due {due}"
         return
     if r["report_received"] > due:
         yield "late-report", f"received {r['report_received']}, due {due}"
-    if r["wage_cost"] is not None and r["wage_cost"] > r["amount"]:
-        needed = r["wage_cost"] - r["amount"]
+    cost = (r["wage_cost"] or 0) + (r["other_costs"] or 0)
+    if r["wage_cost"] is not None and cost > r["amount"]:
+        needed = cost - r["amount"]
         if (r["self_financing"] or 0) < needed:
-            yield "self-financing", (f"wage cost exceeds the grant by {format_kroner(needed)}, documented "
-                                     f"{format_kroner(r['self_financing'] or 0)}")
+            yield "self-financing", f"costs exceed the grant by {kr(needed)}, documented {kr(r['self_financing'] or 0)}"
+    if (previous is not None and previous["reports"] and r["amount"] < previous["amount"]
+            and r["self_financing"] is not None and previous["self_financing"] is not None
+            and r["self_financing"] <= previous["self_financing"]):
+        yield "share-not-growing", (f"grant stepped down {kr(previous['amount'])} -> {kr(r['amount'])}, "
+                                    f"self-financing {kr(previous['self_financing'])} -> {kr(r['self_financing'])}")
     if r["to_reclaim"]:
-        yield "to-reclaim", f"{format_kroner(r['to_reclaim'])} unspent of {format_kroner(r['amount'])}"
+        carried_in = f" + {kr(r['carried_in'])} carried in" if r["carried_in"] else ""
+        carried_out = f", {kr(r['carried_out'])} carried over" if r["carried_out"] else ""
+        yield "to-reclaim", (f"{kr(r['to_reclaim'])} of {kr(r['paid'] + r['carried_in'])} paid (entitled "
+                             f"{kr(r['entitlement'])}{carried_in}, spent {kr(r['spent'])}{carried_out})")
     if rules.scheme(r["scheme"]).attestation == "auditor" and r["attested"] != "auditor":
         yield "not-auditor-attested", f"{r['scheme']} reports need an auditor's attestation"

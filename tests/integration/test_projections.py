@@ -75,9 +75,14 @@ def test_reports_give_the_hand_checked_figures(db_url):
     assert reports.winddown(engine, date(2024, 6, 1))[1] == []
     issues = {(r["ref"], r["year"], r["issue"]) for r in reports.compliance(engine, date(2025, 6, 1))}
     # A/1 2021: wage cost 700 000 - 660 000 = 40 000 to self-finance, documented: no issue.
+    # A/1 advanced into 2022 before its 2021 report was recorded, and into 2023 and 2024 without any;
+    # B/1 into 2021 before its 2020 report. Neither 765.62 application describes a permanence plan.
     assert issues == {
+        ("A/1", 2021, "no-permanence-plan"), ("B/1", 2020, "no-permanence-plan"),
         ("A/1", 2021, "to-reclaim"),
         ("A/1", 2022, "missing-report"), ("A/1", 2023, "missing-report"), ("A/1", 2024, "missing-report"),
+        ("A/1", 2022, "advanced-without-report"), ("A/1", 2023, "advanced-without-report"),
+        ("A/1", 2024, "advanced-without-report"), ("B/1", 2021, "advanced-without-report"),
         ("B/1", 2020, "late-report"), ("B/1", 2021, "missing-report"),
         ("C/1", 2023, "not-auditor-attested"),
     }

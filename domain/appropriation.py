@@ -1,0 +1,57 @@
+"""Appropriation: the national bevilgning for one scheme and year, above the offices' frames.
+
+Helsedirektoratet divides the appropriation into frames per Statsforvalter office, and the offices
+grant within their frames. The ledger records the appropriation as its own aggregate so that the
+frames report can show the sum of the frames against it; revising it is a new event, never an edit.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from grants.domain.actor import current_actor
+
+APPROPRIATION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620b3e11")
+
+
+class Appropriation(Aggregate):
+    TOPIC = "domain.appropriation:Appropriation"  # a stable name stored with every event; never change it
+
+    class Created(Aggregate.Created):  # the library's base creation event
+        TOPIC = "domain.appropriation:Appropriation.Created"
+
+    class AppropriationSet(Aggregate.Created):
+        TOPIC = "domain.appropriation:Appropriation.AppropriationSet"
+        scheme: str
+        year: int
+        amount: int
+        actor: str
+        reason: str | None
+
+    class AppropriationRevised(Aggregate.Event):
+        TOPIC = "domain.appropriation:Appropriation.AppropriationRevised"
+        amount: int
+        actor: str
+        reason: str | None
+
+    @staticmethod
+    def create_id(scheme: str, year: int) -> UUID:
+        return uuid5(APPROPRIATION_NAMESPACE, f"{scheme}|{year}")
+
+    @classmethod
+    def record(cls, *, scheme: str, year: int, amount: int, reason: str | None = None) -> Appropriation:
+        return cls(scheme=scheme, year=year, amount=amount, actor=current_actor.get(), reason=reason)
+
+    @event(AppropriationSet)
+    def __init__(self, scheme: str, year: int, amount: int, actor: str, reason: str | None):
+        self.scheme, self.year = scheme, year
+        self.amount = amount
+
+    def revise(self, *, amount: int, reason: str | None = None) -> None:
+        self._revised(amount=amount, actor=current_actor.get(), reason=reason)
+
+    @event(AppropriationRevised)
+    def _revised(self, amount, actor, reason):
+        self.amount = amount
