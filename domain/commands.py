@@ -378,7 +378,7 @@ class Terminate(Command):
 
 
 class CarryOver(Command):
-    """Carry approved unspent money of a reported year into the next year (overføring av ubrukte midler)."""
+    """Carry approved unspent money into the next year (overføring av ubrukte midler), from a reported year."""
 
     name = "carry-over"
     method = "carry_over"

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from grants.domain.errors import NotFound, RuleRefused
 from grants.domain.frame import BudgetFrame
-from grants.domain.kommuner import lookup
+from grants.domain.kommuner import KOMMUNENUMMER, lookup
 from grants.domain.position import GrantPosition
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ class UnitOfWork:
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
         cmd = cmd.with_dates(position, self.today())
+        named = getattr(cmd, "kommune", None)
+        if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
+            cmd = cmd.model_copy(update={"kommune": lookup(named, cmd.touched_year() or position.last_year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
         self._commit_to_frames(position, before, getattr(cmd, "over_frame", False), getattr(cmd, "reason", None))

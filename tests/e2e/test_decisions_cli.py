@@ -46,7 +46,7 @@ def test_a_discretionary_amount_is_kept_beside_the_rule_amount_and_listed_with_i
     explained = explain(grants, "D/1", 2021)
     assert (explained["amount"], explained["rule_amount"], explained["deviation"]) == (400000, 330000, 70000)
     table = ok(grants("explain", "D/1", "--year", "2021")).stdout
-    assert "discretion  decided 400000 against the rule's 330000: deviation +70000" in table
+    assert "discretion  decided 400 000 NOK against the rule's 330 000: deviation +70 000" in table
     ok(grants("advance", "D/1", "--year", "2022"))
     rows = as_json(grants, "funding", "--by", "position")
     assert [(r["year"], r["amount"], r["rule_amount"], r["deviation"]) for r in rows] == [
@@ -70,7 +70,7 @@ def test_carry_over_moves_unspent_money_into_2026_and_reclaims_what_stays_unspen
     refused(grants, 6, "--from-year: 2025 has no report", "carry-over", "V/1", "--from-year", "2025",
             "--amount", "100000", "--reason", "approved")
     ok(grants("report", "V/1", "--year", "2025", "--spent", "450000", "--received", "2026-02-01"))
-    refused(grants, 6, "--amount: 150001 exceeds the unspent 150000 of 2025", "carry-over", "V/1",
+    refused(grants, 6, "--amount: 150 001 exceeds the unspent 150 000 of 2025", "carry-over", "V/1",
             "--from-year", "2025", "--amount", "150001", "--reason", "approved")
     refused(grants, 2, "--reason", "carry-over", "V/1", "--from-year", "2025", "--amount", "100000")
     ok(grants("carry-over", "V/1", "--from-year", "2025", "--amount", "100000", "--reason", "approved on application",
@@ -81,7 +81,7 @@ def test_carry_over_moves_unspent_money_into_2026_and_reclaims_what_stays_unspen
         (2025, 600000, 0, 100000, 450000, 50000), (2026, 0, 100000, 0, 80000, 20000)]
     explained = explain(grants, "V/1", 2026)
     assert explained["report"]["reclaim_arithmetic"] == (
-        "0 paid + 100000 carried in - 0 carried out - min(80000 spent, 100000 usable) = 20000")
+        "0 paid + 100 000 carried in - 0 carried out - min(80 000 spent, 100 000 usable) = 20 000")
     refused(grants, 6, "765.62-new carries no money into 2027", "carry-over", "V/1", "--from-year", "2026",
             "--amount", "20000", "--reason", "again")
 

@@ -81,7 +81,7 @@ def test_an_import_reports_format_rule_and_permission_errors_together_by_line(gr
         "Error: line 4: year: 'I/1' was applied for 2021, not 2022",
         "Error: line 5: office: 'I/3' belongs to vestland; 'kari.nordmann' works for innlandet",
         "Error: line 7: command: must be one of apply, grant, reject, advance, reduce-fte, report, terminate, "
-        "got 'fly'",
+        "carry-over, got 'fly'",
         "Error: 4 bad line(s); 1 later line(s) of the same positions not checked; nothing was written",
     ]
     assert event_count(grants.url) == 3  # kari, the settings and the admin: nothing of the batch

@@ -24,7 +24,8 @@ def test_a_narrow_terminal_gets_office_ids_instead_of_names(grants):
     wide = grants("funding", "--by", "position").stdout.splitlines()
     assert wide[2].startswith("N/1  0301         Østfold, Buskerud, Oslo og Akershus  765.62")
     narrow = grants("funding", "--by", "position", env_extra={"COLUMNS": "80"}).stdout.splitlines()
-    assert narrow[2] == "N/1  0301         ostfold-buskerud-oslo-akershus  765.62  2021            1  1.00  660 000"
+    assert narrow[2].startswith("N/1  0301         ostfold-buskerud-oslo-akershus  765.62  2021            1  "
+                                "1.00  660 000")
 
 
 def test_csv_and_json_stay_raw_with_numbers_as_numbers(grants):
@@ -42,7 +43,7 @@ def test_csv_and_json_stay_raw_with_numbers_as_numbers(grants):
     (["funding", "--by", "position"], "ref,kommunenummer,office,scheme,year,ladder_year,fte,amount,spent,to_reclaim"),
     (["expiry"], "ref,office,kommunenummer,scheme,status,first_year,last_funded,last_fundable,years_left,ends"),
     (["compliance"], "ref,year,office,kommunenummer,scheme,issue,detail"),
-    (["frames"], "year,office,scheme,frame,granted,left,over_frame_grants,set_by"),
+    (["frames"], "year,office,scheme,frame,granted,left,over_frame_grants,appropriation,unallocated,set_by"),
     (["winddown", "--violations"], "ref,office,kommunenummer,status,last_funded,problem"),
     (["history", REF], "version,event,recorded,effective,actor,status,fte,ladder_year,year,amount,reason"),
     (["users", "list"], "name,role,office"),

@@ -61,7 +61,7 @@ def test_every_option_has_a_description_and_typed_values_a_typed_metavar():
                 continue
             assert param.help, f"grants {path} {param.opts[0]} has no description"
             metavar = param.make_metavar(ctx) if not param.is_flag else None
-            free_text = ("--title", "--reason", "--focus", "--partner")
+            free_text = ("--title", "--reason", "--focus", "--partner", "--permanence-plan")
             assert metavar != "TEXT" or param.opts[0] in free_text, (path, param.opts)
             if param.opts[0] in TYPED:
                 assert metavar == TYPED[param.opts[0]], (path, param.opts[0], metavar)

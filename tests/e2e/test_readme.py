@@ -29,12 +29,14 @@ def test_the_readme_walkthrough_runs_on_a_fresh_machine_with_dates_from_the_data
     assert position["received"] == "2021-02-10"  # the 2021 application deadline, not today
     assert position["termination"]["effective"] == "2024-12-31"
     assert [(r["year"], r["received"], r["to_reclaim"]) for r in position["reports"]] == [
-        (2021, "2022-02-15", 0), (2022, "2023-02-01", 12500)]  # each year's report deadline: not late
+        (2021, "2022-02-15", 0), (2022, "2023-02-01", 12500), (2023, "2024-02-01", 0)]  # each deadline: not late
     out = run.stdout
     assert "  arithmetic  550 000 x (1.00 x 6 + 0.50 x 6) / 12 = 412 500 -> 412 500 NOK" in out
     as_granted = out.split("       version: ")[2]  # the second `show`, as of the grant
     assert as_granted.startswith("2\n") and "        status: active\n" in as_granted
-    assert out.splitlines()[-3:] == [
-        "2021/4711-3  2022  Innlandet  3401         765.62  to-reclaim      12 500 unspent of 412 500",
-        "2021/4711-3  2023  Innlandet  3401         765.62  missing-report  report was due 2024-02-01",
+    assert out.splitlines()[-4:] == [
+        "ref          year  office     kommune no.  scheme  issue           detail",
+        "-----------  ----  ---------  -----------  ------  --------------  " + "-" * 56,
+        "2021/4711-3  2022  Innlandet  3401         765.62  to-reclaim      "
+        "12 500 of 412 500 paid (entitled 412 500, spent 400 000)",
         "2021/4711-3  2024  Innlandet  3401         765.62  missing-report  report was due 2025-03-01"]

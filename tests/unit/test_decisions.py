@@ -104,7 +104,7 @@ def test_unspent_money_is_carried_into_the_next_year_even_past_the_last_paying_y
         p.carry_over(from_year=2025, amount=1, reason="approved", decided=date(2026, 2, 16))
     p.report(year=2025, spent=450_000, received=date(2026, 2, 1))
     assert p.money(2025).to_reclaim == 150_000
-    with pytest.raises(RuleRefused, match="amount: 150001 exceeds the unspent 150000 of 2025"):
+    with pytest.raises(RuleRefused, match="amount: 150 001 exceeds the unspent 150 000 of 2025"):
         p.carry_over(from_year=2025, amount=150_001, reason="approved", decided=date(2026, 2, 16))
     p.carry_over(from_year=2025, amount=100_000, reason="approved on application", decided=date(2026, 2, 16))
     assert p.money(2025).to_reclaim == 50_000  # nothing to reclaim for the carried part
@@ -197,14 +197,14 @@ def test_a_765_60_team_grant_covers_3_5_fte_and_keeps_its_amount_on_a_formal_fte
     p.grant(year=2023, decided=date(2023, 4, 1), amount=1_400_000)
     p.reduce_fte(fte=Decimal("3"), effective=date(2023, 7, 1))
     assert (p.years[2023].amount, p.fte) == (1_400_000, Decimal("3"))
-    with pytest.raises(RuleRefused, match="exceeds the previous year's 1400000"):
+    with pytest.raises(RuleRefused, match="exceeds the previous year's 1 400 000"):
         p.advance(year=2024, decided=date(2024, 4, 1), amount=1_400_001)
     rescaled = position(ref="P/2", scheme="765.60-adults", year=2023, fte="3.5")
     rescaled.grant(year=2023, decided=date(2023, 4, 1), amount=1_400_000)
     rescaled.reduce_fte(fte=Decimal("3"), effective=date(2023, 7, 1), rescale=True)
     # 1 400 000 x (3.5 x 6 + 3 x 6) / (12 x 3.5) = 1 300 000; next year at most 1 400 000 x 3 / 3.5
     assert rescaled.years[2023].amount == 1_300_000
-    with pytest.raises(RuleRefused, match="exceeds the previous year's 1200000"):
+    with pytest.raises(RuleRefused, match="exceeds the previous year's 1 200 000"):
         rescaled.advance(year=2024, decided=date(2024, 4, 1), amount=1_200_001)
     assert replayed(p).years == p.years and replayed(rescaled).years == rescaled.years
 
