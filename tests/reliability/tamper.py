@@ -3,7 +3,7 @@
 import sqlite3
 from urllib.parse import parse_qs, urlsplit
 
-from grants.ledger.chain import CHAIN_TABLE, GENESIS, event_hash, sha
+from grants.ledger.chain import CHAIN_TABLE, GENESIS, event_hash, log_link, sha
 
 
 class Tamper:
@@ -46,17 +46,26 @@ class Tamper:
         self.sql(f"INSERT INTO {self.events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                  (oid, version, topic, state))
 
+    def insert_at(self, nid: int, oid, version: int, topic: str, state: bytes):
+        """An event row at a chosen id (e.g. -1, below the log), with no chain row."""
+        oid = oid.hex if self.sqlite and not isinstance(oid, str) else oid
+        self.sql(f"INSERT INTO {self.events} ({self.id}, originator_id, originator_version, topic, state) "
+                 "VALUES (?, ?, ?, ?, ?)", (nid, oid, version, topic, state))
+
     def rewrite_chain(self):
-        """Recompute every chain row from the (tampered) events, as a careful forger would."""
+        """Recompute every chain row from the (tampered) events, as a careful forger would
+        (keeping each row's recorded login, which PostgreSQL's trigger sets to this same login)."""
+        logins = dict(self.sql(f"SELECT notification_id, login FROM {CHAIN_TABLE}"))
         self.sql(f"DELETE FROM {CHAIN_TABLE}")
         log, positions = GENESIS, {}
         for nid, oid, version, topic, state in self.rows():
             key = oid.hex if hasattr(oid, "hex") and not isinstance(oid, str) else str(oid)
             e_hash = event_hash(oid, version, topic, bytes(state))
             positions[key] = sha(positions.get(key, GENESIS), e_hash)
-            log = sha(log, nid, e_hash)
-            self.sql(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                     (nid, key, version, e_hash, positions[key], log))
+            log = log_link(log, nid, e_hash, logins.get(nid))
+            self.sql(f"INSERT INTO {CHAIN_TABLE} (notification_id, originator_id, originator_version, event_hash, "
+                     "position_hash, log_hash, login) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (nid, key, version, e_hash, positions[key], log, logins.get(nid)))
 
     def close(self):
         self.conn.close()
