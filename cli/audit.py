@@ -1,18 +1,13 @@
 """Auditor commands: verify the hash chain, explain an amount, export events with their hashes."""
 
-import base64
-import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from grants.cli.main import FORMATS, cli, echo_error
+from grants.cli.main import FORMATS, cli
 from grants.cli.output import emit_rows, safe, to_json
 from grants.domain.refs import parse_ref
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
-
-EXPORT_FORMAT = "grants-export/1"
 
 
 @cli.command("verify")
@@ -27,12 +22,9 @@ def verify_cmd(ctx, digest, file, fmt):
 
     expected = parse_digest(digest) if digest else None
     if file is not None:
-        rows, manifest = read_export(file)
-        report = verify(rows, expected, check_log=manifest.get("scope") == "all")
-        if not report.problem and report.count != manifest.get("events"):
-            report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
-        if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
-            report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+        from grants.ledger.export import verify_export
+
+        report, manifest = verify_export(file, expected)
     else:
         report = verify(ledger_rows(ctx.obj.ledger()), expected)
     if report.problem:
@@ -103,8 +95,8 @@ def explain_cmd(ctx, ref, year, fmt):
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
-    """Write events with their hashes and a manifest with the digest (docs/audit-export.md)."""
-    from grants.ledger.verify import ledger_rows, verify
+    """Write events with their hashes and a manifest with the digest (docs/audit.md)."""
+    from grants.ledger.export import export_text
 
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
@@ -113,52 +105,9 @@ def export_cmd(ctx, ref, everything, fmt, output):
     if ref:
         parse_ref(ref)
         wanted = ledger.position(ref).id.hex
-    lines, count = [], 0
-    report = verify(ledger_rows(ledger))
-    if report.problem:
-        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
-    for row in ledger_rows(ledger):
-        oid, version, topic, state = row.event
-        if wanted and oid.hex != wanted:
-            continue
-        count += 1
-        lines.append(json.dumps({
-            "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
-            "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
-            "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
-    manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
-                             "events": count, "digest": report.digest,
-                             "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}}
-    text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
+    text, manifest = export_text(ledger, wanted, "all" if everything else f"ref:{ref}")
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
+        click.echo(f"exported {manifest['events']} events to {output}; ledger digest {manifest['digest']}")
     else:
         click.echo(text, nl=False)
-
-
-def read_export(path: Path):
-    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash."""
-    from grants.ledger.verify import Row
-
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
-    rows, manifest = [], {}
-    for number, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-            if "manifest" in record:
-                manifest = record["manifest"]
-                continue
-            rows.append(Row(int(record["notification_id"]),
-                            (record["originator_id"], int(record["originator_version"]), record["topic"],
-                             base64.b64decode(record["state"], validate=True)),
-                            (record["originator_id"], int(record["originator_version"]), record["event_hash"],
-                             record["position_hash"], record["log_hash"])))
-        except (ValueError, KeyError, TypeError) as error:
-            raise VerificationFailed(f"export line {number} is damaged ({type(error).__name__})") from None
-    if manifest.get("format") != EXPORT_FORMAT:
-        raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
-    return rows, manifest
