@@ -11,7 +11,10 @@ from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
 from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from grants.domain.actor import current_actor
+from grants.ledger import config
+from grants.ledger.chain import os_login
 from grants.ledger.config import eventsourcing_env, resolve_url
+from grants.ledger.identity import bound_name
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.commands import Command, SetFrame
@@ -33,11 +36,37 @@ class DateAsISO(Transcoding):
 class GrantsLedger(Application):
     name = "Grants"  # PostgreSQL table "grants_events"
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, chain_key: bytes | None | str = "from-env"):
+        """`chain_key`: the key that seals chain rows (docs/audit.md); by default from
+        GRANTS_CHAIN_KEY_FILE or GRANTS_CHAIN_KEY, None for none."""
         self.url = resolve_url(url)
         super().__init__(eventsourcing_env(self.url))
         if hasattr(self.recorder, "ensure_tables"):
             self.recorder.ensure_tables()
+        self.recorder.chain_key = config.chain_key() if chain_key == "from-env" else chain_key
+
+    @property
+    def chain_key(self) -> bytes | None:
+        return self.recorder.chain_key
+
+    @property
+    def on_postgres(self) -> bool:
+        """A shared ledger, where the database login is the identity (ledger/identity.py)."""
+        return hasattr(self.recorder, "owns_ledger")
+
+    def login(self) -> str:
+        """Who the chain rows will name: the database's session_user, or the OS user on SQLite."""
+        return self.recorder.login() if self.on_postgres else os_login()
+
+    def default_actor(self) -> str:
+        """The actor when GRANTS_ACTOR is unset: the login."""
+        return self.login()
+
+    def acting_name(self) -> str:
+        """The name roles are checked against: the login on PostgreSQL (a GRANTS_ACTOR naming
+        anyone else is refused), the claimed actor on SQLite."""
+        claimed = current_actor.get()
+        return bound_name(claimed, self.login()) if self.on_postgres else claimed
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -80,13 +109,18 @@ class GrantsLedger(Application):
 
     # --- who may act --------------------------------------------------------------------------
 
-    def access(self) -> Access | None:
-        """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+    def is_initialised(self) -> bool:
         try:
             self.repository.get(SETTINGS_ID)
         except AggregateNotFoundError:
+            return False
+        return True
+
+    def access(self) -> Access | None:
+        """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+        if not self.is_initialised():
             return None
-        name = current_actor.get()
+        name = self.acting_name()
         try:
             user = self.repository.get(User.create_id(name))
         except AggregateNotFoundError:
@@ -103,13 +137,17 @@ class GrantsLedger(Application):
         self.access()
 
     def initialize(self) -> User:
-        """Make the current actor the first admin of a ledger that has no users yet."""
+        """Make the current actor the first admin of a ledger that has no users yet. On PostgreSQL
+        only a login owning the ledger's tables may, and it becomes the first admin itself."""
         try:
             self.repository.get(SETTINGS_ID)
             raise RuleRefused("init: this ledger is already initialised")
         except AggregateNotFoundError:
             pass
-        name = current_actor.get()
+        if self.on_postgres and not self.recorder.owns_ledger():
+            raise NotAllowed(f"init: login {self.login()!r} does not own this ledger's tables; its owner runs "
+                             "grants init and so chooses the first admin")
+        name = self.acting_name()
         admin = User.add(name=name, role="admin", office=None)
         self._store(LedgerSettings(first_admin=name), admin)
         return admin
@@ -123,6 +161,10 @@ class GrantsLedger(Application):
             user = User.add(name=name, role=role, office=office)
         self._store(user)
         return user
+
+    def recorded_logins(self, ref: str) -> dict[int, str | None]:
+        """Version -> the login that recorded it, for one position (None before logins were kept)."""
+        return self.recorder.recorded_logins(GrantPosition.create_id(ref))
 
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""

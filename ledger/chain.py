@@ -137,10 +137,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return {row[0]: row[1] for row in c.fetchall()}
 
     def _insert_events(self, c, stored_events, **kwargs):
+        # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
+        # next cannot move. Reading first would make this a read transaction that SQLite refuses
+        # to upgrade ("database is locked", no waiting) once another writer has committed.
+        ids = super()._insert_events(c, stored_events, **kwargs)
         c.execute(f"SELECT log_hash, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
         last = c.fetchone()
-        key = seal_for(self.chain_key, tuple(last) if last else None)  # before writing anything
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        key = seal_for(self.chain_key, tuple(last) if last else None)  # a refusal rolls the insert back
 
         def previous_position_hash(oid, version):
             if version == 0:

@@ -8,11 +8,15 @@ so a write command never imports SQLAlchemy. The projections use SQLAlchemy on t
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from grants.domain.errors import InvalidInput
 
 ENV_DB = "GRANTS_DB"
+ENV_CHAIN_KEY = "GRANTS_CHAIN_KEY"  # the chain key itself (prefer the file: environments leak)
+ENV_CHAIN_KEY_FILE = "GRANTS_CHAIN_KEY_FILE"  # a file holding the chain key
+ENV_CHECKPOINTS = "GRANTS_CHECKPOINTS"  # the checkpoint file `grants verify` compares and appends to
+MIN_KEY_BYTES = 32
 
 
 def default_url() -> str:
@@ -23,6 +27,42 @@ def default_url() -> str:
 
 def resolve_url(url: str | None) -> str:
     return url or os.environ.get(ENV_DB) or default_url()
+
+
+def redacted_url(url: str) -> str:
+    """The URL with any password replaced by ***, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+def chain_key(environ=os.environ) -> bytes | None:
+    """The chain key from GRANTS_CHAIN_KEY_FILE (preferred) or GRANTS_CHAIN_KEY; None when unset."""
+    path = environ.get(ENV_CHAIN_KEY_FILE)
+    if path:
+        try:
+            key = Path(path).read_bytes().strip()
+        except OSError as error:
+            raise InvalidInput(f"chain key: cannot read {ENV_CHAIN_KEY_FILE} {path!r}: {error.strerror}") from None
+    elif environ.get(ENV_CHAIN_KEY):
+        key = environ[ENV_CHAIN_KEY].strip().encode()
+    else:
+        return None
+    if len(key) < MIN_KEY_BYTES:
+        raise InvalidInput(f"chain key: must be at least {MIN_KEY_BYTES} bytes (e.g. 64 hex digits), got {len(key)}")
+    return key
+
+
+def checkpoints_path(environ=os.environ) -> Path | None:
+    """The checkpoint file named by GRANTS_CHECKPOINTS, if any."""
+    raw = environ.get(ENV_CHECKPOINTS)
+    return Path(raw).expanduser() if raw else None
 
 
 def sqlite_path(url: str) -> str | None:

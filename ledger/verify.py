@@ -50,6 +50,8 @@ class Report:
     macs_checked: bool = False  # a key was given and every MAC matched
     findings: list[str] = field(default_factory=list)  # events recorded without the authority for them
     checked: list[Expected] = field(default_factory=list)
+    checkpoint: object = None  # the last checkpoint compared (ledger/checkpoints.py)
+    appended: object = None  # the checkpoint appended after this verify
 
     @property
     def digest(self) -> str:
@@ -237,3 +239,20 @@ def ledger_rows(ledger, page: int = 1000):
         event = events.popleft()[1] if events and events[0][0] == next_id else None
         link = chain.popleft()[1] if chain and chain[0][0] == next_id else None
         yield Row(next_id, event, link)
+
+
+def verify_ledger(ledger, digest: tuple | None = None, checkpoints=None, now=None) -> Report:
+    """`grants verify` on the database: the whole chain, `digest` if given, the last checkpoint
+    of the `checkpoints` file if any (appended to on success), every MAC when the ledger has its
+    key, and who recorded each event (ledger/identity.py)."""
+    from grants.ledger.checkpoints import append_checkpoint, last_checkpoint
+    from grants.ledger.config import redacted_url
+    from grants.ledger.identity import Authority
+
+    last = last_checkpoint(checkpoints) if checkpoints else None
+    report = verify(ledger_rows(ledger), digest, expected=[last.expected()] if last else [],
+                    key=ledger.chain_key, authority=Authority(by_login=ledger.on_postgres))
+    report.checkpoint = last
+    if not report.problem and checkpoints and report.count:
+        report.appended = append_checkpoint(checkpoints, report, redacted_url(ledger.url), now)
+    return report

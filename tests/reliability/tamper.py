@@ -43,6 +43,7 @@ class Tamper:
         self.sql(f"UPDATE {self.events} SET {self.id}=? WHERE {self.id}=?", (b, -1))
 
     def insert(self, oid, version: int, topic: str, state: bytes):
+        oid = oid.hex if self.sqlite and not isinstance(oid, str) else oid
         self.sql(f"INSERT INTO {self.events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                  (oid, version, topic, state))
 
@@ -51,6 +52,23 @@ class Tamper:
         oid = oid.hex if self.sqlite and not isinstance(oid, str) else oid
         self.sql(f"INSERT INTO {self.events} ({self.id}, originator_id, originator_version, topic, state) "
                  "VALUES (?, ?, ?, ?, ?)", (nid, oid, version, topic, state))
+
+    def forge_append(self, oid, version: int, topic: str, state: bytes, mac=None) -> int:
+        """Append an event and a chain row that links correctly (the hashes are public), as a
+        forger with row access but without the chain key would; returns its id."""
+        self.insert(oid, version, topic, state)
+        nid = self.rows()[-1][0]
+        key = oid.hex if hasattr(oid, "hex") and not isinstance(oid, str) else str(oid)
+        [(previous_log, login)] = self.sql(f"SELECT log_hash, login FROM {CHAIN_TABLE} "
+                                           "ORDER BY notification_id DESC LIMIT 1")
+        [(previous_position,)] = self.sql(f"SELECT position_hash FROM {CHAIN_TABLE} WHERE originator_id=? "
+                                          "AND originator_version=?", (key, version - 1))
+        e_hash = event_hash(oid, version, topic, state)
+        self.sql(f"INSERT INTO {CHAIN_TABLE} (notification_id, originator_id, originator_version, event_hash, "
+                 "position_hash, log_hash, login, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 (nid, key, version, e_hash, sha(previous_position, e_hash),
+                  log_link(previous_log, nid, e_hash, login), login, mac))
+        return nid
 
     def rewrite_chain(self):
         """Recompute every chain row from the (tampered) events, as a careful forger would

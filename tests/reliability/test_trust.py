@@ -1,15 +1,18 @@
 """Attacks by someone who can write rows, on SQLite and PostgreSQL: each succeeded before
 issue 11 and is caught now (docs/reliability.md, attack table)."""
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
 from grants.cli.main import cli
 from grants.domain import commands as c
 from grants.domain.actor import acting_as
+from grants.domain.errors import NotAllowed, VerificationFailed
 from grants.domain.users import User
 from grants.ledger.application import GrantsLedger
-from grants.ledger.verify import ledger_rows, verify
+from grants.ledger.verify import ledger_rows, verify, verify_ledger
 from tests.reliability.tamper import Tamper
 
 
@@ -21,7 +24,7 @@ def grants(url, *args, actor="boss", env=None):
 def office(db_url):
     """An initialised ledger: boss (admin), kari (caseworker, innlandet), one granted and reported position."""
     ledger = GrantsLedger(db_url)
-    with acting_as("boss"):
+    with acting_as(admin_of(db_url)):
         ledger.initialize()
         ledger.add_user("kari", "caseworker", "innlandet")
         ledger.execute(c.parse(c.Apply, ref="H/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
@@ -47,6 +50,9 @@ def assert_named(url, fragment):
 
 
 def admin_of(url):
+    """The first admin: on PostgreSQL the login that owns the tables (CI's test role), else 'boss'."""
+    if url.startswith("postgres"):
+        return url.split("//", 1)[1].split(":", 1)[0]
     return "boss"
 
 
@@ -86,3 +92,140 @@ def test_an_event_without_a_chain_row_anywhere_in_the_log_is_named(office, db_ur
     tamper.sql("DELETE FROM grants_chain WHERE notification_id=?", (last,))
     problem = verify(ledger_rows(ledger)).problem
     assert problem.startswith(f"event {last} ") and problem.endswith("has no chain row: inserted outside the ledger")
+
+
+# --- 2. routine checkpoints and the keyed chain ------------------------------------------------
+
+KEY = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+
+def forged_report(ledger, actor, spent=660_000):
+    """A correctly hashed report (or correction) for H/1 in the admin's name, as stored bytes:
+    what a forger appends (naming a user who may record it, so only the seal tells)."""
+    position = ledger.position("H/1")
+    with acting_as(actor):
+        position.report(year=2021, spent=spent, correction=bool(position.reports))
+    [stored] = [ledger.mapper.to_stored_event(e) for e in position.collect_events()]
+    return stored
+
+
+def test_a_cut_tail_passes_alone_but_not_against_the_last_checkpoint(office, tmp_path):
+    ledger, tamper = office
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    assert verify_ledger(ledger, checkpoints=checkpoints).problem is None
+    last = tamper.rows()[-1][0]
+    tamper.delete(last)
+    tamper.sql("DELETE FROM grants_chain WHERE notification_id=?", (last,))
+    assert verify(ledger_rows(ledger)).problem is None  # what verify without a checkpoint said
+    report = verify_ledger(ledger, checkpoints=checkpoints)
+    assert report.problem.startswith("checkpoint of ") and report.problem.endswith(
+        f"covers {last} events but the ledger has only {last - 1}: events were deleted")
+    assert len(checkpoints.read_text().splitlines()) == 1  # a failed verify appends nothing
+
+
+def test_a_replaced_tail_with_a_recomputed_chain_fails_against_the_checkpoint(office, tmp_path):
+    ledger, tamper = office
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    verify_ledger(ledger, checkpoints=checkpoints)
+    nid, *_, state = tamper.rows()[-1]  # the report: spent 600 000, 60 000 to reclaim
+    tamper.set_state(nid, bytes(state).replace(b'"to_reclaim":60000', b'"to_reclaim":0'))
+    tamper.rewrite_chain()
+    assert verify(ledger_rows(ledger)).problem is None
+    problem = verify_ledger(ledger, checkpoints=checkpoints).problem
+    assert problem.startswith("checkpoint of ") and " mismatch: the first 6 events hash to " in problem
+    assert problem.endswith("the chain was rewritten")
+
+
+def test_each_successful_verify_appends_a_checkpoint_that_later_events_extend(office, tmp_path, db_url):
+    ledger, _ = office
+    checkpoints = tmp_path / "sub" / "checkpoints.jsonl"
+    first = verify_ledger(ledger, checkpoints=checkpoints)
+    assert first.checkpoint is None and first.appended.count == 6
+    with acting_as(admin_of(db_url)):
+        ledger.execute(c.parse(c.Advance, ref="H/1", year=2022))
+    second = verify_ledger(ledger, checkpoints=checkpoints)
+    assert second.problem is None and second.checkpoint.count == 6 and second.checked[0].count == 6
+    lines = [json.loads(line) for line in checkpoints.read_text().splitlines()]
+    assert [line["digest"].split(":")[0] for line in lines] == ["6", "7"]
+    assert lines[0]["digest"] == first.digest and lines[1]["digest"] == second.digest
+
+
+def test_a_damaged_checkpoint_file_fails_closed(office, tmp_path):
+    ledger, _ = office
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    checkpoints.write_text('{"at": "2026-01-01T00:00:00Z", "digest": "6:nothex"}\n')
+    with pytest.raises(VerificationFailed, match=r"the last line \(1\) of .* is damaged"):
+        verify_ledger(ledger, checkpoints=checkpoints)
+
+
+def test_a_keyed_ledger_seals_every_row_and_its_key_holder_verifies_each(keyed_office):
+    ledger, tamper = keyed_office
+    report = verify_ledger(ledger)
+    assert report.problem is None and report.keyed_since == 1 and report.macs_checked
+    assert all(mac for (mac,) in tamper.sql("SELECT mac FROM grants_chain"))
+
+
+def test_a_forged_append_passes_without_the_key_but_not_with_it(keyed_office, db_url):
+    ledger, tamper = keyed_office
+    stored = forged_report(ledger, admin_of(db_url))
+    nid = tamper.forge_append(stored.originator_id, stored.originator_version, stored.topic, stored.state,
+                              mac="f" * 64)
+    keyless = GrantsLedger(db_url, chain_key=None)
+    assert verify_ledger(keyless).problem is None  # the public chain links: only the key tells
+    keyless.close()
+    assert verify_ledger(ledger).problem.startswith(f"event {nid} (ref 'H/1' version 3) carries a forged MAC")
+
+
+def test_a_forged_append_without_a_mac_is_caught_even_without_the_key(keyed_office, db_url):
+    ledger, tamper = keyed_office
+    stored = forged_report(ledger, admin_of(db_url))
+    nid = tamper.forge_append(stored.originator_id, stored.originator_version, stored.topic, stored.state)
+    keyless = GrantsLedger(db_url, chain_key=None)
+    problem = verify_ledger(keyless).problem
+    keyless.close()
+    assert problem == (f"event {nid} (ref 'H/1' version 3) has no MAC although the chain is keyed since event 1: "
+                       "forged or stripped")
+
+
+def test_writers_without_the_key_or_with_another_are_refused_and_write_nothing(keyed_office, db_url):
+    ledger, _ = keyed_office
+    head = ledger.head()
+    for key, message in ((None, "this ledger is keyed"), (KEY[::-1], "not this ledger's key")):
+        other = GrantsLedger(db_url, chain_key=key)
+        with acting_as(admin_of(db_url)), pytest.raises(NotAllowed, match=message):
+            other.execute(c.parse(c.Advance, ref="H/1", year=2022))
+        other.close()
+    assert ledger.head() == head and verify_ledger(ledger).problem is None
+
+
+def test_stripping_every_mac_is_caught_against_a_checkpoint(keyed_office, tmp_path):
+    ledger, tamper = keyed_office
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    verify_ledger(ledger, checkpoints=checkpoints)
+    tamper.sql("UPDATE grants_chain SET mac = NULL")
+    problem = verify_ledger(ledger, checkpoints=checkpoints).problem
+    assert problem.startswith("checkpoint of ") and problem.endswith(
+        "recorded the chain keyed since event 1, now not at all: MACs were stripped")
+
+
+def test_an_unkeyed_ledger_is_keyed_from_the_first_event_written_with_a_key(office, db_url):
+    ledger, _ = office
+    keyed = GrantsLedger(db_url, chain_key=KEY)
+    with acting_as(admin_of(db_url)):
+        keyed.execute(c.parse(c.Advance, ref="H/1", year=2022))
+    report = verify_ledger(keyed)
+    assert report.problem is None and report.keyed_since == 7 and report.count == 7
+    keyed.close()
+
+
+@pytest.fixture
+def keyed_office(db_url):
+    ledger = GrantsLedger(db_url, chain_key=KEY)
+    with acting_as(admin_of(db_url)):
+        ledger.initialize()
+        ledger.execute(c.parse(c.Apply, ref="H/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
+        ledger.execute(c.parse(c.Grant, ref="H/1", year=2021))
+    tamper = Tamper(db_url)
+    yield ledger, tamper
+    tamper.close()
+    ledger.close()
