@@ -105,15 +105,28 @@ def test_an_office_frame_refuses_an_excess_unless_overridden_with_a_reason(db_ur
     ledger.close()
 
 
-def test_a_crash_between_batches_loses_and_doubles_nothing(db_url):
+def test_a_crash_between_batches_loses_and_doubles_nothing(db_url, monkeypatch):
+    from grants.projections import runner as runner_module
+
     ledger = GrantsLedger(db_url)
     scenario(ledger)
     runner = Runner(engine_for(db_url), ledger)
+    real, calls = runner_module.PROJECTIONS[0], []
+
+    def crashing_write(conn, batch):  # the process dies while folding its third batch
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("simulated crash")
+        real.write(conn, batch)
+
+    monkeypatch.setattr(runner_module, "PROJECTIONS", (runner_module.Projection(real.name, real.topics, crashing_write),
+                                                       *runner_module.PROJECTIONS[1:]))
     try:
-        runner.catch_up(batch=3, stop_after_batches=2)
+        runner.catch_up(batch=3)
     except RuntimeError:
         pass
-    assert runner.positions()["positions"] == 6  # two batches of three were committed
+    monkeypatch.undo()
+    assert runner.tracked()["positions"] == 6  # two batches of three were committed, the third rolled back
     runner.catch_up(batch=3)
     caught_up = snapshot(runner.engine)
     runner.rebuild(batch=1000)
@@ -131,7 +144,7 @@ def test_two_processes_catching_up_at_once_fold_every_event_once(db_url):
     caught_up = snapshot(runners[0].engine)
     runners[0].rebuild()
     assert snapshot(runners[0].engine) == caught_up
-    assert runners[1].positions()["positions"] == ledger.head()
+    assert runners[1].tracked()["positions"] == ledger.head()
     ledger.close()
 
 

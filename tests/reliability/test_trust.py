@@ -2,17 +2,24 @@
 issue 11 and is caught now (docs/reliability.md, attack table)."""
 
 import json
+import threading
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from grants.cli.main import cli
 from grants.domain import commands as c
 from grants.domain.actor import acting_as
 from grants.domain.errors import NotAllowed, VerificationFailed
+from grants.domain.money import MAX_KRONER
 from grants.domain.users import User
 from grants.ledger.application import GrantsLedger
 from grants.ledger.verify import ledger_rows, verify, verify_ledger
+from grants.projections import reports
+from grants.projections.check import check, status_rows
+from grants.projections.db import SCHEMA_VERSION, current_version, engine_for
+from grants.projections.runner import Runner
 from tests.reliability.tamper import Tamper
 
 
@@ -228,4 +235,127 @@ def keyed_office(db_url):
     tamper = Tamper(db_url)
     yield ledger, tamper
     tamper.close()
+    ledger.close()
+
+
+# --- 4. read models that cannot mislead ---------------------------------------------------------
+
+def funded(ledger, ref, amount, kommune="3401", spent=None):
+    ledger.execute(c.parse(c.Apply, ref=ref, kommune=kommune, scheme="765.62-new", title="t", fte="1", year="2023",
+                           wage_cost=str(MAX_KRONER)))
+    ledger.execute(c.parse(c.Grant, ref=ref, year=2023, amount=str(amount)))
+    if spent is not None:
+        ledger.execute(c.parse(c.Report, ref=ref, year=2023, spent=str(spent), self_financing=str(MAX_KRONER)))
+
+
+def test_the_largest_amount_and_a_3_billion_grant_are_reported_exactly(db_url):
+    ledger = GrantsLedger(db_url)
+    funded(ledger, "M/1", MAX_KRONER, spent=0)
+    funded(ledger, "M/2", MAX_KRONER, spent=MAX_KRONER)
+    funded(ledger, "M/3", 3_000_000_000, spent=1)
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62-new", year=2023, amount=MAX_KRONER), committed=0)
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up()
+    [row] = reports.funding(runner.engine, by="office")
+    assert (row["amount"], row["spent"], row["to_reclaim"]) == (
+        2 * MAX_KRONER + 3_000_000_000, MAX_KRONER + 1, MAX_KRONER + 2_999_999_999)
+    [frame] = reports.frames(runner.engine)
+    assert (frame["frame"], frame["granted"], frame["left"]) == (MAX_KRONER, 2 * MAX_KRONER + 3_000_000_000,
+                                                                 -(MAX_KRONER + 3_000_000_000))
+    assert check(runner) == []
+    ledger.close()
+
+
+def test_a_report_during_a_rebuild_sees_the_previous_tables_never_empty_ones(db_url, monkeypatch):
+    from grants.projections import runner as runner_module
+
+    ledger = GrantsLedger(db_url)
+    for n in range(4):
+        funded(ledger, f"R/{n}", 500_000 + n, spent=1)
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up()
+    before = reports.funding(runner.engine, by="position")
+    halfway, resume = threading.Event(), threading.Event()
+    real = runner_module.PROJECTIONS[0]
+
+    def pausing_write(conn, batch):  # the rebuild stops after its first batch until the report is done
+        real.write(conn, batch)
+        halfway.set()
+        assert resume.wait(20)
+
+    monkeypatch.setattr(runner_module, "PROJECTIONS", (runner_module.Projection(real.name, real.topics, pausing_write),
+                                                       *runner_module.PROJECTIONS[1:]))
+    rebuilding = threading.Thread(target=runner.rebuild, kwargs={"batch": 2})
+    rebuilding.start()
+    try:
+        assert halfway.wait(20)
+        reader = Runner(engine_for(db_url), ledger)  # another process reporting meanwhile
+        assert reader.catch_up() == 0 and reports.funding(reader.engine, by="position") == before
+        reader.engine.dispose()
+    finally:
+        resume.set()
+        rebuilding.join()
+    assert reports.funding(runner.engine, by="position") == before
+    ledger.close()
+
+
+def test_edited_added_and_deleted_read_model_rows_are_named_by_the_check(db_url):
+    ledger = GrantsLedger(db_url)
+    funded(ledger, "E/1", 700_000, spent=1)
+    funded(ledger, "E/2", 800_000)
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up()
+    assert check(runner) == []
+    e1, e2 = (str(ledger.position(ref).id) for ref in ("E/1", "E/2"))
+    with runner.engine.begin() as conn:
+        conn.execute(text("UPDATE proj_years SET amount = 7000000 WHERE position_id = :p"), {"p": e1})
+        conn.execute(text("DELETE FROM proj_years WHERE position_id = :p"), {"p": e2})
+        conn.execute(text("INSERT INTO proj_frames VALUES ('f', 'oslo', '765.62', 2023, 1, 'x', NULL)"))
+    assert sorted(str(d) for d in check(runner)) == sorted([
+        "proj_years (position_id='" + e1 + "', year=2023): amount is 7000000 in the table, 700000 from the log",
+        "proj_years (position_id='" + e2 + "', year=2023) is missing from the table",
+        "proj_frames (frame_id='f') is not in the log",
+    ])
+    result = grants(db_url, "projections", "check", "--format", "csv", actor="boss")
+    assert result.exit_code == 7 and result.stderr.startswith("Error: projections: proj_")
+    assert result.stderr.endswith(" (and 2 more, listed above)\n")
+    assert sorted(result.stdout.splitlines()) == sorted([
+        "table,key,column,in_table,from_log", f"proj_years,position_id={e1}; year=2023,amount,7000000,700000",
+        f"proj_years,position_id={e2}; year=2023,(row),missing,present", "proj_frames,frame_id=f,(row),present,missing"])
+    ledger.close()
+
+
+def test_a_tracking_counter_ahead_of_the_log_is_an_error_not_a_report(db_url):
+    ledger = GrantsLedger(db_url)
+    funded(ledger, "T/1", 700_000)
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up()
+    head = ledger.head()
+    with runner.engine.begin() as conn:
+        conn.execute(text("UPDATE proj_tracking SET position = :p WHERE name = 'positions'"), {"p": head + 5})
+    assert [r["state"] for r in status_rows(runner)] == ["current", "ahead of the log (error)"]
+    with pytest.raises(VerificationFailed, match=f"'positions' at {head + 5}, ahead of the log's head {head}"):
+        runner.catch_up()
+    assert grants(db_url, "projections", "status").exit_code == 7
+    funding = grants(db_url, "funding")
+    assert funding.exit_code == 7 and funding.stdout == "" and "ahead of the log" in funding.stderr
+    assert [str(d) for d in check(runner)] == [f"proj_tracking (name='positions'): position is {head + 5} in the "
+                                               f"table, 'at most {head}' from the log"]
+    ledger.close()
+
+
+def test_read_models_made_before_64_bit_money_are_upgraded_in_place(db_url):
+    ledger = GrantsLedger(db_url)
+    funded(ledger, "U/1", 700_000)
+    engine = engine_for(db_url)
+    Runner(engine, ledger).catch_up()
+    with engine.begin() as conn:  # as the first version left them
+        conn.execute(text("DROP TABLE proj_schema"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE proj_years ALTER COLUMN amount TYPE integer"))
+    runner = Runner(engine, ledger)
+    assert current_version(engine) == SCHEMA_VERSION and check(runner) == []  # rows kept, nothing refolded
+    funded(ledger, "U/2", 3_000_000_000)
+    runner.catch_up()
+    assert sum(r["amount"] for r in reports.funding(engine, by="position")) == 3_000_700_000
     ledger.close()
