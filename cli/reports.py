@@ -150,19 +150,41 @@ def frame_set_cmd(ctx, office, scheme, year, amount, reason):
 
 @cli.group("projections")
 def projections_group():
-    """Read models: status against the head of the log, and rebuild from zero."""
+    """Read models: status against the head of the log, check against the log, rebuild from zero."""
 
 
 @projections_group.command("status")
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
 def projections_status_cmd(ctx, fmt):
-    """Each projection's position against the head of the log (no catch-up)."""
-    runner = ctx.obj.runner()
-    head = ctx.obj.ledger().head()
-    rows = [{"projection": name, "position": position, "head": head, "behind": head - position}
-            for name, position in sorted(runner.positions().items())]
+    """Each projection's position against the head of the log (no catch-up); exit 7 if ahead of it."""
+    from grants.domain.errors import VerificationFailed
+    from grants.projections.check import status_rows
+
+    rows = status_rows(ctx.obj.runner())
     emit_rows(rows, fmt)
+    ahead = [row for row in rows if row["position"] > row["head"]]
+    if ahead:
+        raise VerificationFailed(f"projections: {', '.join(repr(r['projection']) for r in ahead)} ahead of the log's "
+                                 f"head {ahead[0]['head']}: the read models were edited or the log was cut")
+
+
+@projections_group.command("check")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+def projections_check_cmd(ctx, fmt):
+    """Fold the log again and compare with the read models; exit 7 naming every differing row."""
+    from grants.domain.errors import VerificationFailed
+    from grants.projections.check import check
+
+    differences = check(ctx.obj.runner())
+    if differences or fmt != "table":
+        emit_rows([d.cells() for d in differences], fmt, ["table", "key", "column", "in_table", "from_log"])
+    if differences:
+        more = f" (and {len(differences) - 1} more, listed above)" if len(differences) > 1 else ""
+        raise VerificationFailed(f"projections: {differences[0]}{more}")
+    if fmt == "table":
+        click.echo("read models match the log")
 
 
 @projections_group.command("follow")
