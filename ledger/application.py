@@ -15,6 +15,7 @@ from grants.ledger import config
 from grants.ledger.chain import os_login
 from grants.ledger.config import eventsourcing_env, resolve_url
 from grants.ledger.identity import bound_name
+from grants.ledger.storage import translated
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.commands import Command, SetFrame
@@ -40,9 +41,10 @@ class GrantsLedger(Application):
         """`chain_key`: the key that seals chain rows (docs/audit.md); by default from
         GRANTS_CHAIN_KEY_FILE or GRANTS_CHAIN_KEY, None for none."""
         self.url = resolve_url(url)
-        super().__init__(eventsourcing_env(self.url))
-        if hasattr(self.recorder, "ensure_tables"):
-            self.recorder.ensure_tables()
+        with translated():  # a damaged file, a full disk or a refused login: one line, its exit code
+            super().__init__(eventsourcing_env(self.url))
+            if hasattr(self.recorder, "ensure_tables"):
+                self.recorder.ensure_tables()
         self.recorder.chain_key = config.chain_key() if chain_key == "from-env" else chain_key
 
     @property
@@ -227,7 +229,8 @@ class GrantsLedger(Application):
 
     def _store(self, *aggregates) -> None:
         try:
-            self.save(*aggregates)
+            with translated():
+                self.save(*aggregates)
         except IntegrityError:
             raise ConcurrentChange(
                 "position changed by someone else while this command ran; nothing was written, re-run") from None

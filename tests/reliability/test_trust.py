@@ -359,3 +359,112 @@ def test_read_models_made_before_64_bit_money_are_upgraded_in_place(db_url):
     runner.catch_up()
     assert sum(r["amount"] for r in reports.funding(engine, by="position")) == 3_000_700_000
     ledger.close()
+
+
+# --- 6. storage failures exit with their codes and one line -------------------------------------
+
+def sqlite_ledger(tmp_path, positions=3):
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger = GrantsLedger(url)
+    for n in range(positions):
+        ledger.execute(c.parse(c.Apply, ref=f"S/{n}", kommune="3401", scheme="765.62", title="t" * 150, fte="1",
+                               year="2021"))
+    ledger.close()
+    return url, tmp_path / "ledger.sqlite"
+
+
+def one_line(result, code, text):
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"Error: {text}\n" and "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_a_ledger_exits_7_with_one_line(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    path.write_bytes(b"not a database " * 500)
+    one_line(grants(f"sqlite:///{path}", "show", "S/1"), 7,
+             "db: the file is not a grants ledger or is damaged (SQLITE_NOTADB); restore it from a backup")
+
+
+def test_a_damaged_page_exits_7_with_one_line(tmp_path):
+    url, path = sqlite_ledger(tmp_path, positions=40)
+    data = bytearray(path.read_bytes())
+    data[4096:3 * 4096] = b"\xff" * (2 * 4096)  # the table b-tree pages after the schema page
+    path.write_bytes(bytes(data))
+    one_line(grants(url, "history", "S/1"), 7,
+             "db: the database file is damaged (SQLITE_CORRUPT); restore it from a backup")
+
+
+def test_a_full_disk_exits_8_with_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    url, path = sqlite_ledger(tmp_path)
+    real = SQLiteConnectionPool._create_connection
+
+    def no_room_to_grow(pool):  # SQLite's own 'database or disk is full' once the file would grow
+        connection = real(pool)
+        pages = connection._sqlite_conn.execute("PRAGMA page_count").fetchone()[0]
+        connection._sqlite_conn.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+    monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", no_room_to_grow)
+    batch = tmp_path / "batch.csv"
+    batch.write_text("command,ref,kommune,scheme,title,fte,year\n" + "".join(
+        f"apply,F/{n},3401,765.62,{'t' * 150},1,2021\n" for n in range(300)))
+    one_line(grants(url, "import", str(batch)), 8,
+             "db: the disk is full (SQLITE_FULL); nothing was written, free space and re-run")
+    monkeypatch.undo()
+    assert GrantsLedger(url).head() == 3
+
+
+def test_a_read_only_file_exits_5_with_one_line(tmp_path, monkeypatch):
+    from grants.ledger import application
+
+    url, path = sqlite_ledger(tmp_path)
+    real = application.eventsourcing_env
+
+    def read_only(target):  # the file opened read-only, as for a user without write permission
+        env = real(target)
+        return {**env, "SQLITE_DBNAME": f"file:{env['SQLITE_DBNAME']}?mode=ro"}
+
+    monkeypatch.setattr(application, "eventsourcing_env", read_only)
+    assert grants(url, "show", "S/1").exit_code == 0  # reading works
+    one_line(grants(url, "grant", "S/1", "--year", "2021"), 5,
+             "db: the database file is read-only (SQLITE_READONLY); nothing was written")
+
+
+def test_postgres_failures_map_by_sqlstate_not_by_message():
+    import psycopg
+
+    from grants.ledger.storage import translate
+
+    cases = {psycopg.errors.DiskFull("x"): (8, "out of disk space or resources (53100)"),
+             psycopg.errors.InsufficientPrivilege("x"): (5, "permission denied for this login"),
+             psycopg.errors.ReadOnlySqlTransaction("x"): (5, "read-only (25006)"),
+             psycopg.errors.DataCorrupted("x"): (7, "damaged data (XX001)"),
+             psycopg.errors.DeadlockDetected("x"): (3, "deadlock"),
+             psycopg.errors.AdminShutdown("x"): (8, "not accepting connections (57P01)"),
+             psycopg.OperationalError("connection refused"): (8, "cannot reach the server")}
+    for error, (code, text) in cases.items():
+        try:  # wrapped, as eventsourcing and SQLAlchemy hand them on
+            try:
+                raise error
+            except psycopg.Error as inner:
+                raise RuntimeError("wrapped") from inner
+        except RuntimeError as outer:
+            mapped = translate(outer)
+        assert mapped.exit_code == code and text in str(mapped), (error, mapped)
+    assert translate(psycopg.errors.UniqueViolation("x")) is None  # a version conflict is not storage
+    assert translate(ValueError("disk is full")) is None  # the message alone never decides
+
+
+def test_a_read_only_database_exits_5_with_one_line(db_url, tmp_path, monkeypatch):
+    """PostgreSQL: a server or session that refuses writes (SQLSTATE 25006)."""
+    if not db_url.startswith("postgres"):
+        return  # SQLite's read-only file: test_a_read_only_file_exits_5_with_one_line
+    ledger = GrantsLedger(db_url)
+    ledger.execute(c.parse(c.Apply, ref="P/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
+    ledger.close()
+    monkeypatch.setenv("PGOPTIONS", "-c default_transaction_read_only=on")  # read by libpq at connect
+    assert grants(db_url, "show", "P/1").exit_code == 0
+    one_line(grants(db_url, "grant", "P/1", "--year", "2021"), 5,
+             "database: the server is read-only (25006); nothing was written")
