@@ -1,7 +1,8 @@
 """The `grants` command: options are validated by the command models, errors map to exit codes.
 
 Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 concurrent change (re-run),
-4 not found, 5 not allowed, 6 rule refused, 7 verification failed.
+4 not found, 5 not allowed, 6 rule refused, 7 verification failed, 8 storage failed (disk full,
+I/O error, server unreachable; nothing written).
 """
 
 import getpass
@@ -14,7 +15,7 @@ import click
 
 from grants.cli.output import emit_rows, safe, table, to_json
 from grants.domain.actor import current_actor
-from grants.domain.errors import GrantsError, InvalidInput, NotAllowed
+from grants.domain.errors import GrantsError, InvalidInput
 from grants.domain.refs import parse_ref
 
 # The CLI uses no pydantic plugins; skipping their discovery saves ~20 ms per command.
@@ -55,9 +56,12 @@ class GrantsGroup(click.Group):
             echo_error("aborted")
             sys.exit(1)
         except Exception as error:  # the last line of defence: one line, exit 1
-            if "permission denied" in str(error).lower():  # the database refused: a read-only login
-                echo_error("database: permission denied for this login (read-only? use --as-of for reports)")
-                sys.exit(NotAllowed.exit_code)
+            from grants.ledger.storage import translate
+
+            storage = translate(error)  # a storage failure, by SQLite code or SQLSTATE
+            if storage is not None:
+                echo_error(str(storage))
+                sys.exit(storage.exit_code)
             echo_error(f"internal error: {type(error).__name__}: {error}")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
