@@ -72,6 +72,7 @@ class Context:
     """Configuration read once from options and environment, handed to commands via ctx.obj."""
 
     url: str | None
+    actor_given: bool = True  # GRANTS_ACTOR was set; otherwise the ledger's login acts
     _ledger: object = field(default=None, repr=False)
 
     def ledger(self):
@@ -79,6 +80,8 @@ class Context:
             from grants.ledger.application import GrantsLedger
 
             self._ledger = GrantsLedger(self.url)
+            if not self.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
+                current_actor.set(self._ledger.default_actor())
             self._ledger.require_user()  # once initialised, only users may use the ledger at all
         return self._ledger
 
@@ -121,9 +124,9 @@ def default_actor() -> str:
 @click.pass_context
 def cli(ctx, url):
     """Grant ledger for kap. 765.62 Kommunalt rusarbeid and its sibling schemes."""
-    actor = os.environ.get("GRANTS_ACTOR") or default_actor()
-    ctx.obj = Context(url=url or os.environ.get("GRANTS_DB"))
-    current_actor.set(actor)
+    claimed = os.environ.get("GRANTS_ACTOR")
+    ctx.obj = Context(url=url or os.environ.get("GRANTS_DB"), actor_given=bool(claimed))
+    current_actor.set(claimed or default_actor())
     ctx.call_on_close(ctx.obj.close)
 
 

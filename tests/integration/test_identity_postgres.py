@@ -230,3 +230,12 @@ def test_only_a_login_owning_the_tables_may_initialise_a_shared_ledger():
 def test_the_sql_file_for_dbas_is_the_set_up_the_ledger_runs():
     text = (ROOT / "docs" / "identity-postgres.sql").read_text()
     assert setup_sql() in text
+
+
+def test_without_grants_actor_the_login_acts(shared):
+    login, url = shared.urls["kari"]
+    result = CliRunner().invoke(cli, ["--db", url, "apply", "K/2", "--kommune", "3401", "--scheme", "765.62",
+                                      "--title", "t", "--fte", "1", "--year", "2021"], env={"GRANTS_ACTOR": None})
+    assert result.exit_code == 0, result.output
+    [applied] = shared.ledger.events_of("K/2")
+    assert applied.actor == login and shared.ledger.recorded_logins("K/2") == {1: login}
