@@ -22,9 +22,12 @@ def demo_cmd(ctx, seed):
 
     if ctx.obj.url is None:  # never write demo data into the user's real ledger
         ctx.obj.url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='grants-demo-')) / 'demo.sqlite'}"
+    from grants.ledger.config import redacted_url
+
     ledger = ctx.obj.ledger()
+    shown = redacted_url(ledger.url)  # never print a database password
     if ledger.head() != 0:
-        raise RuleRefused(f"db: the demo needs an empty ledger; {ledger.url!r} already has events")
+        raise RuleRefused(f"db: the demo needs an empty ledger; {shown!r} already has events")
     started = time.perf_counter()
     builder = DemoBuilder(ledger, seed=seed)
     commands = builder.build()
@@ -36,7 +39,7 @@ def demo_cmd(ctx, seed):
     engine = ctx.obj.current_views()
     seconds = time.perf_counter() - started
     positions = len(builder.work.positions)
-    click.echo(f"Demo ledger: {ledger.url}")
+    click.echo(f"Demo ledger: {shown}")
     click.echo(f"{len(commands)} commands, {written} position events, {positions} positions, "
                f"{ledger.head()} events in all, in {seconds:.1f} s\n")
     click.echo("== Funding by office, 2021 (grants funding --by office --year 2021)")
@@ -53,4 +56,4 @@ def demo_cmd(ctx, seed):
     for row in reports.expiry(engine):
         ends[(row["ends"], row["scheme"])] = ends.get((row["ends"], row["scheme"]), 0) + 1
     emit_rows([{"ends": y, "scheme": s, "positions": n} for (y, s), n in sorted(ends.items())], "table")
-    click.echo(f"\nExplore it: GRANTS_DB={ledger.url} grants compliance --year 2023")
+    click.echo(f"\nExplore it: GRANTS_DB={shown} grants compliance --year 2023")

@@ -249,8 +249,10 @@ def terminate_cmd(ctx, ref, **options):
 @click.pass_context
 def init_cmd(ctx):
     """Create the ledger's tables and make the current actor (GRANTS_ACTOR) its first admin."""
+    from grants.ledger.config import redacted_url
+
     admin = ctx.obj.ledger().initialize()
-    click.echo(f"initialised {safe(ctx.obj.ledger().url)}; first admin {safe(admin.name)!r}")
+    click.echo(f"initialised {safe(redacted_url(ctx.obj.ledger().url))}; first admin {safe(admin.name)!r}")
 
 
 @cli.group("users")

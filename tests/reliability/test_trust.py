@@ -468,3 +468,14 @@ def test_a_read_only_database_exits_5_with_one_line(db_url, tmp_path, monkeypatc
     assert grants(db_url, "show", "P/1").exit_code == 0
     one_line(grants(db_url, "grant", "P/1", "--year", "2021"), 5,
              "database: the server is read-only (25006); nothing was written")
+
+
+def test_init_never_prints_the_database_password(db_url):
+    from grants.ledger.config import redacted_url
+
+    result = grants(db_url, "init", actor=admin_of(db_url))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"initialised {redacted_url(db_url)};")
+    if db_url.startswith("postgres"):
+        assert ":***@" in result.stdout and "grants:grants@" not in result.output
+    assert redacted_url("postgresql+psycopg://u:p%40ss@h:5432/db?schema=s") == "postgresql+psycopg://u:***@h:5432/db?schema=s"
