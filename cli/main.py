@@ -357,16 +357,21 @@ def history_cmd(ctx, ref, fmt):
 
     parse_ref(ref)
     rows, state = [], None
-    for domain_event in ctx.obj.ledger().events_of(ref):
+    ledger = ctx.obj.ledger()
+    logins = ledger.recorded_logins(ref)  # who the chain row names: session_user, or the OS user on SQLite
+    for domain_event in ledger.events_of(ref):
         state = domain_event.mutate(state)
-        rows.append(event_view(domain_event, state))
+        row = event_view(domain_event, state)
+        row["login"] = logins.get(row["version"])
+        row["claimed"] = row["login"] is not None and row["actor"] != row["login"]  # actor named, not logged in
+        rows.append(row)
     if fmt == "json":
         click.echo(to_json(rows))
         return
     flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
              "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
-             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"]}
             for r in rows]
     emit_rows(flat, fmt)
 
