@@ -252,6 +252,7 @@ def init_cmd(ctx):
     from grants.ledger.config import redacted_url
 
     admin = ctx.obj.ledger().initialize()
+    ctx.obj.runner()  # the read-model tables, created once here, by the ledger's owner
     click.echo(f"initialised {safe(redacted_url(ctx.obj.ledger().url))}; first admin {safe(admin.name)!r}")
 
 

@@ -183,3 +183,20 @@ def test_rebuild_gives_exactly_the_tables_catch_up_gave(tmp_path_factory, steps)
     assert snapshot(runner.engine) == caught_up
     ledger.close()
     runner.engine.dispose()
+
+
+def test_init_creates_the_read_model_tables_and_a_report_runs_no_ddl(sqlite_url):
+    from click.testing import CliRunner
+    from sqlalchemy import event as sa_event
+
+    from grants.cli.main import cli
+
+    assert CliRunner().invoke(cli, ["--db", sqlite_url, "init"], env={"GRANTS_ACTOR": "boss"}).exit_code == 0
+    engine = engine_for(sqlite_url)
+    assert db.current_version(engine) == db.SCHEMA_VERSION
+    statements = []
+    sa_event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *rest: statements.append(sql))
+    Runner(engine, GrantsLedger(sqlite_url)).catch_up()
+    # one version SELECT, the tracking positions, the head: no schema inspection, no DDL
+    assert statements and not any(s.lstrip().upper().startswith(("CREATE", "ALTER", "DROP", "PRAGMA"))
+                                  for s in statements), statements
