@@ -416,22 +416,6 @@ def test_a_full_disk_exits_8_with_one_line_and_writes_nothing(tmp_path, monkeypa
     assert GrantsLedger(url).head() == 3
 
 
-def test_a_read_only_file_exits_5_with_one_line(tmp_path, monkeypatch):
-    from grants.ledger import application
-
-    url, path = sqlite_ledger(tmp_path)
-    real = application.eventsourcing_env
-
-    def read_only(target):  # the file opened read-only, as for a user without write permission
-        env = real(target)
-        return {**env, "SQLITE_DBNAME": f"file:{env['SQLITE_DBNAME']}?mode=ro"}
-
-    monkeypatch.setattr(application, "eventsourcing_env", read_only)
-    assert grants(url, "show", "S/1").exit_code == 0  # reading works
-    one_line(grants(url, "grant", "S/1", "--year", "2021"), 5,
-             "db: the database file is read-only (SQLITE_READONLY); nothing was written")
-
-
 def test_postgres_failures_map_by_sqlstate_not_by_message():
     import psycopg
 
@@ -457,17 +441,25 @@ def test_postgres_failures_map_by_sqlstate_not_by_message():
     assert translate(ValueError("disk is full")) is None  # the message alone never decides
 
 
-def test_a_read_only_database_exits_5_with_one_line(db_url, tmp_path, monkeypatch):
-    """PostgreSQL: a server or session that refuses writes (SQLSTATE 25006)."""
-    if not db_url.startswith("postgres"):
-        return  # SQLite's read-only file: test_a_read_only_file_exits_5_with_one_line
+def test_a_read_only_database_exits_5_with_one_line(db_url, monkeypatch):
+    """SQLite: a file opened read-only, as for a user without write permission (SQLITE_READONLY);
+    PostgreSQL: a session that refuses writes (SQLSTATE 25006)."""
+    from grants.ledger import application
+
     ledger = GrantsLedger(db_url)
     ledger.execute(c.parse(c.Apply, ref="P/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
     ledger.close()
-    monkeypatch.setenv("PGOPTIONS", "-c default_transaction_read_only=on")  # read by libpq at connect
-    assert grants(db_url, "show", "P/1").exit_code == 0
-    one_line(grants(db_url, "grant", "P/1", "--year", "2021"), 5,
-             "database: the server is read-only (25006); nothing was written")
+    if db_url.startswith("sqlite"):
+        real = application.eventsourcing_env
+        monkeypatch.setattr(application, "eventsourcing_env", lambda target: {
+            **real(target), "SQLITE_DBNAME": f"file:{real(target)['SQLITE_DBNAME']}?mode=ro"})
+        expected = "db: the database file is read-only (SQLITE_READONLY); nothing was written"
+    else:
+        monkeypatch.setenv("PGOPTIONS", "-c default_transaction_read_only=on")  # read by libpq at connect
+        expected = "database: the server is read-only (25006); nothing was written"
+    assert grants(db_url, "show", "P/1").exit_code == 0  # reading works
+    one_line(grants(db_url, "grant", "P/1", "--year", "2021"), 5, expected)
+    assert len(GrantsLedger(db_url).events_of("P/1")) == 1
 
 
 def test_init_never_prints_the_database_password(db_url):
