@@ -34,18 +34,21 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+FROM_ENV = object()  # the chain key named by GRANTS_CHAIN_KEY_FILE or GRANTS_CHAIN_KEY
+
+
 class GrantsLedger(Application):
     name = "Grants"  # PostgreSQL table "grants_events"
 
-    def __init__(self, url: str | None = None, chain_key: bytes | None | str = "from-env"):
-        """`chain_key`: the key that seals chain rows (docs/audit.md); by default from
-        GRANTS_CHAIN_KEY_FILE or GRANTS_CHAIN_KEY, None for none."""
+    def __init__(self, url: str | None = None, chain_key=FROM_ENV):
+        """`chain_key`: bytes that seal the chain rows (docs/audit.md), None for none; by default
+        the key the environment names."""
         self.url = resolve_url(url)
         with translated():  # a damaged file, a full disk or a refused login: one line, its exit code
             super().__init__(eventsourcing_env(self.url))
             if hasattr(self.recorder, "ensure_tables"):
                 self.recorder.ensure_tables()
-        self.recorder.chain_key = config.chain_key() if chain_key == "from-env" else chain_key
+        self.recorder.chain_key = config.chain_key() if chain_key is FROM_ENV else chain_key
 
     @property
     def chain_key(self) -> bytes | None:
@@ -112,6 +115,7 @@ class GrantsLedger(Application):
     # --- who may act --------------------------------------------------------------------------
 
     def is_initialised(self) -> bool:
+        """Whether `grants init` has run (the ledger then checks every actor's role)."""
         try:
             self.repository.get(SETTINGS_ID)
         except AggregateNotFoundError:
