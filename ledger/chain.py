@@ -79,7 +79,7 @@ def seal_for(key: bytes | None, previous: tuple | None) -> bytes | None:
 def chain_rows(stored_events, notification_ids, previous_position_hash, previous_log_hash, login=None, key=None):
     """The chain rows for a batch of newly inserted events, in insertion order (CHAIN_COLUMNS)."""
     rows, positions, log = [], {}, previous_log_hash
-    for stored, notification_id in zip(stored_events, notification_ids):
+    for stored, notification_id in zip(stored_events, notification_ids, strict=True):
         oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
         if oid not in positions:
             positions[oid] = previous_position_hash(oid, stored.originator_version - 1)

@@ -89,7 +89,7 @@ def compare(table, live_engine, replica_engine) -> list[Difference]:
     keys = [column.name for column in table.primary_key.columns]
     found = []
     for key in sorted(live.keys() | replica.keys(), key=repr):
-        named = tuple(zip(keys, key))
+        named = tuple(zip(keys, key, strict=True))
         mine, theirs = live.get(key), replica.get(key)
         if mine is None or theirs is None:
             found.append(Difference(table.name, named, None, mine, theirs))

@@ -428,7 +428,7 @@ def test_postgres_failures_map_by_sqlstate_not_by_message():
              psycopg.errors.DeadlockDetected("x"): (3, "deadlock"),
              psycopg.errors.AdminShutdown("x"): (8, "not accepting connections (57P01)"),
              psycopg.OperationalError("connection refused"): (8, "cannot reach the server")}
-    for error, (code, text) in cases.items():
+    for error, (code, message) in cases.items():
         try:  # wrapped, as eventsourcing and SQLAlchemy hand them on
             try:
                 raise error
@@ -436,7 +436,7 @@ def test_postgres_failures_map_by_sqlstate_not_by_message():
                 raise RuntimeError("wrapped") from inner
         except RuntimeError as outer:
             mapped = translate(outer)
-        assert mapped.exit_code == code and text in str(mapped), (error, mapped)
+        assert mapped.exit_code == code and message in str(mapped), (error, mapped)
     assert translate(psycopg.errors.UniqueViolation("x")) is None  # a version conflict is not storage
     assert translate(ValueError("disk is full")) is None  # the message alone never decides
 
