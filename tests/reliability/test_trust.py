@@ -101,6 +101,33 @@ def test_an_event_without_a_chain_row_anywhere_in_the_log_is_named(office, db_ur
     assert problem.startswith(f"event {last} ") and problem.endswith("has no chain row: inserted outside the ledger")
 
 
+def test_a_ledger_made_before_logins_were_recorded_still_verifies_and_keeps_writing(db_url):
+    ledger = GrantsLedger(db_url)
+    apply_and_grant(ledger, "L/1")
+    ledger.close()
+    tamper = Tamper(db_url)  # make it as the first version left it: no login, no mac, no trigger
+    if not tamper.sqlite:
+        tamper.sql("DROP TRIGGER grants_chain_login ON grants_chain")
+    tamper.sql("UPDATE grants_chain SET login = NULL")
+    tamper.rewrite_chain()
+    tamper.sql("ALTER TABLE grants_chain DROP COLUMN login")
+    tamper.sql("ALTER TABLE grants_chain DROP COLUMN mac")
+    tamper.close()
+    upgraded = GrantsLedger(db_url)  # adds the columns (and on PostgreSQL the trigger) on opening
+    assert verify_ledger(upgraded).problem is None
+    upgraded.execute(c.parse(c.Advance, ref="L/1", year=2022))
+    report = verify_ledger(upgraded)
+    assert report.problem is None and report.count == 3
+    assert upgraded.recorded_logins("L/1") == {1: None, 2: None, 3: upgraded.login()}
+    assert [type(e).__name__ for e in upgraded.events_of("L/1")] == ["Applied", "Granted", "YearAdvanced"]
+    upgraded.close()
+
+
+def apply_and_grant(ledger, ref):
+    ledger.execute(c.parse(c.Apply, ref=ref, kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
+    ledger.execute(c.parse(c.Grant, ref=ref, year=2021))
+
+
 # --- 2. routine checkpoints and the keyed chain ------------------------------------------------
 
 KEY = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
