@@ -3,9 +3,6 @@ chain, export events with their hashes."""
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -15,7 +12,6 @@ from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.refs import parse_ref
 
-EXPORT_FORMAT = "grants-export/1"
 
 
 @click.command("show")
@@ -74,56 +70,72 @@ def history_cmd(ctx, ref, fmt):
 
     parse_ref(ref)
     rows, state = [], None
-    for domain_event in ctx.obj.ledger().events_of(ref):
+    ledger = ctx.obj.ledger()
+    logins = ledger.recorded_logins(ref)  # who the chain row names: session_user, or the OS user on SQLite
+    for domain_event in ledger.events_of(ref):
         state = domain_event.mutate(state)
-        rows.append(event_view(domain_event, state))
+        row = event_view(domain_event, state)
+        row["login"] = logins.get(row["version"])
+        row["claimed"] = row["login"] is not None and row["actor"] != row["login"]  # actor named, not logged in
+        rows.append(row)
     if fmt == "json":
         click.echo(to_json(rows))
         return
     flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
              "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
-             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"]}
             for r in rows]
     emit_rows(flat, fmt)
 
 
 @click.command("verify")
-@click.option("--digest", help="N:HASH written down earlier: the first N events must still hash to it.")
+@click.option("--digest", metavar="N:HASH", help="A digest written down earlier: the first N events must still hash to it.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="Verify an export (grants export) instead of the database.")
-@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.option("--checkpoints", type=click.Path(dir_okay=False, path_type=Path),
+              help="Checkpoint file (env GRANTS_CHECKPOINTS): compared with its last line, appended to on success.")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
-def verify_cmd(ctx, digest, file, fmt):
+def verify_cmd(ctx, digest, file, checkpoints, fmt):
     """Recompute the hash chain; print the ledger digest or name the first altered event (exit 7)."""
-    from grants.ledger.verify import ledger_rows, parse_digest, verify
+    from grants.ledger.config import checkpoints_path
+    from grants.ledger.verify import parse_digest, verify_ledger
 
     expected = parse_digest(digest) if digest else None
+    manifest = {}
     if file is not None:
-        rows, manifest = read_export(file)
-        report = verify(rows, expected, check_log=manifest.get("scope") == "all")
-        if not report.problem and report.count != manifest.get("events"):
-            report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
-        if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
-            report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+        from grants.ledger.export import verify_export
+
+        report, manifest = verify_export(file, expected)
     else:
-        report = verify(ledger_rows(ctx.obj.ledger()), expected)
+        report = verify_ledger(ctx.obj.ledger(), expected, checkpoints or checkpoints_path())
     if report.problem:
         raise VerificationFailed(report.problem)
-    result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked}
+    result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked,
+              "checkpoint": f"{report.checkpoint.count}:{report.checkpoint.head}" if report.checkpoint else None,
+              "checkpoint_appended": report.appended is not None, "keyed_since": report.keyed_since,
+              "macs_checked": report.macs_checked}
     if fmt == "json":
         click.echo(to_json(result))
         return
-    if fmt == "csv":
-        emit_rows([result], "csv")
+    if fmt == "csv":  # the documented three columns; JSON carries the rest
+        emit_rows([result], "csv", ["verified", "digest", "digest_checked"])
         return
     if file is not None and manifest.get("scope") != "all":
-        click.echo(f"verified {report.count} events of {manifest.get('scope')}: their position chain is intact "
+        click.echo(f"verified {report.count} events of {safe(manifest.get('scope'))}: their position chain is intact "
                    "(the log chain needs an --all export)")
         return
     click.echo(f"verified {report.count} events; ledger digest {report.digest}")
-    if report.digest_checked:
+    if digest:
         click.echo(f"digest {digest} matches")
+    if report.checkpoint:
+        click.echo(f"checkpoint of {report.checkpoint.at} ({report.checkpoint.count} events) matches")
+    if report.appended:
+        click.echo("checkpoint appended")
+    if report.keyed_since:
+        sealed = "every MAC matches the key" if report.macs_checked else "MACs not checked (no chain key given)"
+        click.echo(f"keyed since event {report.keyed_since}: {sealed}")
 
 
 @click.command("explain")
@@ -244,7 +256,7 @@ def explanation_lines(r: dict) -> list[str]:
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
     """Write events with their hashes and a manifest with the digest (docs/audit.md)."""
-    from grants.ledger.verify import ledger_rows, verify
+    from grants.ledger.export import export_text
 
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
@@ -253,55 +265,12 @@ def export_cmd(ctx, ref, everything, fmt, output):
     if ref:
         parse_ref(ref)
         wanted = ledger.position(ref).id.hex
-    lines, count = [], 0
-    report = verify(ledger_rows(ledger))
-    if report.problem:
-        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
-    for row in ledger_rows(ledger):
-        oid, version, topic, state = row.event
-        if wanted and oid.hex != wanted:
-            continue
-        count += 1
-        lines.append(json.dumps({
-            "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
-            "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
-            "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
-    manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
-                             "events": count, "digest": report.digest,
-                             "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}}
-    text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
+    text, manifest = export_text(ledger, wanted, "all" if everything else f"ref:{ref}")
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
+        click.echo(f"exported {manifest['events']} events to {output}; ledger digest {manifest['digest']}")
     else:
         click.echo(text, nl=False)
-
-
-def read_export(path: Path):
-    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash."""
-    from grants.ledger.verify import Row
-
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
-    rows, manifest = [], {}
-    for number, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-            if "manifest" in record:
-                manifest = record["manifest"]
-                continue
-            rows.append(Row(int(record["notification_id"]),
-                            (record["originator_id"], int(record["originator_version"]), record["topic"],
-                             base64.b64decode(record["state"], validate=True)),
-                            (record["originator_id"], int(record["originator_version"]), record["event_hash"],
-                             record["position_hash"], record["log_hash"])))
-        except (ValueError, KeyError, TypeError) as error:
-            raise VerificationFailed(f"export line {number} is damaged ({type(error).__name__})") from None
-    if manifest.get("format") != EXPORT_FORMAT:
-        raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
-    return rows, manifest
 
 
 COMMANDS = {c.name: c for c in (show_cmd, history_cmd, explain_cmd, verify_cmd, export_cmd)}

@@ -36,7 +36,8 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 EXIT_CODES = ("0 ok · 1 internal error · 2 usage or invalid input · 3 changed by someone else, re-run · "
-              "4 not found · 5 not allowed · 6 refused by a rule · 7 verification failed · 130 interrupted")
+              "4 not found · 5 not allowed · 6 refused by a rule · 7 verification failed · "
+              "8 storage failed (disk full, I/O error; nothing written) · 130 interrupted")
 
 # The option names of the command being run, so an error about a field names the option.
 option_names: ContextVar[dict[str, str]] = ContextVar("option_names", default={})
@@ -62,6 +63,7 @@ class Context:
     """Configuration read once from options and environment, handed to commands via ctx.obj."""
 
     url: str | None
+    actor_given: bool = True  # GRANTS_ACTOR was set; otherwise the ledger's login acts
     _ledger: Any = field(default=None, repr=False)
 
     def ledger(self) -> Any:
@@ -69,6 +71,8 @@ class Context:
             from grants.ledger.application import GrantsLedger
 
             self._ledger = GrantsLedger(self.url)
+            if not self.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
+                current_actor.set(self._ledger.default_actor())
             self._ledger.require_user()  # once initialised, only users may use the ledger at all
         return self._ledger
 
@@ -165,12 +169,12 @@ class GrantsGroup(click.Group):
             echo_error("interrupted")
             sys.exit(130)
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 1
-            from grants.ledger.config import storage_error
+            from grants.ledger.storage import translate
 
-            translated = storage_error(error, url_in_use.get())
-            if isinstance(translated, GrantsError):
-                echo_error(str(translated))
-                sys.exit(translated.exit_code)
+            storage = translate(error, url_in_use.get())  # a storage failure, by SQLite code or SQLSTATE
+            if storage is not None:
+                echo_error(str(storage))
+                sys.exit(storage.exit_code)
             echo_error(f"internal error: {type(error).__name__}: {error}")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
@@ -187,10 +191,10 @@ class GrantsGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, url: str | None) -> None:
     """A ledger for kap. 765.62 Tilskudd til kommunalt rusarbeid and its sibling schemes."""
-    actor = os.environ.get("GRANTS_ACTOR") or default_actor()
-    ctx.obj = Context(url=url)
+    claimed = os.environ.get("GRANTS_ACTOR")
+    ctx.obj = Context(url=url, actor_given=bool(claimed))
     url_in_use.set(url or os.environ.get("GRANTS_DB", ""))
-    current_actor.set(actor)
+    current_actor.set(claimed or default_actor())
     ctx.call_on_close(ctx.obj.close)
 
 

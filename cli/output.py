@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -31,6 +32,11 @@ class YearType(click.ParamType):
 YEAR = YearType()
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+BEYOND_C0 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # control characters json.dumps leaves raw
+FORMULA_START = ("=", "+", "-", "@")  # OWASP CSV injection: a spreadsheet runs such a cell
+
+
 def safe(text: str) -> str:
     """Escape control characters so user input can never drive the terminal."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
@@ -39,6 +45,13 @@ def safe(text: str) -> str:
 def kroner(amount: int | None) -> str:
     """Whole kroner grouped as Norwegians write them: 550 000."""
     return "" if amount is None else f"{amount:,}".replace(",", " ")
+def csv_cell(value) -> str:
+    """A CSV cell: control characters removed; text that a spreadsheet would read as a formula
+    gets a leading ' (numbers keep their sign: only text is neutralised)."""
+    text = CONTROL.sub("", str(plain(value)) if value is not None else "")
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def plain(value):
@@ -57,7 +70,9 @@ def plain(value):
 
 
 def to_json(value) -> str:
-    return json.dumps(plain(value), ensure_ascii=False, indent=2)
+    """JSON; json.dumps escapes C0 controls itself, the rest (DEL, C1, line separators) as \\uXXXX."""
+    text = json.dumps(plain(value), ensure_ascii=False, indent=2)
+    return BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def table(rows: list[dict], columns: list[str] | None = None) -> str:
@@ -81,7 +96,7 @@ def to_csv(rows: list[dict], columns: list[str] | None = None) -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: plain(v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue().rstrip("\n")
 
 

@@ -37,3 +37,10 @@ class RuleRefused(GrantsError):
 
 class VerificationFailed(GrantsError):
     exit_code = 7
+
+
+class StorageFailed(GrantsError):
+    """The database could not be written or reached: disk full, I/O error, server down. Nothing
+    was written; re-run once the cause is fixed."""
+
+    exit_code = 8

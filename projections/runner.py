@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from grants.domain.appropriation import Appropriation
+from grants.domain.errors import VerificationFailed
 from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
 from grants.projections import db
@@ -86,71 +87,75 @@ class Runner:
 
     def __init__(self, engine, source):
         self.engine, self.source = engine, source
-        db.create_tables(engine)
-        for projection in PROJECTIONS:
-            self._ensure_tracking(projection.name)
-
-    def _ensure_tracking(self, name: str) -> None:
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(select(db.tracking.c.position).where(db.tracking.c.name == name)).first() is None:
-                    conn.execute(insert(db.tracking).values(name=name, position=0))
-        except IntegrityError:
-            pass  # another process inserted it first
+        db.ensure_tables(engine, [projection.name for projection in PROJECTIONS])
 
     def tracked(self) -> dict[str, int]:
         """Each projection's tracking position: the last notification id folded in."""
         with self.engine.connect() as conn:
             return dict(conn.execute(select(db.tracking.c.name, db.tracking.c.position)).all())
 
-    def catch_up(self, *, batch: int = BATCH, stop_after_batches: int | None = None) -> int:
+    def catch_up(self, *, batch: int = BATCH) -> int:
         """Fold every event up to the current head; returns the number of events folded.
-
-        `stop_after_batches` simulates a crash between batches (used by the reliability tests).
-        """
+        Refuses (exit 7) when a projection claims more than the log holds."""
+        tracked = self.tracked()  # before the head: the head only grows, so honest tables are never ahead
         head = self.source.head()
-        if all(position >= head for position in self.tracked().values()):
+        refuse_ahead(tracked, head)
+        if all(position >= head for position in tracked.values()):
             return 0  # already current: no lock, no write (a read-only login can report)
-        folded, batches = 0, 0
+        folded = 0
         for projection in PROJECTIONS:
-            while True:
-                if stop_after_batches is not None and batches >= stop_after_batches:
-                    raise RuntimeError("stopped between batches (simulated crash)")
+            done = False
+            while not done:
                 try:
-                    done, count = self._step(projection, head, batch)
+                    with self.engine.begin() as conn:
+                        done, count = self._step(conn, projection, head, batch)
                 except (TrackingMoved, IntegrityError):  # another process folded this batch first
                     continue
                 folded += count
-                batches += 1
-                if done:
-                    break
         return folded
 
-    def _step(self, projection: Projection, head: int, batch: int) -> tuple[bool, int]:
-        with self.engine.begin() as conn:
-            # FOR UPDATE serialises catch-ups on PostgreSQL; SQLite serialises writers itself and
-            # the compare-and-set below catches a position that moved meanwhile.
-            start = conn.execute(select(db.tracking.c.position).with_for_update()
-                                 .where(db.tracking.c.name == projection.name)).scalar_one()
-            if start >= head:
-                return True, 0
-            events = self.source.read_log(start, batch, head, projection.topics)
-            done = len(events) < batch
-            new_position = head if done else events[-1][0]
-            if events:
-                projection.write(conn, events)
-            moved = conn.execute(update(db.tracking)
-                                 .where(db.tracking.c.name == projection.name, db.tracking.c.position == start)
-                                 .values(position=new_position))
-            if moved.rowcount != 1:
-                raise TrackingMoved()
-            return done, len(events)
+    def _step(self, conn, projection: Projection, head: int, batch: int) -> tuple[bool, int]:
+        """Fold one batch and move the tracking position, in the caller's transaction."""
+        # FOR UPDATE serialises catch-ups on PostgreSQL; SQLite serialises writers itself and
+        # the compare-and-set below catches a position that moved meanwhile.
+        start = conn.execute(select(db.tracking.c.position).with_for_update()
+                             .where(db.tracking.c.name == projection.name)).scalar_one()
+        if start >= head:
+            return True, 0
+        events = self.source.read_log(start, batch, head, projection.topics)
+        done = len(events) < batch
+        new_position = head if done else events[-1][0]
+        if events:
+            projection.write(conn, events)
+        moved = conn.execute(update(db.tracking)
+                             .where(db.tracking.c.name == projection.name, db.tracking.c.position == start)
+                             .values(position=new_position))
+        if moved.rowcount != 1:
+            raise TrackingMoved()
+        return done, len(events)
 
     def rebuild(self, *, batch: int = BATCH) -> int:
-        """Empty every read model and fold the whole log again, streaming in batches."""
+        """Empty every read model and fold the whole log again, streaming in batches, in one
+        transaction: readers keep seeing the old tables until the new ones are complete (MVCC on
+        PostgreSQL, WAL snapshots on SQLite), never empty or half-built ones."""
+        head, folded = self.source.head(), 0
         with self.engine.begin() as conn:
             for tables in db.VIEW_TABLES.values():
                 for table in tables:
                     conn.execute(delete(table))
             conn.execute(update(db.tracking).values(position=0))
-        return self.catch_up(batch=batch)
+            for projection in PROJECTIONS:
+                done = False
+                while not done:
+                    done, count = self._step(conn, projection, head, batch)
+                    folded += count
+        return folded
+
+
+def refuse_ahead(tracked: dict[str, int], head: int) -> None:
+    """A tracking position beyond the head means the tables were edited or the log was cut."""
+    ahead = {name: position for name, position in sorted(tracked.items()) if position > head}
+    if ahead:
+        named = ", ".join(f"{name!r} at {position}" for name, position in ahead.items())
+        raise VerificationFailed(f"projections: {named}, ahead of the log's head {head}: the read models were "
+                                 "edited or the log was cut (grants verify; grants projections check)")
