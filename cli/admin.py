@@ -27,7 +27,12 @@ def init_cmd(ctx: click.Context) -> None:
 
     ledger = GrantsLedger.create(ctx.obj.url)
     ctx.obj._ledger = ledger
+    if not ctx.obj.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
+        from grants.domain.actor import current_actor
+
+        current_actor.set(ledger.default_actor())
     admin = ledger.initialize()
+    ctx.obj.runner()  # the read-model tables, created once here, by the ledger's owner
     click.echo(f"initialised {safe(redacted_url(ledger.url))}; first admin {safe(admin.name)!r}")
 
 
@@ -176,8 +181,8 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
 
 @click.group("projections", short_help="Read models: status, rebuild, follow.")
 def projections_group() -> None:
-    """The read models behind the reports: their status against the head of the log, a
-    rebuild from the whole log, and following the log for read-only reporting logins.
+    """The read models behind the reports: their status against the head of the log, a check
+    against the log, a rebuild from the whole log, and following the log for read-only logins.
 
     \b
     Example:
@@ -189,17 +194,44 @@ def projections_group() -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
 def projections_status_cmd(ctx: click.Context, fmt: str) -> None:
-    """Each projection's position against the head of the log (no catch-up).
+    """Each projection's position against the head of the log (no catch-up); exit 7 if ahead of it.
 
     \b
     Example:
       grants projections status --format json
     """
-    runner = ctx.obj.runner()
-    head = ctx.obj.ledger().head()
-    rows = [{"projection": name, "position": position, "head": head, "behind": head - position}
-            for name, position in sorted(runner.tracked().items())]
+    from grants.domain.errors import VerificationFailed
+    from grants.projections.check import status_rows
+
+    rows = status_rows(ctx.obj.runner())
     emit_rows(rows, fmt, ["projection", "position", "head", "behind"])
+    ahead = [row for row in rows if row["position"] > row["head"]]
+    if ahead:
+        raise VerificationFailed(f"projections: {', '.join(repr(r['projection']) for r in ahead)} ahead of the log's "
+                                 f"head {ahead[0]['head']}: the read models were edited or the log was cut")
+
+
+@projections_group.command("check", short_help="Compare the read models with the log (exit 7).")
+@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+@click.pass_context
+def projections_check_cmd(ctx: click.Context, fmt: str) -> None:
+    """Fold the log again and compare with the read models; exit 7 naming every differing row.
+
+    \b
+    Example:
+      grants projections check
+    """
+    from grants.domain.errors import VerificationFailed
+    from grants.projections.check import check
+
+    differences = check(ctx.obj.runner())
+    if differences or fmt != "table":
+        emit_rows([d.cells() for d in differences], fmt, ["table", "key", "column", "in_table", "from_log"])
+    if differences:
+        more = f" (and {len(differences) - 1} more, listed above)" if len(differences) > 1 else ""
+        raise VerificationFailed(f"projections: {differences[0]}{more}")
+    if fmt == "table":
+        click.echo("read models match the log")
 
 
 @projections_group.command("follow", short_help="Keep the read models current until Ctrl-C.")

@@ -3,9 +3,6 @@ chain, export events with their hashes."""
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -17,7 +14,6 @@ from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.money import format_fte
 from grants.domain.refs import parse_ref
 
-EXPORT_FORMAT = "grants-export/1"
 
 
 @click.command("show", short_help="A position: status, FTE, funded years, reports.")
@@ -77,7 +73,7 @@ def show_cmd(ctx, ref, version, as_of, fmt):
 
 
 HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status", "fte", "ladder_year", "year",
-                   "amount", "reason"]
+                   "amount", "reason", "login"]
 
 
 @click.command("history", short_help="Every event of a position, who recorded it, and when.")
@@ -96,16 +92,21 @@ def history_cmd(ctx, ref, fmt):
 
     parse_ref(ref)
     rows, state = [], None
-    for domain_event in ctx.obj.ledger().events_of(ref):
+    ledger = ctx.obj.ledger()
+    logins = ledger.recorded_logins(ref)  # who the chain row names: session_user, or the OS user on SQLite
+    for domain_event in ledger.events_of(ref):
         state = domain_event.mutate(state)
-        rows.append(event_view(domain_event, state))
+        row = event_view(domain_event, state)
+        row["login"] = logins.get(row["version"])
+        row["claimed"] = row["login"] is not None and row["actor"] != row["login"]  # actor named, not logged in
+        rows.append(row)
     if fmt == "json":
         click.echo(to_json(rows))
         return
     flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
              "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
-             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"]}
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"]}
             for r in rows]
     emit_rows(flat, fmt, HISTORY_COLUMNS)
 
@@ -115,9 +116,11 @@ def history_cmd(ctx, ref, fmt):
               help="A digest written down earlier: the first N events must still hash to it.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Verify an export (grants export) instead of the database.")
+@click.option("--checkpoints", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Checkpoint file (env GRANTS_CHECKPOINTS): compared with its last line, appended to on success.")
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
-def verify_cmd(ctx, digest, file, fmt):
+def verify_cmd(ctx, digest, file, checkpoints, fmt):
     """Recompute the hash chain from the events; print the ledger digest, or name the first
     altered, missing or reordered event (exit 7).
 
@@ -125,43 +128,50 @@ def verify_cmd(ctx, digest, file, fmt):
     Example:
       grants verify --digest 120:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     """
-    from grants.cli.progress import counted, progress
-    from grants.ledger.verify import ledger_rows, parse_digest, verify
+    from grants.cli.progress import progress
+    from grants.ledger.config import checkpoints_path
+    from grants.ledger.verify import parse_digest, verify_ledger
 
     expected = parse_digest(digest) if digest else None
-    manifest: dict = {}
+    manifest = {}
     with progress(ctx) as report_progress:
         if file is not None:
-            rows, manifest = read_export(file)
-            report = verify(counted(rows, report_progress, "verify", len(rows)), expected,
-                            check_log=manifest.get("scope") == "all")
-            if not report.problem and report.count != manifest.get("events"):
-                report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
-            if not report.problem and manifest.get("scope") == "all" and manifest.get("digest") != report.digest:
-                report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+            from grants.ledger.export import verify_export
+
+            report, manifest = verify_export(file, expected, progress=report_progress)
         else:
-            ledger = ctx.obj.ledger()
-            report = verify(counted(ledger_rows(ledger), report_progress, "verify", ledger.head()), expected)
+            report = verify_ledger(ctx.obj.ledger(), expected, checkpoints or checkpoints_path(),
+                                   progress=report_progress)
     if report.problem:
         raise VerificationFailed(report.problem)
-    result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked}
+    result = {"verified": report.count, "digest": report.digest, "digest_checked": report.digest_checked,
+              "checkpoint": f"{report.checkpoint.count}:{report.checkpoint.head}" if report.checkpoint else None,
+              "checkpoint_appended": report.appended is not None, "keyed_since": report.keyed_since,
+              "macs_checked": report.macs_checked}
     if fmt == "json":
         click.echo(to_json(result))
         return
-    if fmt == "csv":
-        emit_rows([result], "csv", list(result))
+    if fmt == "csv":  # the documented three columns; JSON carries the rest
+        emit_rows([result], "csv", ["verified", "digest", "digest_checked"], exactly=True)
         return
     if report.count == 0:
         click.echo("the export holds no events: nothing to verify" if file is not None
                    else "the ledger is empty: no events to verify yet")
         return
     if file is not None and manifest.get("scope") != "all":
-        click.echo(f"verified {report.count} events of {manifest.get('scope')}: their position chain is intact "
+        click.echo(f"verified {report.count} events of {safe(manifest.get('scope'))}: their position chain is intact "
                    "(the log chain needs an --all export)")
         return
     click.echo(f"verified {report.count} events; ledger digest {report.digest}")
-    if report.digest_checked:
+    if digest:
         click.echo(f"digest {digest} matches")
+    if report.checkpoint:
+        click.echo(f"checkpoint of {report.checkpoint.at} ({report.checkpoint.count} events) matches")
+    if report.appended:
+        click.echo("checkpoint appended")
+    if report.keyed_since:
+        sealed = "every MAC matches the key" if report.macs_checked else "MACs not checked (no chain key given)"
+        click.echo(f"keyed since event {report.keyed_since}: {sealed}")
 
 
 @click.command("explain", short_help="How a year's amount was computed, step by step.")
@@ -298,8 +308,8 @@ def export_cmd(ctx, ref, everything, fmt, output):
     Example:
       grants export --all --output ledger.jsonl && grants verify --file ledger.jsonl
     """
-    from grants.cli.progress import counted, progress
-    from grants.ledger.verify import ledger_rows, verify
+    from grants.cli.progress import progress
+    from grants.ledger.export import export_text
 
     if bool(ref) == everything:
         raise InvalidInput("--all: give a REF or --all")
@@ -310,69 +320,16 @@ def export_cmd(ctx, ref, everything, fmt, output):
     if ref:
         parse_ref(ref)
         wanted = ledger.position(ref).id.hex
-    lines, count = [], 0
     with progress(ctx) as report_progress:
-        head = ledger.head()
-        report = verify(counted(ledger_rows(ledger), report_progress, "verify", head))
-        if report.problem:
-            raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
-        for row in counted(ledger_rows(ledger), report_progress, "export", head):
-            oid, version, topic, state = row.event
-            if wanted and oid.hex != wanted:
-                continue
-            count += 1
-            lines.append(json.dumps({
-                "notification_id": row.notification_id, "originator_id": oid.hex, "originator_version": version,
-                "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain[2],
-                "position_hash": row.chain[3], "log_hash": row.chain[4]}, ensure_ascii=False))
-    manifest = {"manifest": {"format": EXPORT_FORMAT, "scope": "all" if everything else f"ref:{ref}",
-                             "events": count, "digest": report.digest,
-                             "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}}
-    text = "\n".join([*lines, json.dumps(manifest)]) + "\n"
+        text, manifest = export_text(ledger, wanted, "all" if everything else f"ref:{ref}", progress=report_progress)
     if output:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
-        click.echo(f"exported {count} events to {output}; ledger digest {report.digest}")
+        click.echo(f"exported {manifest['events']} events to {output}; ledger digest {manifest['digest']}")
     else:
         click.echo(text, nl=False)
-
-
-def read_export(path: Path):
-    """Rows and manifest of an export file; damaged lines become damaged rows, never a crash.
-
-    A file in which no line is an export record or manifest is not an export at all: that is a
-    wrong --file (exit 2), not a failed verification. A recognisable export that is damaged is
-    a failed verification (exit 7)."""
-    from grants.ledger.verify import Row
-
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"--file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
-    rows, manifest, damaged = [], {}, None
-    for number, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-            if isinstance(record, dict) and isinstance(record.get("manifest"), dict):
-                manifest = record["manifest"]
-                continue
-            rows.append(Row(int(record["notification_id"]),
-                            (record["originator_id"], int(record["originator_version"]), record["topic"],
-                             base64.b64decode(record["state"], validate=True)),
-                            (record["originator_id"], int(record["originator_version"]), record["event_hash"],
-                             record["position_hash"], record["log_hash"])))
-        except (ValueError, KeyError, TypeError) as error:
-            damaged = damaged or f"export line {number} is damaged ({type(error).__name__})"
-    if not rows and manifest.get("format") != EXPORT_FORMAT:
-        raise InvalidInput(f"--file: {str(path)!r} is not an export of grants export (no {EXPORT_FORMAT} manifest "
-                           "and no event lines)")
-    if damaged:
-        raise VerificationFailed(damaged)
-    if manifest.get("format") != EXPORT_FORMAT:
-        raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
-    return rows, manifest
 
 
 COMMANDS = {c.name: c for c in (show_cmd, history_cmd, explain_cmd, verify_cmd, export_cmd)}

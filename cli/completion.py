@@ -47,14 +47,15 @@ def complete_ref(ctx: click.Context, _param: click.Parameter, incomplete: str) -
 
 
 def _refs(ctx: click.Context, prefix: str) -> list[str]:
-    from grants.cli.main import actor_from_env
+    import os
+
     from grants.domain.actor import current_actor
     from grants.domain.position import GrantPosition
     from grants.ledger.application import GrantsLedger
 
     url = ctx.meta.get(DB_META) or ctx.find_root().params.get("url")
     ledger = GrantsLedger(url)  # opening never creates a ledger: a missing one raises
-    token = current_actor.set(actor_from_env())
+    token = current_actor.set(os.environ.get("GRANTS_ACTOR") or ledger.default_actor())  # as Context.ledger
     try:
         ledger.require_user()  # only the ledger's users may see its refs
         topics, head, after, found = (GrantPosition.Applied.TOPIC,), ledger.head(), 0, set()

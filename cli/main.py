@@ -39,11 +39,13 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 EXIT_CODES = (("0", "ok"), ("1", "internal error"), ("2", "usage or invalid input, or no ledger at the URL"),
               ("3", "changed by someone else meanwhile: re-run"), ("4", "not found"),
               ("5", "not allowed (role or office)"), ("6", "refused by a funding or lifecycle rule"),
-              ("7", "verification failed"), ("130", "interrupted (Ctrl-C)"))
+              ("7", "verification failed"), ("8", "storage failed (disk full, I/O error; nothing written)"),
+              ("130", "interrupted (Ctrl-C)"))
 EPILOG = f"""\b
 Environment:
   GRANTS_DB     the database URL, as --db (default: ledger.sqlite in the user data directory)
-  GRANTS_ACTOR  who records the decisions (default: the OS user)
+  GRANTS_ACTOR  who records the decisions (default: the OS user; on PostgreSQL the login)
+  GRANTS_CHECKPOINTS, GRANTS_CHAIN_KEY_FILE, GRANTS_PRACTICE: see the README
 
 Two times: every decision has a business date (--received, --decided, --effective: when it
 takes effect, filled from the data when left out) and a recorded time (when the ledger stored
@@ -94,6 +96,7 @@ class Context:
 
     url: str | None
     quiet: bool = False  # no progress display
+    actor_given: bool = True  # GRANTS_ACTOR was set; otherwise the ledger's login acts
     _ledger: Any = field(default=None, repr=False)
     _engines: list = field(default_factory=list, repr=False)  # read-model engines, closed with the ledger
 
@@ -102,6 +105,8 @@ class Context:
             from grants.ledger.application import GrantsLedger
 
             self._ledger = GrantsLedger(self.url)
+            if not self.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
+                current_actor.set(self._ledger.default_actor())
             self._ledger.require_user()  # once initialised, only users may use the ledger at all
         return self._ledger
 
@@ -230,12 +235,12 @@ class GrantsGroup(click.Group):
             echo_error("interrupted")
             sys.exit(130)
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 1
-            from grants.ledger.config import storage_error
+            from grants.ledger.storage import translate
 
-            translated = storage_error(error, url_in_use.get())
-            if isinstance(translated, GrantsError):
-                echo_error(str(translated))
-                sys.exit(translated.exit_code)
+            storage = translate(error, url_in_use.get())  # a storage failure, by SQLite code or SQLSTATE
+            if storage is not None:
+                echo_error(str(storage))
+                sys.exit(storage.exit_code)
             echo_error(f"internal error: {type(error).__name__}: {error}")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
@@ -265,10 +270,10 @@ def cli(ctx: click.Context, url: str | None, quiet: bool) -> None:
       grants init
       grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title Ruskonsulent --fte 1 --year 2021
     """
-    actor = actor_from_env()
-    ctx.obj = Context(url=url, quiet=quiet)
+    claimed = os.environ.get("GRANTS_ACTOR")
+    ctx.obj = Context(url=url, quiet=quiet, actor_given=bool(claimed))
     url_in_use.set(url or os.environ.get("GRANTS_DB", ""))
-    current_actor.set(actor)
+    current_actor.set(actor_from_env())
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -59,12 +59,26 @@ class YearType(click.ParamType):
 YEAR = YearType()
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+BEYOND_C0 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # control characters json.dumps leaves raw
+FORMULA_START = ("=", "+", "-", "@")  # OWASP CSV injection: a spreadsheet runs such a cell
+
+
 def safe(text: str) -> str:
     """Escape control characters so user input can never drive the terminal."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 kroner = format_kroner  # one definition, in the domain (its messages group kroner too)
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell: control characters removed; text that a spreadsheet would read as a formula
+    gets a leading ' (numbers keep their sign: only text is neutralised)."""
+    text = CONTROL.sub("", str(raw(value)) if value is not None else "")
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def heading(column: str) -> str:
@@ -114,7 +128,8 @@ def plain(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    """JSON with Decimals as JSON numbers written exactly (0.50), never through float."""
+    """JSON with Decimals as JSON numbers written exactly (0.50), never through float; json.dumps
+    escapes C0 controls itself, the rest (DEL, C1, line separators) as \\uXXXX."""
     token = uuid.uuid4().hex  # marks a number inside a string until json.dumps is done
 
     def prepare(item: Any) -> Any:
@@ -129,7 +144,8 @@ def to_json(value: Any) -> str:
         return item
 
     text = json.dumps(prepare(value), ensure_ascii=False, indent=2)
-    return re.sub(f'"{token}(-?[0-9.]+){token}"', r"\1", text)
+    text = re.sub(f'"{token}(-?[0-9.]+){token}"', r"\1", text)
+    return BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
@@ -172,20 +188,24 @@ def terminal_width() -> int | None:
     return None
 
 
-def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """One table with its header row, even when there are no rows."""
+def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    """One table with its header row, even when there are no rows (columns: the first row's keys
+    when not given)."""
+    columns = list(columns) if columns is not None else list(rows[0] if rows else {})
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: raw(row.get(k)) for k in columns})
+        writer.writerow({k: csv_cell(row.get(k)) for k in columns})
     return buffer.getvalue().rstrip("\n")
 
 
-def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str]) -> None:
+def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str], *, exactly: bool = False) -> None:
     """Rows in the chosen format. `columns` names the columns and their order in all three (and
-    heads an empty CSV); a key the rows have beyond them is shown after them, never dropped."""
-    columns = [*columns, *(k for k in (rows[0] if rows else {}) if k not in columns)]
+    heads an empty CSV); a key the rows have beyond them is shown after them, never dropped,
+    unless the shape is `exactly` those columns."""
+    if not exactly:
+        columns = [*columns, *(k for k in (rows[0] if rows else {}) if k not in columns)]
     if fmt == "json":
         click.echo(to_json([{k: r.get(k) for k in columns} for r in rows]))
     elif fmt == "csv":

@@ -9,7 +9,6 @@ only when a bar is shown, so no command pays for it at start-up.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -80,14 +79,3 @@ def _is_terminal(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-def counted(items: Iterable[Any], report: Progress, stage: str, total: int | None) -> Iterator[Any]:
-    """Pass `items` through, reporting every thousandth to `report`."""
-    done = 0
-    for item in items:
-        yield item
-        done += 1
-        if done % 1000 == 0:
-            report(stage, done, total)
-    report(stage, done, total)

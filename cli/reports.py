@@ -27,7 +27,7 @@ def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 FUNDING_COLUMNS = {
     "position": ["ref", "kommunenummer", "office", "scheme", "year", "ladder_year", "fte", "amount", "spent",
-                 "to_reclaim"],
+                 "to_reclaim", "rule_amount", "entitlement", "carried_in", "carried_out", "own_money", "deviation"],
     "office": ["year", "office", "positions", "fte", "amount", "spent", "to_reclaim"],
     "kommune": ["year", "kommunenummer", "office", "positions", "fte", "amount", "spent", "to_reclaim", "kommune"],
     "scheme": ["year", "scheme", "positions", "fte", "amount", "spent", "to_reclaim"],

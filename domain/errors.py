@@ -39,6 +39,13 @@ class VerificationFailed(GrantsError):
     exit_code = 7
 
 
+class StorageFailed(GrantsError):
+    """The database could not be written or reached: disk full, I/O error, server down. Nothing
+    was written; re-run once the cause is fixed."""
+
+    exit_code = 8
+
+
 ECHO_LIMIT = 60  # characters of a user's value repeated in a message
 HINT = "; did you mean "  # a message's suggestion starts so, last: `...; did you mean 0.50?`
 

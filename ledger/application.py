@@ -14,8 +14,12 @@ from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
 from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from grants.domain.actor import current_actor
+from grants.ledger import config
+from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
-from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url, storage_error
+from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
+from grants.ledger.identity import bound_name
+from grants.ledger.storage import translated
 
 Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
 
@@ -37,6 +41,9 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+FROM_ENV = object()  # the chain key named by GRANTS_CHAIN_KEY_FILE or GRANTS_CHAIN_KEY
+
+
 class GrantsLedger(Application):
     """The ledger. Opening one that does not exist is an error: only `create` (grants init,
     grants demo) makes a new ledger, so a mistyped database URL never starts an empty one."""
@@ -44,22 +51,47 @@ class GrantsLedger(Application):
     name = "Grants"  # PostgreSQL table "grants_events"
 
     def __init__(self, url: str | None = None, *, today: Callable[[], date] = oslo_today,
-                 create: bool = False):
+                 create: bool = False, chain_key: Any = FROM_ENV):
+        """`today`: the clock that fills left-out business dates. `create`: make the ledger's file
+        or tables when missing (grants init, grants demo). `chain_key`: bytes that seal the chain
+        rows (docs/audit.md), None for none; by default the key the environment names."""
         self.url = resolve_url(url)
-        self.today = today  # business dates left out by the caseworker are filled from this clock
+        self.today = today
         env = eventsourcing_env(self.url, create=create)
-        try:
+        with translated(self.url):  # a damaged file, a full disk or a refused login: one line, its exit code
             super().__init__(env)
             if create and hasattr(self.recorder, "ensure_tables"):
                 self.recorder.ensure_tables()
             check_ledger(self)
-        except Exception as error:
-            raise storage_error(error, self.url) from None
+            self.recorder.upgrade()  # a ledger written before logins and MACs were recorded
+        self.recorder.chain_key = config.chain_key() if chain_key is FROM_ENV else chain_key
 
     @classmethod
     def create(cls, url: str | None = None, **options: Any) -> "GrantsLedger":
         """Open the ledger at `url`, creating its file and tables when they do not exist."""
         return cls(url, create=True, **options)
+    @property
+    def chain_key(self) -> bytes | None:
+        return self.recorder.chain_key
+
+    @property
+    def on_postgres(self) -> bool:
+        """A shared ledger, where the database login is the identity (ledger/identity.py)."""
+        return hasattr(self.recorder, "owns_ledger")
+
+    def login(self) -> str:
+        """Who the chain rows will name: the database's session_user, or the OS user on SQLite."""
+        return self.recorder.login() if self.on_postgres else os_login()
+
+    def default_actor(self) -> str:
+        """The actor when GRANTS_ACTOR is unset: the login."""
+        return self.login()
+
+    def acting_name(self) -> str:
+        """The name roles are checked against: the login on PostgreSQL (a GRANTS_ACTOR naming
+        anyone else is refused), the claimed actor on SQLite."""
+        claimed = current_actor.get()
+        return bound_name(claimed, self.login()) if self.on_postgres else claimed
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -102,13 +134,19 @@ class GrantsLedger(Application):
 
     # --- who may act --------------------------------------------------------------------------
 
-    def access(self) -> Access | None:
-        """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+    def is_initialised(self) -> bool:
+        """Whether `grants init` has run (the ledger then checks every actor's role)."""
         try:
             self.repository.get(SETTINGS_ID)
         except AggregateNotFoundError:
+            return False
+        return True
+
+    def access(self) -> Access | None:
+        """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+        if not self.is_initialised():
             return None
-        name = current_actor.get()
+        name = self.acting_name()
         try:
             user = self.repository.get(User.create_id(name))
         except AggregateNotFoundError:
@@ -125,13 +163,17 @@ class GrantsLedger(Application):
         self.access()
 
     def initialize(self) -> User:
-        """Make the current actor the first admin of a ledger that has no users yet."""
+        """Make the current actor the first admin of a ledger that has no users yet. On PostgreSQL
+        only a login owning the ledger's tables may, and it becomes the first admin itself."""
         try:
             self.repository.get(SETTINGS_ID)
             raise RuleRefused("init: this ledger is already initialised")
         except AggregateNotFoundError:
             pass
-        name = current_actor.get()
+        if self.on_postgres and not self.recorder.owns_ledger():
+            raise NotAllowed(f"init: login {self.login()!r} does not own this ledger's tables; its owner runs "
+                             "grants init and so chooses the first admin")
+        name = self.acting_name()
         admin = User.add(name=name, role="admin", office=None)
         self._store(LedgerSettings(first_admin=name), admin)
         return admin
@@ -145,6 +187,10 @@ class GrantsLedger(Application):
             user = User.add(name=name, role=role, office=office)
         self._store(user)
         return user
+
+    def recorded_logins(self, ref: str) -> dict[int, str | None]:
+        """Version -> the login that recorded it, for one position (None before logins were kept)."""
+        return self.recorder.recorded_logins(GrantPosition.create_id(ref))
 
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""
@@ -279,7 +325,8 @@ class GrantsLedger(Application):
         the write lock): `expect_absent` aggregates still have no events, and nothing was recorded
         after notification id `expect_head`. A failed expectation is a conflict (exit 3)."""
         try:
-            self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
+            with translated():
+                self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
         except IntegrityError:
             raise ConcurrentChange(
                 "position changed by someone else while this command ran; nothing was written, re-run") from None

@@ -3,19 +3,30 @@
 For every stored event the recorder adds a row to `grants_chain`:
   event_hash    = sha256(originator_id | version | topic | state)
   position_hash = sha256(position_hash of the previous version of this position | event_hash)
-  log_hash      = sha256(log_hash of the previous event in recording order | notification_id | event_hash)
-`grants verify` recomputes all three from the events alone. The head log hash and the number of
-events form the ledger digest; an auditor who writes it down can later detect even a rewrite of
-the whole chain (`grants verify --digest N:HASH`).
+  log_hash      = sha256(log_hash of the previous event in recording order | notification_id | event_hash
+                         [| login])
+  login         = who wrote the row: on PostgreSQL the database's session_user (set by a trigger no
+                  client can override), on SQLite the OS user; rows written before logins were
+                  recorded have none, and their log hash leaves it out
+  mac           = HMAC-SHA256(chain key, log_hash) when the ledger is keyed (docs/audit.md)
+`grants verify` recomputes them from the events alone. The head log hash and the number of
+events form the ledger digest; an auditor who writes it down (or a checkpoint file) can later
+detect even a rewrite of the whole chain; the MAC stops a forger who lacks the key.
 """
 
+import getpass
 import hashlib
+import hmac
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from grants.domain.errors import NotAllowed
+
 CHAIN_TABLE = "grants_chain"
+CHAIN_COLUMNS = ("notification_id", "originator_id", "originator_version", "event_hash", "position_hash",
+                 "log_hash", "login", "mac")
 GENESIS = ""
 
 
@@ -29,26 +40,67 @@ def event_hash(originator_id, version: int, topic: str, state: bytes) -> str:
     return sha(oid, version, topic, bytes(state))
 
 
-def chain_rows(stored_events, notification_ids, previous_position_hash, previous_log_hash):
-    """The chain rows for a batch of newly inserted events, in insertion order."""
+def log_link(previous: str, notification_id: int, e_hash: str, login: str | None) -> str:
+    """The log hash of one row; the login is part of it when one was recorded."""
+    if login is None:
+        return sha(previous, notification_id, e_hash)
+    return sha(previous, notification_id, e_hash, login)
+
+
+def chain_mac(key: bytes, log_hash: str) -> str:
+    """The keyed seal of one row: the log hash already covers every earlier row."""
+    return hmac.new(key, b"grants-chain|" + log_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def mac_matches(key: bytes, log_hash: str, mac: str | None) -> bool:
+    return mac is not None and hmac.compare_digest(chain_mac(key, log_hash), str(mac))
+
+
+def os_login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "unknown"
+
+
+def seal_for(key: bytes | None, previous: tuple | None) -> bytes | None:
+    """The key to seal new rows with, or None; refuses what would break a keyed chain.
+
+    `previous` is the last chain row's (log_hash, mac). Once a row carries a MAC, every later
+    row must: a writer without the key, or with another key, is refused before anything is written.
+    """
+    sealed = previous is not None and previous[1] is not None
+    if sealed and key is None:
+        raise NotAllowed("chain: this ledger is keyed; set GRANTS_CHAIN_KEY_FILE (or GRANTS_CHAIN_KEY) to write")
+    if sealed and not mac_matches(key, previous[0], previous[1]):
+        raise NotAllowed("chain: the configured chain key is not this ledger's key (its last row does not match)")
+    return key
+
+
+def chain_rows(stored_events, notification_ids, previous_position_hash, previous_log_hash, login=None, key=None):
+    """The chain rows for a batch of newly inserted events, in insertion order (CHAIN_COLUMNS)."""
     rows, positions, log = [], {}, previous_log_hash
-    for stored, notification_id in zip(stored_events, notification_ids):
+    for stored, notification_id in zip(stored_events, notification_ids, strict=True):
         oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
         if oid not in positions:
             positions[oid] = previous_position_hash(oid, stored.originator_version - 1)
         e_hash = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state)
         positions[oid] = sha(positions[oid], e_hash)
-        log = sha(log, notification_id, e_hash)
-        rows.append((notification_id, oid, stored.originator_version, e_hash, positions[oid], log))
+        log = log_link(log, notification_id, e_hash, login)
+        rows.append((notification_id, oid, stored.originator_version, e_hash, positions[oid], log, login,
+                     chain_mac(key, log) if key else None))
     return rows
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    chain_key: bytes | None = None  # set by the ledger from GRANTS_CHAIN_KEY(_FILE)
+
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + [
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (notification_id INTEGER PRIMARY KEY, "
             "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, event_hash TEXT NOT NULL, "
-            "position_hash TEXT NOT NULL, log_hash TEXT NOT NULL, UNIQUE (originator_id, originator_version))"
+            "position_hash TEXT NOT NULL, log_hash TEXT NOT NULL, login TEXT, mac TEXT, "
+            "UNIQUE (originator_id, originator_version))"
         ]
 
     def has_ledger_tables(self) -> bool:
@@ -56,6 +108,26 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN (?, ?)",
                       (self.events_table_name, CHAIN_TABLE))
             return c.fetchone()[0] == 2
+    def _create_table(self, c) -> None:
+        super()._create_table(c)
+        self._add_missing_columns(c)
+
+    def upgrade(self) -> None:
+        """Bring a ledger written by an earlier version up to date (one query when it is)."""
+        with self.datastore.transaction(commit=False) as c:
+            if not self._missing_columns(c):
+                return
+        with self.datastore.transaction(commit=True) as c:
+            self._add_missing_columns(c)
+
+    def _missing_columns(self, c) -> list[str]:
+        c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
+        present = {row[1] for row in c.fetchall()}
+        return [column for column in ("login", "mac") if column not in present]
+
+    def _add_missing_columns(self, c) -> None:
+        for column in self._missing_columns(c):  # ledgers made before logins and keys were recorded
+            c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN {column} TEXT")
 
     def existing(self, originator_ids) -> set:
         """Which of these aggregates have events (one query per 500 ids, for batch imports)."""
@@ -67,16 +139,31 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 found.update(UUID(row[0]) for row in c.fetchall())
         return found
 
-    def select_chain(self, after: int, limit: int) -> list[tuple]:
-        """Chain rows (notification_id, originator_id, version, event_hash, position_hash, log_hash)."""
+    def select_chain(self, after: int | None, limit: int) -> list[tuple]:
+        """Chain rows (CHAIN_COLUMNS) after notification id `after`; None: from the very first,
+        whatever its id (rows at id 0 or below exist only if someone put them there)."""
+        where, params = ("", (limit,)) if after is None else ("WHERE notification_id > ? ", (after, limit))
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT * FROM {CHAIN_TABLE} WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
-                      (after, limit))
+            c.execute(f"SELECT {', '.join(CHAIN_COLUMNS)} FROM {CHAIN_TABLE} {where}ORDER BY notification_id "
+                      "LIMIT ?", params)
             return [tuple(r) for r in c.fetchall()]
 
+    def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
+        """Version -> login that recorded it, for one aggregate."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_version, login FROM {CHAIN_TABLE} WHERE originator_id=?",
+                      (originator_id.hex,))
+            return {row[0]: row[1] for row in c.fetchall()}
+
     def _insert_events(self, c, stored_events, **kwargs):
+        # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
+        # next cannot move. Reading first would make this a read transaction that SQLite refuses
+        # to upgrade ("database is locked", no waiting) once another writer has committed.
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._check_expectations(c, ids, **kwargs)
+        c.execute(f"SELECT log_hash, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        last = c.fetchone()
+        key = seal_for(self.chain_key, tuple(last) if last else None)  # a refusal rolls the insert back
 
         def previous_position_hash(oid, version):
             if version == 0:
@@ -86,12 +173,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return row[0] if row else GENESIS
 
-        c.execute(f"SELECT log_hash FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
-        last = c.fetchone()
-        rows = chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS)
-        c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+        rows = chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS,
+                          os_login(), key)
+        c.executemany(f"INSERT INTO {CHAIN_TABLE} ({', '.join(CHAIN_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
+                      rows)
         return ids
-
 
     def _check_expectations(self, c, ids, expect_absent=(), expect_head=None, **_) -> None:
         """Inside the write transaction (the insert holds SQLite's write lock): see

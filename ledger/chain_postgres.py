@@ -1,23 +1,46 @@
 """The hash chain on PostgreSQL (see ledger/chain.py); a module of its own so that SQLite users
-never import psycopg."""
+never import psycopg.
 
+Two things differ from SQLite:
+- the chain row's `login` is written by the database: a BEFORE INSERT trigger sets it to
+  `session_user`, whatever the client sent, so a login cannot record a row as someone else;
+- writers serialise on a transaction-scoped advisory lock instead of the library's
+  `LOCK TABLE ... IN EXCLUSIVE MODE`, which needs UPDATE or DELETE privilege: individual logins
+  may only INSERT (ledger/identity.py), and must still append in commit order.
+"""
+
+import hashlib
+import time
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from grants.ledger.chain import CHAIN_TABLE, EXPECTATION_FAILED, GENESIS, chain_rows, chunks
+from grants.ledger.chain import CHAIN_COLUMNS, CHAIN_TABLE, EXPECTATION_FAILED, GENESIS, chain_rows, chunks, seal_for
+
+LOGIN_TRIGGER = "grants_chain_login"
+
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    chain_key: bytes | None = None  # set by the ledger from GRANTS_CHAIN_KEY(_FILE)
+
     def __init__(self, datastore, *, events_table_name="stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
-        from psycopg.sql import SQL, Identifier
+        from psycopg.sql import SQL, Identifier, Literal
 
-        self.chain_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(CHAIN_TABLE))
+        schema = Identifier(self.datastore.schema)
+        self.chain_table = SQL("{}.{}").format(schema, Identifier(CHAIN_TABLE))
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {} (notification_id bigint PRIMARY KEY, originator_id text NOT NULL, "
             "originator_version bigint NOT NULL, event_hash text NOT NULL, position_hash text NOT NULL, "
             "log_hash text NOT NULL, UNIQUE (originator_id, originator_version))").format(self.chain_table))
+        self.sql_create_statements.extend(login_statements(schema, self.chain_table))
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT pg_advisory_xact_lock({})").format(Literal(log_lock_key(self.datastore.schema,
+                                                                                 self.events_table_name))),
+        ]
+        self._login: str | None = None
 
     def has_ledger_tables(self) -> bool:
         with self.datastore.transaction(commit=False) as curs:
@@ -27,14 +50,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return bool(curs.fetchone()["found"])
 
     def ensure_tables(self, attempts: int = 5) -> None:
-        """Create the tables when missing; another process creating them at once is retried."""
-        import time
-
+        """Create the tables (or add the login and MAC columns to an older chain) when missing;
+        another process doing it at once is retried. One query when all is in place."""
         for attempt in range(attempts):
-            with self.datastore.transaction(commit=False) as curs:
-                curs.execute("SELECT to_regclass(%s) AS found", (f"{self.datastore.schema}.{CHAIN_TABLE}",))
-                if curs.fetchone()["found"] is not None:
-                    return
+            if self._tables_current():
+                return
             try:
                 self.create_table()
                 return
@@ -43,15 +63,42 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                     raise
                 time.sleep(0.2 * (attempt + 1))
 
+    def upgrade(self) -> None:
+        """Bring a ledger written by an earlier version up to date (its owner must open it once)."""
+        self.ensure_tables()
+
+    def _tables_current(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s) "
+                         "AS current", (f'"{self.datastore.schema}".{CHAIN_TABLE}', LOGIN_TRIGGER))
+            return curs.fetchone()["current"]
+
+    def login(self) -> str:
+        """The database's session_user: who the chain rows of this connection will name."""
+        if self._login is None:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute("SELECT session_user AS login")
+                self._login = curs.fetchone()["login"]
+        return self._login
+
+    def owns_ledger(self) -> bool:
+        """Whether this login owns the event table (or is a member of the role that does)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT pg_has_role(session_user, c.relowner, 'MEMBER') AS owner FROM pg_class c "
+                         "WHERE c.oid = to_regclass(%s)", (f'"{self.datastore.schema}"."{self.events_table_name}"',))
+            row = curs.fetchone()
+            return bool(row and row["owner"])
+
     def insert_events(self, stored_events, **kwargs):
         """As the library's, but without psycopg's pipeline mode: a national batch (100k events in
         one INSERT) stalled forever in Pipeline.sync(); one plain transaction does not."""
         if not stored_events:
             return []
+        login = self.login()  # outside the transaction: the pool may hand out another connection
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            return self._insert_chain(curs, stored_events, login, **kwargs)
 
     def existing(self, originator_ids) -> set:
         from psycopg.sql import SQL
@@ -64,37 +111,46 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 found.update(UUID(row["originator_id"]) for row in curs.fetchall())
         return found
 
-    def _fetch_ids_after_insert_events(self, curs, stored_events, **kwargs):
+    def _insert_chain(self, curs, stored_events, login: str, **kwargs):
         """Add the chain rows in the same transaction, in three statements whatever the batch size
         (one query per row stalls psycopg's pipeline on large batches)."""
         from psycopg.sql import SQL
 
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events)
         self._check_expectations(curs, ids, **kwargs)
-        # The events table is locked (EXCLUSIVE) by the insert, so the chain's head cannot move.
-        curs.execute(SQL("SELECT log_hash FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
+        # Writers hold the advisory lock until commit, so the chain's head cannot move.
+        curs.execute(SQL("SELECT log_hash, mac FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
         last = curs.fetchone()
-        wanted = {}  # the version before each position's first event in this batch
+        key = seal_for(self.chain_key, (last["log_hash"], last["mac"]) if last else None)
+        previous = self._previous_position_hashes(curs, stored_events)
+        rows = chain_rows(stored_events, ids, lambda oid, version: previous.get(oid, GENESIS),
+                          last["log_hash"] if last else GENESIS, login, key)
+        columns = list(zip(*rows))
+        curs.execute(SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
+                         "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
+                     .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))),
+                     [list(col) for col in columns])
+        return ids
+
+    def _previous_position_hashes(self, curs, stored_events) -> dict[str, str]:
+        """The position hash before each position's first event in this batch."""
+        from psycopg.sql import SQL
+
+        wanted = {}
         for stored in stored_events:
             oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
             wanted.setdefault(oid, stored.originator_version - 1)
         wanted = {oid: version for oid, version in wanted.items() if version > 0}
-        previous = {}
-        if wanted:
-            curs.execute(SQL("SELECT c.originator_id, c.position_hash FROM {} c JOIN unnest(%s::text[], %s::bigint[]) "
-                             "AS w(oid, ver) ON c.originator_id = w.oid AND c.originator_version = w.ver")
-                         .format(self.chain_table), (list(wanted), list(wanted.values())))
-            previous = {row["originator_id"]: row["position_hash"] for row in curs.fetchall()}
-        rows = chain_rows(stored_events, ids, lambda oid, version: previous.get(oid, GENESIS),
-                          last["log_hash"] if last else GENESIS)
-        columns = list(zip(*rows))
-        curs.execute(SQL("INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], "
-                         "%s::text[], %s::text[])").format(self.chain_table), [list(col) for col in columns])
-        return ids
+        if not wanted:
+            return {}
+        curs.execute(SQL("SELECT c.originator_id, c.position_hash FROM {} c JOIN unnest(%s::text[], %s::bigint[]) "
+                         "AS w(oid, ver) ON c.originator_id = w.oid AND c.originator_version = w.ver")
+                     .format(self.chain_table), (list(wanted), list(wanted.values())))
+        return {row["originator_id"]: row["position_hash"] for row in curs.fetchall()}
 
     def _check_expectations(self, curs, ids, expect_absent=(), expect_head=None, **_) -> None:
-        """Inside the write transaction (the insert holds the events table's EXCLUSIVE lock):
-        see GrantsLedger._store."""
+        """Inside the write transaction (writers hold the advisory lock until commit): see
+        GrantsLedger._store."""
         from eventsourcing.persistence import IntegrityError
         from psycopg.sql import SQL, Identifier
 
@@ -110,11 +166,48 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             if curs.fetchone()["n"]:
                 raise IntegrityError(EXPECTATION_FAILED)
 
-    def select_chain(self, after: int, limit: int) -> list[tuple]:
+    def select_chain(self, after: int | None, limit: int) -> list[tuple]:
+        """Chain rows (CHAIN_COLUMNS) after notification id `after`; None: from the very first."""
+        from psycopg.sql import SQL
+
+        where, params = (SQL(""), (limit,)) if after is None else (SQL("WHERE notification_id > %s "), (after, limit))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT {} FROM {} {}ORDER BY notification_id LIMIT %s")
+                         .format(SQL(", ").join(map(SQL, CHAIN_COLUMNS)), self.chain_table, where), params)
+            return [tuple(r.values()) for r in curs.fetchall()]
+
+    def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
+        """Version -> login that recorded it, for one aggregate."""
         from psycopg.sql import SQL
 
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT notification_id, originator_id, originator_version, event_hash, position_hash, "
-                             "log_hash FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
-                         .format(self.chain_table), (after, limit))
-            return [tuple(r.values()) for r in curs.fetchall()]
+            curs.execute(SQL("SELECT originator_version, login FROM {} WHERE originator_id = %s")
+                         .format(self.chain_table), (originator_id.hex,))
+            return {row["originator_version"]: row["login"] for row in curs.fetchall()}
+
+
+def login_statements(schema, chain_table) -> list:
+    """The login and MAC columns and the trigger that fills `login` with session_user.
+
+    Added without a default first: a volatile default on ADD COLUMN would stamp every existing
+    row with the login that runs the upgrade. The trigger, not the default, is the guarantee: a
+    client's explicit value is overwritten."""
+    from psycopg.sql import SQL, Identifier
+
+    function = SQL("{}.{}").format(schema, Identifier(LOGIN_TRIGGER))
+    return [
+        SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS login text").format(chain_table),
+        SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS mac text").format(chain_table),
+        SQL("ALTER TABLE {} ALTER COLUMN login SET DEFAULT session_user").format(chain_table),
+        SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$BEGIN NEW.login := session_user; RETURN NEW; END$$").format(function),
+        SQL("DROP TRIGGER IF EXISTS {} ON {}").format(Identifier(LOGIN_TRIGGER), chain_table),
+        SQL("CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()")
+        .format(Identifier(LOGIN_TRIGGER), chain_table, function),
+    ]
+
+
+def log_lock_key(schema: str, table: str) -> int:
+    """A stable signed 64-bit advisory lock key per event table."""
+    digest = hashlib.sha256(f"grants-log|{schema}|{table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

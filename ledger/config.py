@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
-from grants.domain.errors import GrantsError, InvalidInput, NotAllowed
+from grants.domain.errors import InvalidInput
 
 ENV_DB = "GRANTS_DB"
+ENV_CHAIN_KEY = "GRANTS_CHAIN_KEY"  # the chain key itself (prefer the file: environments leak)
+ENV_CHAIN_KEY_FILE = "GRANTS_CHAIN_KEY_FILE"  # a file holding the chain key
+ENV_CHECKPOINTS = "GRANTS_CHECKPOINTS"  # the checkpoint file `grants verify` compares and appends to
+MIN_KEY_BYTES = 32
 
 
 def default_url() -> str:
@@ -26,6 +30,42 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get(ENV_DB) or default_url()
 
 
+def redacted_url(url: str) -> str:
+    """The URL with any password replaced by ***, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+def chain_key(environ=os.environ) -> bytes | None:
+    """The chain key from GRANTS_CHAIN_KEY_FILE (preferred) or GRANTS_CHAIN_KEY; None when unset."""
+    path = environ.get(ENV_CHAIN_KEY_FILE)
+    if path:
+        try:
+            key = Path(path).read_bytes().strip()
+        except OSError as error:
+            raise InvalidInput(f"chain key: cannot read {ENV_CHAIN_KEY_FILE} {path!r}: {error.strerror}") from None
+    elif environ.get(ENV_CHAIN_KEY):
+        key = environ[ENV_CHAIN_KEY].strip().encode()
+    else:
+        return None
+    if len(key) < MIN_KEY_BYTES:
+        raise InvalidInput(f"chain key: must be at least {MIN_KEY_BYTES} bytes (e.g. 64 hex digits), got {len(key)}")
+    return key
+
+
+def checkpoints_path(environ=os.environ) -> Path | None:
+    """The checkpoint file named by GRANTS_CHECKPOINTS, if any."""
+    raw = environ.get(ENV_CHECKPOINTS)
+    return Path(raw).expanduser() if raw else None
+
+
 def sqlite_path(url: str) -> str | None:
     """The file of an sqlite URL (None for other engines)."""
     parts = urlsplit(url)
@@ -36,15 +76,6 @@ def sqlite_path(url: str) -> str | None:
     if not path or path == ":memory:":
         raise InvalidInput("db: an in-memory SQLite ledger would forget everything; give a file path")
     return path
-
-
-def redacted_url(url: str) -> str:
-    """The URL without its password, for messages and output."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def eventsourcing_env(url: str, *, create: bool = False) -> dict[str, str]:
@@ -89,36 +120,3 @@ def check_ledger(app: Any) -> None:
     """Refuse a database that holds no ledger (a mistyped URL, or someone else's database)."""
     if not app.recorder.has_ledger_tables():
         raise InvalidInput(f"db: no ledger at {redacted_url(app.url)} (create it with grants init)")
-
-
-# SQLSTATE classes and codes that say something to a user (PostgreSQL; psycopg's `sqlstate`).
-INSUFFICIENT_PRIVILEGE = "42501"
-CONNECTION_CLASS = "08"
-
-
-def storage_error(error: Exception, url: str) -> Exception:
-    """Translate a storage library's error on opening a ledger into one the user can act on."""
-    if isinstance(error, GrantsError):
-        return error
-    cause = root_cause(error)
-    where = redacted_url(url)
-    sqlstate = getattr(cause, "sqlstate", None) or ""
-    if sqlstate == INSUFFICIENT_PRIVILEGE:
-        return NotAllowed("database: permission denied for this login (read-only? use --as-of for reports)")
-    if sqlstate.startswith(CONNECTION_CLASS) or type(cause).__name__ in ("OperationalError", "ConnectionTimeout"):
-        if "sqlite" not in type(cause).__module__:
-            return InvalidInput(f"db: cannot reach {where}: {first_line(cause)}")
-    if type(cause).__module__ == "sqlite3" and isinstance(cause, Exception):
-        return InvalidInput(f"db: {where} is not a readable grants ledger ({first_line(cause)})")
-    return error
-
-
-def root_cause(error: BaseException) -> BaseException:
-    while error.__cause__ is not None:
-        error = error.__cause__
-    return error
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

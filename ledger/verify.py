@@ -3,14 +3,40 @@
 Works on any source of (notification id, stored event) and chain rows, so the same checks serve
 the database (`grants verify`) and an exported copy (`grants verify --file`). A damaged row is
 reported, never a crash.
+
+Every stored row is covered: the walk starts at the lowest id there is, not at 1, because loading
+an aggregate reads all of its events whatever their id; an event at id 0 or below, an event
+without its chain row or a chain row without its event is named.
 """
 
 import json
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from uuid import UUID
 
-from grants.ledger.chain import GENESIS, event_hash, sha
+from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, sha
+
+
+class Link(NamedTuple):
+    """One chain row (without its notification id)."""
+
+    originator_id: str
+    version: int
+    event_hash: str
+    position_hash: str
+    log_hash: str
+    login: str | None = None
+    mac: str | None = None
+
+
+class Expected(NamedTuple):
+    """A digest the ledger must still match: N events hashing to HEAD."""
+
+    count: int
+    head: str
+    source: str = "digest"  # or "checkpoint of <time>"
+    keyed_since: int | None = None
 
 
 @dataclass
@@ -20,6 +46,12 @@ class Report:
     problem: str | None = None
     digest_checked: bool = False
     refs: dict = field(default_factory=dict)
+    keyed_since: int | None = None  # id of the first row sealed with a MAC
+    macs_checked: bool = False  # a key was given and every MAC matched
+    findings: list[str] = field(default_factory=list)  # events recorded without the authority for them
+    checked: list[Expected] = field(default_factory=list)
+    checkpoint: object = None  # the last checkpoint compared (ledger/checkpoints.py)
+    appended: object = None  # the checkpoint appended after this verify
 
     @property
     def digest(self) -> str:
@@ -32,7 +64,11 @@ class Row:
 
     notification_id: int
     event: tuple | None  # (originator_id, version, topic, state)
-    chain: tuple | None  # (originator_id, version, event_hash, position_hash, log_hash)
+    chain: Link | None
+
+    def __post_init__(self):
+        if self.chain is not None and not isinstance(self.chain, Link):  # a plain tuple from an export
+            object.__setattr__(self, "chain", Link(*self.chain))
 
 
 def parse_digest(raw: str) -> tuple[int, str]:
@@ -44,24 +80,54 @@ def parse_digest(raw: str) -> tuple[int, str]:
     return int(count), head
 
 
-def verify(rows, digest: tuple[int, str] | None = None, check_log: bool = True) -> Report:
-    """Walk rows in notification order; stop at the first problem."""
+def verify(rows, digest: tuple | None = None, check_log: bool = True, *, expected=(), key: bytes | None = None,
+           authority=None) -> Report:
+    """Walk rows in notification order; stop at the first broken link. `expected` digests (and
+    `digest`) must match where the walk passes their count; with `key` every MAC is checked;
+    `authority` (ledger/identity.py) names events recorded without the role for them."""
     report = Report()
+    wanted = sorted([*expected, *([Expected(*digest[:2])] if digest else [])], key=lambda e: e.count)
     positions: dict[str, tuple[int, str]] = {}
     for row in rows:
-        report.problem = _check(row, report, positions, check_log)
+        report.problem = (_check(row, report, positions, check_log) or _check_seal(row, report, key)
+                          or _check_expected(report, wanted))
         if report.problem:
             return report
-        if digest and report.count == digest[0]:
-            report.digest_checked = True
-            if report.head != digest[1]:
-                report.problem = (f"digest mismatch: the first {digest[0]} events hash to {report.head}, "
-                                  f"not the recorded {digest[1]}: the chain was rewritten")
-                return report
-    if digest and not report.digest_checked:
-        report.problem = (f"digest covers {digest[0]} events but the ledger has only {report.count}: "
-                          "events were deleted")
+        if authority is not None:
+            _note(report, authority.see(row, _payload(row)), row)
+    report.problem = _after_walk(report, wanted) or _summarise(report.findings)
+    report.macs_checked = key is not None and report.keyed_since is not None
     return report
+
+
+def _check_expected(report: Report, wanted: list[Expected]) -> str | None:
+    for exp in wanted:
+        if exp.count == report.count:
+            report.checked.append(exp)
+            report.digest_checked = True
+            if report.head != exp.head:
+                return (f"{exp.source} mismatch: the first {exp.count} events hash to {report.head}, "
+                        f"not the recorded {exp.head}: the chain was rewritten")
+    return None
+
+
+def _after_walk(report: Report, wanted: list[Expected]) -> str | None:
+    for exp in wanted:
+        if exp.count > report.count:
+            return (f"{exp.source} covers {exp.count} events but the ledger has only {report.count}: "
+                    "events were deleted")
+        if exp.keyed_since is not None and (report.keyed_since is None or report.keyed_since > exp.keyed_since):
+            now = f"since event {report.keyed_since}" if report.keyed_since else "not at all"
+            return (f"{exp.source} recorded the chain keyed since event {exp.keyed_since}, now {now}: "
+                    "MACs were stripped")
+    return None
+
+
+def _summarise(findings: list[str]) -> str | None:
+    if not findings:
+        return None
+    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    return findings[0] + more
 
 
 def _name(row: Row, report: Report) -> str:
@@ -78,7 +144,23 @@ def _oid(raw) -> str:
         return repr(raw)
 
 
+def _payload(row: Row) -> dict:
+    try:
+        payload = json.loads(bytes(row.event[3]))
+    except (ValueError, TypeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _note(report: Report, finding: str | None, row: Row) -> None:
+    if finding:
+        report.findings.append(f"{_name(row, report)} {finding}")
+
+
 def _check(row: Row, report: Report, positions, check_log) -> str | None:
+    if row.notification_id <= 0:
+        return (f"{_name(row, report)} is stored at id {row.notification_id}, below the log's first id 1: "
+                "inserted by hand where only loading the position would read it")
     if row.event is None:
         return f"{_name(row, report)} is missing: deleted from the log"
     if row.chain is None:
@@ -90,43 +172,65 @@ def _check(row: Row, report: Report, positions, check_log) -> str | None:
         return f"{_name(row, report)} is damaged and cannot be hashed ({error})"
     key = _oid(oid)
     if version == 1:
-        try:
-            report.refs[key] = json.loads(bytes(state)).get("ref")
-        except (ValueError, AttributeError):
-            pass
-    if (_oid(row.chain[0]), int(row.chain[1])) != (key, int(version)):
+        report.refs[key] = _payload(row).get("ref")
+    if (_oid(row.chain.originator_id), int(row.chain.version)) != (key, int(version)):
         return f"{_name(row, report)} stands where the chain recorded another event: reordered or swapped"
-    if e_hash != row.chain[2]:
+    if e_hash != row.chain.event_hash:
         return f"{_name(row, report)} was altered: its content does not match its recorded hash"
+    return _check_links(row, report, positions, check_log, key, e_hash)
+
+
+def _check_links(row: Row, report: Report, positions, check_log, key: str, e_hash: str) -> str | None:
+    version = int(row.event[1])
     last_version, last_hash = positions.get(key, (0, GENESIS))
-    if int(version) != last_version + 1:
+    if version != last_version + 1:
         return (f"{_name(row, report)} follows version {last_version} of its position: "
                 "an event was deleted or reordered")
     position_hash = sha(last_hash, e_hash)
-    if position_hash != row.chain[3]:
+    if position_hash != row.chain.position_hash:
         return f"{_name(row, report)} breaks its position's chain: an earlier event was altered"
-    positions[key] = (int(version), position_hash)
-    log_hash = sha(report.head, row.notification_id, e_hash)
-    if check_log and log_hash != row.chain[4]:
+    positions[key] = (version, position_hash)
+    log_hash = log_link(report.head, row.notification_id, e_hash, row.chain.login)
+    if check_log and log_hash != row.chain.log_hash:
         return f"{_name(row, report)} breaks the log chain: an earlier event was deleted, inserted or altered"
-    report.head = log_hash if check_log else row.chain[4]
+    report.head = log_hash if check_log else row.chain.log_hash
     report.count += 1
     return None
 
 
+def _check_seal(row: Row, report: Report, key: bytes | None) -> str | None:
+    """Once a row carries a MAC every later one must; with the key, each must match."""
+    mac = row.chain.mac
+    if mac is None:
+        if report.keyed_since is not None:
+            return (f"{_name(row, report)} has no MAC although the chain is keyed since event "
+                    f"{report.keyed_since}: forged or stripped")
+        return None
+    first = report.keyed_since is None
+    if first:
+        report.keyed_since = row.notification_id
+    if key is not None and not mac_matches(key, row.chain.log_hash, mac):
+        if first:
+            return (f"{_name(row, report)} carries a MAC that does not match the given key: the key is not "
+                    "this ledger's, or the keyed rows were forged")
+        return f"{_name(row, report)} carries a forged MAC: written by someone without the chain key"
+    return None
+
+
 def ledger_rows(ledger, page: int = 1000):
-    """Merge the events and the chain by notification id, page by page (memory stays flat)."""
+    """Merge the events and the chain by notification id, page by page (memory stays flat),
+    from the lowest id stored, whatever it is."""
     recorder = ledger.recorder
-    after_event = after_chain = 0
+    after_event = after_chain = None
     events, chain = deque(), deque()
     while True:
         if not events:
-            events.extend((n.id, (n.originator_id, n.originator_version, n.topic, n.state)) for n in
-                          recorder.select_notifications(start=after_event, limit=page, inclusive_of_start=False))
+            found = recorder.select_notifications(start=after_event, limit=page, inclusive_of_start=False)
+            events.extend((n.id, (n.originator_id, n.originator_version, n.topic, n.state)) for n in found)
             if events:
                 after_event = events[-1][0]
         if not chain:
-            chain.extend((r[0], r[1:]) for r in recorder.select_chain(after_chain, page))
+            chain.extend((r[0], Link(*r[1:])) for r in recorder.select_chain(after_chain, page))
             if chain:
                 after_chain = chain[-1][0]
         if not events and not chain:
@@ -135,3 +239,36 @@ def ledger_rows(ledger, page: int = 1000):
         event = events.popleft()[1] if events and events[0][0] == next_id else None
         link = chain.popleft()[1] if chain and chain[0][0] == next_id else None
         yield Row(next_id, event, link)
+
+
+def counted(rows, progress, stage: str, total: int | None):
+    """Pass `rows` through, calling `progress(stage, done, total)` every thousand rows and at the
+    end (the CLI draws a bar; None: nothing)."""
+    if progress is None:
+        yield from rows
+        return
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % 1000 == 0:
+            progress(stage, done, total)
+    progress(stage, done, total)
+
+
+def verify_ledger(ledger, digest: tuple | None = None, checkpoints=None, now=None, progress=None) -> Report:
+    """`grants verify` on the database: the whole chain, `digest` if given, the last checkpoint
+    of the `checkpoints` file if any (appended to on success), every MAC when the ledger has its
+    key, and who recorded each event (ledger/identity.py)."""
+    from grants.ledger.checkpoints import append_checkpoint, last_checkpoint
+    from grants.ledger.config import redacted_url
+    from grants.ledger.identity import Authority
+
+    last = last_checkpoint(checkpoints) if checkpoints else None
+    rows = counted(ledger_rows(ledger), progress, "verify", ledger.head())
+    report = verify(rows, digest, expected=[last.expected()] if last else [],
+                    key=ledger.chain_key, authority=Authority(by_login=ledger.on_postgres))
+    report.checkpoint = last
+    if not report.problem and checkpoints and report.count:
+        report.appended = append_checkpoint(checkpoints, report, redacted_url(ledger.url), now)
+    return report

@@ -1,16 +1,35 @@
-"""Read-model tables (SQLAlchemy Core) in the same database as the events."""
+"""Read-model tables (SQLAlchemy Core) in the same database as the events.
+
+Money is 64-bit (BigInteger). Every single amount is at most MAX_KRONER (domain/money.py:
+100 000 000 000 kroner, orders of magnitude above any grant; the command models refuse more), so a
+column sum stays exact up to 92 million rows at the maximum (2**63 / 10**11).
+
+The tables are created once, on first use, and upgraded in place when SCHEMA_VERSION grows
+(`ensure_tables`): a report costs one small SELECT, never DDL.
+"""
 
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import (Boolean, Column, Date, Integer, MetaData, Numeric, String, Table,
-                        create_engine, event, inspect)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, Integer, MetaData, Numeric, String, Table,
+                        create_engine, event, insert, inspect, select, text)
+from sqlalchemy.exc import DBAPIError
+
+# 1: money columns 32-bit on PostgreSQL; 2: BigInteger; 3: discretion, entitlement, carry-over,
+# kommune changes and appropriations (new columns and a table: the read models are folded again)
+SCHEMA_VERSION = 3
+MONEY = BigInteger
 
 metadata = MetaData()
+
+schema_version = Table(
+    "proj_schema", metadata,
+    Column("version", Integer, primary_key=True),
+)
 
 tracking = Table(
     "proj_tracking", metadata,
     Column("name", String(40), primary_key=True),
-    Column("position", Integer, nullable=False),  # the last notification id folded in
+    Column("position", BigInteger, nullable=False),  # the last notification id folded in
 )
 
 positions = Table(
@@ -24,7 +43,7 @@ positions = Table(
     Column("status", String(12), nullable=False),
     Column("first_year", Integer, nullable=False),
     Column("fte", Numeric(5, 2), nullable=False),
-    Column("wage_cost", Integer),
+    Column("wage_cost", MONEY),
     Column("first_funded_year", Integer),
     Column("first_ladder_year", Integer),
     Column("last_funded_year", Integer),
@@ -35,7 +54,7 @@ positions = Table(
     # issue 10: application date, permanence plan and non-salary costs
     Column("received", Date),
     Column("permanence_plan", Boolean),
-    Column("other_costs", Integer),
+    Column("other_costs", MONEY),
 )
 
 years = Table(
@@ -49,24 +68,24 @@ years = Table(
     Column("ladder_year", Integer, nullable=False),
     Column("fte", Numeric(5, 2), nullable=False),
     Column("rule_id", String(40), nullable=False),
-    Column("granted_amount", Integer, nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("granted_amount", MONEY, nullable=False),
+    Column("amount", MONEY, nullable=False),
     Column("over_frame", Boolean, nullable=False),
     Column("reports", Integer, nullable=False),
-    Column("spent", Integer),
-    Column("to_reclaim", Integer),
+    Column("spent", MONEY),
+    Column("to_reclaim", MONEY),
     Column("fte_filled", Numeric(5, 2)),
-    Column("self_financing", Integer),
+    Column("self_financing", MONEY),
     Column("attested", String(8)),
     Column("report_received", Date),
     # issue 10: discretion, wage cost, entitlement and carry-over (to_reclaim above is derived from these)
-    Column("rule_amount", Integer),
-    Column("wage_cost", Integer),
-    Column("paid", Integer),
-    Column("entitlement", Integer),
-    Column("carried_in", Integer, nullable=False, default=0),
-    Column("carried_out", Integer, nullable=False, default=0),
-    Column("own_money", Integer),
+    Column("rule_amount", MONEY),
+    Column("wage_cost", MONEY),
+    Column("paid", MONEY),
+    Column("entitlement", MONEY),
+    Column("carried_in", MONEY, nullable=False, default=0),
+    Column("carried_out", MONEY, nullable=False, default=0),
+    Column("own_money", MONEY),
     Column("advanced_unreported", Integer),  # the previous funded year, when advanced with no report for it
 )
 
@@ -76,7 +95,7 @@ frames = Table(
     Column("office", String(40), nullable=False),
     Column("scheme", String(32), nullable=False),
     Column("year", Integer, nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", MONEY, nullable=False),
     Column("set_by", String(100), nullable=False),
     Column("reason", String(500)),
 )
@@ -86,7 +105,7 @@ appropriations = Table(
     Column("appropriation_id", String(36), primary_key=True),
     Column("scheme", String(32), nullable=False),
     Column("year", Integer, nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", MONEY, nullable=False),
     Column("set_by", String(100), nullable=False),
     Column("reason", String(500)),
 )
@@ -114,18 +133,64 @@ def engine_for(url: str):
     return create_engine(clean, connect_args=connect_args, pool_size=2)
 
 
-def create_tables(engine) -> None:
-    if _outdated(engine):  # read models are rebuildable: tables of an older layout start afresh
-        metadata.drop_all(engine)
-    metadata.create_all(engine)
+MONEY_COLUMNS = {"proj_positions": ["wage_cost"],
+                 "proj_years": ["granted_amount", "amount", "spent", "to_reclaim", "self_financing"],
+                 "proj_frames": ["amount"], "proj_tracking": ["position"]}
 
 
-def _outdated(engine) -> bool:
-    """True when an existing read-model table lacks a column of this version."""
-    found = inspect(engine)
+def ensure_tables(engine, tracked_names=()) -> None:
+    """Create the read models, or upgrade them in place, unless they are current (one SELECT)."""
+    if current_version(engine) == SCHEMA_VERSION:
+        return
+    try:
+        with engine.begin() as conn:
+            _create_or_upgrade(conn, tracked_names)
+    except DBAPIError:
+        if current_version(engine) != SCHEMA_VERSION:  # not another process doing it at once
+            raise
+
+
+def current_version(engine) -> int | None:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(schema_version.c.version)).scalar()
+    except DBAPIError:  # no proj_schema table: never created, or made before versions were kept
+        return None
+
+
+def _create_or_upgrade(conn, tracked_names) -> None:
+    """Upgrade in place, so data and the GRANTs of reporting logins stay: widen money columns
+    (PostgreSQL), add columns a newer version folds; the rows then are folded again from the log."""
+    found = inspect(conn)
+    if found.has_table("proj_tracking") and conn.dialect.name == "postgresql":
+        for table, columns in MONEY_COLUMNS.items():
+            for column in columns:
+                conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bigint"))
+    added = _add_missing_columns(conn, found)
+    metadata.create_all(conn)  # SQLite's INTEGER is 64-bit already: only missing tables are made
+    if added:  # rows folded by an earlier version lack the new columns: fold the whole log again
+        for table in reversed(metadata.sorted_tables):
+            if table not in (tracking, schema_version):
+                conn.execute(table.delete())
+        conn.execute(tracking.update().values(position=0))
+    present = set(conn.execute(select(tracking.c.name)).scalars())
+    missing = [{"name": name, "position": 0} for name in tracked_names if name not in present]
+    if missing:
+        conn.execute(insert(tracking), missing)
+    conn.execute(schema_version.delete())
+    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+
+
+def _add_missing_columns(conn, found) -> bool:
+    """Add the columns this version's tables have and the existing ones lack (nullable)."""
+    added = False
     for table in metadata.sorted_tables:
-        if found.has_table(table.name):
-            have = {c["name"] for c in found.get_columns(table.name)}
-            if not {c.name for c in table.columns} <= have:
-                return True
-    return False
+        if not found.has_table(table.name):
+            continue
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                added = True
+    return added

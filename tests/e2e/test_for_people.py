@@ -40,12 +40,13 @@ def test_csv_and_json_stay_raw_with_numbers_as_numbers(grants):
 
 @pytest.mark.parametrize("args, header", [
     (["funding"], "year,office,positions,fte,amount,spent,to_reclaim"),
-    (["funding", "--by", "position"], "ref,kommunenummer,office,scheme,year,ladder_year,fte,amount,spent,to_reclaim"),
+    (["funding", "--by", "position"], "ref,kommunenummer,office,scheme,year,ladder_year,fte,amount,spent,to_reclaim,"
+                                      "rule_amount,entitlement,carried_in,carried_out,own_money,deviation"),
     (["expiry"], "ref,office,kommunenummer,scheme,status,first_year,last_funded,last_fundable,years_left,ends"),
     (["compliance"], "ref,year,office,kommunenummer,scheme,issue,detail"),
     (["frames"], "year,office,scheme,frame,granted,left,over_frame_grants,appropriation,unallocated,set_by"),
     (["winddown", "--violations"], "ref,office,kommunenummer,status,last_funded,problem"),
-    (["history", REF], "version,event,recorded,effective,actor,status,fte,ladder_year,year,amount,reason"),
+    (["history", REF], "version,event,recorded,effective,actor,status,fte,ladder_year,year,amount,reason,login"),
     (["users", "list"], "name,role,office"),
 ])
 def test_an_empty_csv_still_has_its_header_row(grants, args, header):

@@ -31,7 +31,7 @@ def test_a_text_file_is_not_a_ledger(tmp_path):
     notes.write_text("not a database\n")
     result = run("funding", env={"GRANTS_DB": f"sqlite:///{notes}"})
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: db: sqlite:///{notes} is not a readable grants ledger (file is not a database)\n")
+        2, f"Error: db: sqlite:///{notes} is not a grants ledger (SQLITE_NOTADB: not an SQLite database)\n")
     assert notes.read_text() == "not a database\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 

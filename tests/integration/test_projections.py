@@ -110,15 +110,28 @@ def test_an_office_frame_refuses_an_excess_unless_overridden_with_a_reason(db_ur
     ledger.close()
 
 
-def test_a_crash_between_batches_loses_and_doubles_nothing(db_url):
+def test_a_crash_between_batches_loses_and_doubles_nothing(db_url, monkeypatch):
+    from grants.projections import runner as runner_module
+
     ledger = GrantsLedger(db_url)
     scenario(ledger)
     runner = Runner(engine_for(db_url), ledger)
+    real, calls = runner_module.PROJECTIONS[0], []
+
+    def crashing_write(conn, batch):  # the process dies while folding its third batch
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("simulated crash")
+        real.write(conn, batch)
+
+    monkeypatch.setattr(runner_module, "PROJECTIONS", (runner_module.Projection(real.name, real.topics, crashing_write),
+                                                       *runner_module.PROJECTIONS[1:]))
     try:
-        runner.catch_up(batch=3, stop_after_batches=2)
+        runner.catch_up(batch=3)
     except RuntimeError:
         pass
-    assert runner.tracked()["positions"] == 6  # two batches of three were committed
+    monkeypatch.undo()
+    assert runner.tracked()["positions"] == 6  # two batches of three were committed, the third rolled back
     runner.catch_up(batch=3)
     caught_up = snapshot(runner.engine)
     runner.rebuild(batch=1000)
@@ -175,3 +188,20 @@ def test_rebuild_gives_exactly_the_tables_catch_up_gave(tmp_path_factory, steps)
     assert snapshot(runner.engine) == caught_up
     ledger.close()
     runner.engine.dispose()
+
+
+def test_init_creates_the_read_model_tables_and_a_report_runs_no_ddl(sqlite_url):
+    from click.testing import CliRunner
+    from sqlalchemy import event as sa_event
+
+    from grants.cli.main import cli
+
+    assert CliRunner().invoke(cli, ["--db", sqlite_url, "init"], env={"GRANTS_ACTOR": "boss"}).exit_code == 0
+    engine = engine_for(sqlite_url)
+    assert db.current_version(engine) == db.SCHEMA_VERSION
+    statements = []
+    sa_event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *rest: statements.append(sql))
+    Runner(engine, GrantsLedger(sqlite_url)).catch_up()
+    # one version SELECT, the tracking positions, the head: no schema inspection, no DDL
+    assert statements and not any(s.lstrip().upper().startswith(("CREATE", "ALTER", "DROP", "PRAGMA"))
+                                  for s in statements), statements

@@ -1,0 +1,70 @@
+"""Checkpoints kept outside the database, as transparency logs keep them.
+
+`grants verify` with a checkpoint file (GRANTS_CHECKPOINTS) first requires the ledger to still
+match the last checkpoint in it, then appends a new one. A tail cut off, or a tail replaced by
+forged events, no longer matches. One JSON object per line:
+
+    {"at": "2026-11-28T06:00:00Z", "digest": "N:HASH", "keyed_since": 17 | null, "ledger": "<url, no password>"}
+
+`keyed_since` is the first event sealed with a MAC (docs/audit.md): a later verify that finds the
+chain keyed from a later event, or not at all, reports the MACs as stripped.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grants.domain.errors import VerificationFailed
+from grants.ledger.verify import Expected, Report, parse_digest
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    at: str
+    count: int
+    head: str
+    keyed_since: int | None = None
+
+    def expected(self) -> Expected:
+        return Expected(self.count, self.head, f"checkpoint of {self.at}", self.keyed_since)
+
+
+def last_checkpoint(path: Path) -> Checkpoint | None:
+    """The newest checkpoint in the file; None when there is no file yet. A damaged last line
+    fails closed: a checkpoint that cannot be read cannot vouch for anything."""
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise VerificationFailed(f"checkpoints: cannot read {str(path)!r}: {error}") from None
+    if not lines:
+        return None
+    try:
+        record = json.loads(lines[-1])
+        count, head = parse_digest(str(record["digest"]))
+        keyed_since = record.get("keyed_since")
+        if keyed_since is not None and (isinstance(keyed_since, bool) or not isinstance(keyed_since, int)):
+            raise ValueError("keyed_since")
+        return Checkpoint(str(record["at"]), count, head, keyed_since)
+    except Exception:  # any malformation: the message names the line, not the parser
+        raise VerificationFailed(f"checkpoints: the last line ({len(lines)}) of {str(path)!r} is damaged") from None
+
+
+def append_checkpoint(path: Path, report: Report, ledger: str, now: datetime | None = None) -> Checkpoint:
+    """Append the verified state as the newest checkpoint (one write, so concurrent verifies
+    never interleave within a line)."""
+    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    checkpoint = Checkpoint(at.replace("+00:00", "Z"), report.count, report.head, report.keyed_since)
+    line = json.dumps({"at": checkpoint.at, "digest": report.digest, "keyed_since": report.keyed_since,
+                       "ledger": ledger}, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(descriptor, line.encode())
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    return checkpoint

@@ -1,0 +1,100 @@
+"""Who acts, and who was allowed to.
+
+PostgreSQL (a shared ledger): the identity is the database login, `session_user`. The chain row of
+every event records it (a trigger no client can override, ledger/chain_postgres.py); once the
+ledger is initialised, roles are checked against the login, and a GRANTS_ACTOR that names anyone
+else is refused (exit 5). Only a login that owns the ledger's tables may run `grants init`, so
+the first admin is the owner's choice, not whoever comes first.
+
+SQLite (a personal ledger): file permissions are the boundary. The chain row records the OS user;
+the actor is GRANTS_ACTOR or, unset, the OS user, and a GRANTS_ACTOR that differs from the OS user
+is kept as claimed (the event's actor) beside the recorded login.
+
+`Authority` replays users and offices in log order for `grants verify`, naming every event whose
+recorded identity lacked the role or office for it, or whose login differs from its claimed actor.
+"""
+
+from grants.domain.errors import NotAllowed
+
+USERS, FRAMES, POSITIONS = "domain.users:", "domain.frame:", "domain.position:"
+INITIALIZED = "domain.users:LedgerSettings.Initialized"
+USER_ADDED, ROLE_CHANGED = "domain.users:User.Added", "domain.users:User.RoleChanged"
+FRAME_SET, COMMITTED = "domain.frame:BudgetFrame.FrameSet", "domain.frame:BudgetFrame.Committed"
+APPLIED = "domain.position:GrantPosition.Applied"
+
+
+def bound_name(claimed: str, login: str) -> str:
+    """On PostgreSQL the login acts; a claimed actor naming anyone else is refused."""
+    if claimed != login:
+        raise NotAllowed(f"actor: GRANTS_ACTOR {claimed!r} is not this database login {login!r}; on PostgreSQL "
+                         "the login is who acts (unset GRANTS_ACTOR or set it to the login)")
+    return login
+
+
+class Authority:
+    """Users, roles and offices as the log had them at each event, for `grants verify`."""
+
+    def __init__(self, by_login: bool):
+        self.by_login = by_login  # PostgreSQL: the recorded login acts; SQLite: the claimed actor
+        self.initialised = False
+        self.users: dict[str, tuple[str, str | None]] = {}  # name -> (role, office)
+        self.user_names: dict[str, str] = {}  # user aggregate id -> name
+        self.offices: dict[str, str] = {}  # position or frame id -> office
+
+    def see(self, row, payload: dict) -> str | None:
+        """Fold one event; return what is wrong with who recorded it, if anything."""
+        topic, oid = str(row.event[2]), _hex(row.event[0])
+        claimed = payload.get("first_admin" if topic == INITIALIZED else "actor")
+        login = row.chain.login if row.chain else None
+        finding = self._judge(topic, oid, payload, claimed, login) if self.initialised else None
+        self._fold(topic, oid, payload)
+        return finding
+
+    def _judge(self, topic, oid, payload, claimed, login) -> str | None:
+        if self.by_login and login is not None:
+            if claimed is not None and claimed != login:
+                return f"claims actor {claimed!r} but was recorded by login {login!r}"
+            who = login
+        else:
+            who = claimed
+        role, office = self.users.get(who, (None, None))
+        if role is None:
+            return f"was recorded by {who!r}, who is not a user of the ledger"
+        needed_office = self._office_needed(topic, oid, payload)
+        if role == "admin" or (role == "caseworker" and needed_office is not None and office == needed_office):
+            return None
+        at = f" at {office}" if office else ""
+        what = f"a position or frame of {needed_office}" if needed_office else _admin_work(topic)
+        return f"was recorded by {who!r} ({role}{at}), who may not record {what}"
+
+    def _office_needed(self, topic: str, oid: str, payload: dict) -> str | None:
+        """The office a caseworker must belong to; None: only an admin may record this event."""
+        if topic == APPLIED:
+            return payload.get("office")
+        if topic.startswith(POSITIONS) or topic == COMMITTED:
+            return self.offices.get(oid, "an unknown office")
+        return None
+
+    def _fold(self, topic: str, oid: str, payload: dict) -> None:
+        if topic == INITIALIZED:
+            self.initialised = True
+            self.users[str(payload.get("first_admin"))] = ("admin", None)
+        elif topic == USER_ADDED:
+            self.user_names[oid] = str(payload.get("name"))
+            self.users[self.user_names[oid]] = (payload.get("role"), payload.get("office"))
+        elif topic == ROLE_CHANGED and oid in self.user_names:
+            self.users[self.user_names[oid]] = (payload.get("role"), payload.get("office"))
+        elif topic in (APPLIED, FRAME_SET):
+            self.offices[oid] = payload.get("office")
+
+
+def _admin_work(topic: str) -> str:
+    if topic.startswith(USERS):
+        return "changes to users"
+    if topic.startswith(FRAMES):
+        return "budget frames"
+    return f"{topic!r} events"
+
+
+def _hex(oid) -> str:
+    return oid.hex if hasattr(oid, "hex") and not isinstance(oid, str) else str(oid).replace("-", "")

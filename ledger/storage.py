@@ -1,0 +1,110 @@
+"""Storage failures as ledger errors, by error code (SQLite) and SQLSTATE (PostgreSQL), never by
+matching message text, so each exits with its documented code and one line:
+
+| failure | SQLite | PostgreSQL | error (exit) |
+|---|---|---|---|
+| not a ledger, no such database, server unreachable | SQLITE_NOTADB | 3D000, class 08, no SQLSTATE | InvalidInput (2) |
+| damaged file or data | SQLITE_CORRUPT | XX001, XX002 | VerificationFailed (7) |
+| disk full, I/O error, cannot open | SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN | class 53, 58, 57P0x | StorageFailed (8) |
+| read-only file or login, no privilege | SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH | 42501, 25006, class 28 | NotAllowed (5) |
+| busy or locked too long, deadlock | SQLITE_BUSY, SQLITE_LOCKED | 40001, 40P01, 55P03 | ConcurrentChange (3) |
+
+Library errors arrive wrapped (eventsourcing's PersistenceError, SQLAlchemy's DBAPIError), so the
+cause chain is searched for the driver's own error.
+"""
+
+import sys
+from contextlib import contextmanager
+
+from grants.ledger.config import redacted_url
+from grants.domain.errors import (ConcurrentChange, GrantsError, InvalidInput, NotAllowed, StorageFailed,
+                                  VerificationFailed)
+
+# SQLite primary result codes (https://www.sqlite.org/rescode.html)
+SQLITE = {
+    11: (VerificationFailed, "db: the database file is damaged (SQLITE_CORRUPT); restore it from a backup"),
+    26: (InvalidInput, "db: {url} is not a grants ledger (SQLITE_NOTADB: not an SQLite database)"),
+    13: (StorageFailed, "db: the disk is full (SQLITE_FULL); nothing was written, free space and re-run"),
+    10: (StorageFailed, "db: the disk could not be read or written (SQLITE_IOERR); nothing was written"),
+    14: (StorageFailed, "db: the database file cannot be opened (SQLITE_CANTOPEN): check the path and its directory"),
+    8: (NotAllowed, "db: the database file is read-only (SQLITE_READONLY); nothing was written"),
+    3: (NotAllowed, "db: access to the database file was refused (SQLITE_PERM)"),
+    23: (NotAllowed, "db: access to the database file was refused (SQLITE_AUTH)"),
+    5: (ConcurrentChange, "db: the database stayed busy (SQLITE_BUSY); nothing was written, re-run"),
+    6: (ConcurrentChange, "db: the database stayed locked (SQLITE_LOCKED); nothing was written, re-run"),
+}
+READ_ONLY_LOGIN = "database: permission denied for this login (read-only? use --as-of for reports)"
+POSTGRES = {  # exact SQLSTATEs first, then their class (first two characters)
+    "42501": (NotAllowed, READ_ONLY_LOGIN),
+    "25006": (NotAllowed, "database: the server is read-only (25006); nothing was written"),
+    "XX001": (VerificationFailed, "database: the server reports damaged data (XX001); restore from a backup"),
+    "XX002": (VerificationFailed, "database: the server reports a damaged index (XX002); reindex"),
+    "40001": (ConcurrentChange, "database: concurrent change (40001); nothing was written, re-run"),
+    "40P01": (ConcurrentChange, "database: deadlock with another writer (40P01); nothing was written, re-run"),
+    "55P03": (ConcurrentChange, "database: a lock was not available in time (55P03); nothing was written, re-run"),
+    "3D000": (InvalidInput, "db: the database named in {url} does not exist (3D000)"),
+    "53": (StorageFailed, "database: the server is out of disk space or resources ({sqlstate}); nothing was written"),
+    "58": (StorageFailed, "database: the server could not read or write its files ({sqlstate})"),
+    "08": (InvalidInput, "db: cannot reach {url} ({sqlstate}): check the URL and that the server runs"),
+    "57": (StorageFailed, "database: the server is shutting down or not accepting connections ({sqlstate})"),
+    "28": (NotAllowed, "database: the server refused this login ({sqlstate}): check the user and password"),
+}
+UNREACHABLE = (InvalidInput, "db: cannot reach {url}: check the URL and that the server runs")
+
+
+def translate(error: BaseException, url: str | None = None) -> GrantsError | None:
+    """The ledger error for a storage failure anywhere in `error`'s cause chain; None if it is none.
+    A wrong or unreachable database is a usage error (exit 2) naming `url` without its password."""
+    where = redacted_url(url) if url else "the database"
+    for cause in _causes(error):
+        if isinstance(cause, GrantsError):
+            return cause
+        code = getattr(cause, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return _make(SQLITE.get(code & 0xFF), url=where)
+        if _is_psycopg_error(cause):
+            return _postgres(cause, where)
+    return None
+
+
+@contextmanager
+def translated(url: str | None = None):
+    """Re-raise storage failures inside the block as ledger errors (others pass unchanged)."""
+    try:
+        yield
+    except GrantsError:
+        raise
+    except Exception as error:
+        mapped = translate(error, url)
+        if mapped is None:
+            raise
+        raise mapped from error
+
+
+def _causes(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        orig = getattr(error, "orig", None)  # SQLAlchemy keeps the driver's error here
+        error = orig if isinstance(orig, BaseException) else (error.__cause__ or error.__context__)
+
+
+def _is_psycopg_error(cause) -> bool:
+    psycopg = sys.modules.get("psycopg")  # loaded if, and only if, a psycopg error can exist
+    return psycopg is not None and isinstance(cause, psycopg.Error)
+
+
+def _postgres(cause, where: str) -> GrantsError | None:
+    sqlstate = getattr(cause, "sqlstate", None)
+    if not sqlstate:  # psycopg raises OperationalError without a SQLSTATE when no server answered
+        return _make(UNREACHABLE, url=where) if isinstance(cause, sys.modules["psycopg"].OperationalError) else None
+    found = POSTGRES.get(sqlstate) or POSTGRES.get(sqlstate[:2])
+    return _make(found, sqlstate=sqlstate, url=where)
+
+
+def _make(found, **values) -> GrantsError | None:
+    if found is None:
+        return None
+    kind, message = found
+    return kind(message.format(**values))
