@@ -590,7 +590,8 @@ class GrantPosition(Aggregate):
             problems.append(RuleRefused(f"from_year: {from_year} has no report; the unspent amount is known "
                                         "from the report"))
         elif amount > money.to_reclaim:
-            problems.append(RuleRefused(f"amount: {format_kroner(amount)} exceeds the unspent {format_kroner(money.to_reclaim)} of {from_year}"))
+            problems.append(RuleRefused(f"amount: {format_kroner(amount)} exceeds the unspent "
+                                        f"{format_kroner(money.to_reclaim)} of {from_year}"))
         refuse_all(problems)
         self._carried_over(from_year=from_year, to_year=to_year, amount=amount, actor=current_actor.get(),
                            effective=decided, reason=reason)

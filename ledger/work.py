@@ -58,7 +58,8 @@ class UnitOfWork:
         cmd = cmd.with_dates(position, self.today())
         named = getattr(cmd, "kommune", None)
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
-            cmd = cmd.model_copy(update={"kommune": lookup(named, cmd.touched_year() or position.last_year).number})
+            year = cmd.touched_year() or position.last_year or position.first_year
+            cmd = cmd.model_copy(update={"kommune": lookup(named, year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
         self._commit_to_frames(position, before, getattr(cmd, "over_frame", False), getattr(cmd, "reason", None))
