@@ -157,3 +157,12 @@ def test_a_decimal_comma_and_grouped_kroner_are_read_as_written(grants):
     assert grants("grant", "C/1", "--year", "2023", "--amount", "300 000").exit_code == 0
     view = as_json(grants("show", "C/1", "--format", "json"))
     assert (str(view["fte"]), view["years"][0]["amount"]) == ("0.50", 300000)
+
+
+def test_a_split_kommune_may_be_named_when_funding_continues(grants):
+    apply(grants, "S/1", kommune="Ålesund", year="2021")  # 1507 in 2021
+    for year in ("2021", "2022", "2023"):
+        assert grants("grant" if year == "2021" else "advance", "S/1", "--year", year).exit_code == 0
+    result = grants("advance", "S/1", "--year", "2024", "--kommune", "haram")
+    assert result.exit_code == 0, result.output
+    assert as_json(grants("show", "S/1", "--format", "json"))["kommunenummer"] == "1580"

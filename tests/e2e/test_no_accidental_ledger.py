@@ -62,8 +62,10 @@ def test_a_postgres_database_without_the_ledger_tables_is_not_a_ledger():
         redacted = url.replace(":grants@", ":***@")
         assert (result.exit_code, result.stderr) == (
             2, f"Error: db: no ledger at {redacted} (create it with grants init)\n")
-        init = run("init", env={"GRANTS_DB": url})
-        assert init.exit_code == 0 and run("show", "X/1", env={"GRANTS_DB": url}).exit_code == 4
+        as_login = {"GRANTS_DB": url, "GRANTS_ACTOR": "grants"}  # on PostgreSQL the actor is the login
+        init = run("init", env=as_login)
+        assert init.exit_code == 0, init.output
+        assert run("show", "X/1", env=as_login).exit_code == 4
     finally:
         drop()
 
