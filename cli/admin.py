@@ -179,7 +179,7 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
     click.echo(f"imported {outcome.lines} commands, {outcome.written} events")
 
 
-@click.group("projections", short_help="Read models: status, rebuild, follow.")
+@click.group("projections", short_help="Read models: status, check, rebuild, follow.")
 def projections_group() -> None:
     """The read models behind the reports: their status against the head of the log, a check
     against the log, a rebuild from the whole log, and following the log for read-only logins.
