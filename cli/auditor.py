@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from grants.cli.axes import time_axes, time_cut
 from grants.cli.output import FORMATS, YEAR, emit_rows, safe, table, to_json
-from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.refs import parse_ref
 
@@ -21,19 +21,20 @@ EXPORT_FORMAT = "grants-export/1"
 @click.command("show")
 @click.argument("ref")
 @click.option("--version", "version", type=click.IntRange(min=1), help="State after event number N.")
-@click.option("--as-of", help="State as recorded at this UTC date or date-time.")
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
-def show_cmd(ctx, ref, version, as_of, fmt):
-    """Show a position: its status, FTE and every funded year."""
+def show_cmd(ctx, ref, version, known_at, in_force, fmt):
+    """Show a position: its status, FTE and every funded year (as known then, or in force then)."""
     from grants.cli.views import position_view
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
-    if version is not None and as_of is not None:
-        raise InvalidInput("version: give --version or --as-of, not both")
-    if as_of is not None:
-        position = ledger.position_as_of(ref, parse_moment(as_of))
+    cut = time_cut(known_at, in_force)
+    if version is not None and not cut.is_now:
+        raise InvalidInput("version: give --version or a time cut (--known-at, --in-force), not both")
+    if not cut.is_now:
+        position = ledger.position_at(ref, cut)
     else:
         position = ledger.position(ref, version=version)
     if version is not None and position.version != version:
@@ -66,17 +67,18 @@ def show_cmd(ctx, ref, version, as_of, fmt):
 
 @click.command("history")
 @click.argument("ref")
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
-def history_cmd(ctx, ref, fmt):
-    """Every event of a position in order, with who recorded it and the state after it."""
+def history_cmd(ctx, ref, known_at, in_force, fmt):
+    """Every event of a position in order, with who recorded it and the state after it; with
+    --known-at or --in-force, only the events known or in force then."""
     from grants.cli.views import event_view
+    from grants.ledger.time_axes import cut_events, replay
 
     parse_ref(ref)
-    rows, state = [], None
-    for domain_event in ctx.obj.ledger().events_of(ref):
-        state = domain_event.mutate(state)
-        rows.append(event_view(domain_event, state))
+    events = cut_events(ctx.obj.ledger().events_of(ref), time_cut(known_at, in_force))
+    rows = [event_view(domain_event, state) for domain_event, state in replay(events)]
     if fmt == "json":
         click.echo(to_json(rows))
         return
