@@ -93,3 +93,6 @@ def engine_for(url: str):
 
 def create_tables(engine) -> None:
     metadata.create_all(engine)
+    from grants.projections.views import create_views  # the reporting contract, over these tables
+
+    create_views(engine)
