@@ -15,6 +15,8 @@ private in-memory database instead (docs/audit.md, "Two time axes"). The same fu
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -167,17 +169,24 @@ def cannot_write(error: BaseException) -> bool:
 
 
 class Reports:
-    """Every report as typed rows. Give a database URL (or an open GrantsLedger as `ledger`);
-    `known_at` (a UTC datetime) and `in_force` (a date) cut the log on its two time axes."""
+    """Every report as typed rows. Give a database URL (default: GRANTS_DB, as the CLI) or an open
+    GrantsLedger as `ledger`; `known_at` (a UTC datetime) and `in_force` (a date) cut the log on
+    its two time axes. Once a ledger has users, `actor` (default GRANTS_ACTOR, else the OS user)
+    must be one of them, as for the CLI."""
 
     def __init__(self, db: str | None = None, *, known_at: datetime | None = None,
-                 in_force: date | None = None, ledger: Any = None):
+                 in_force: date | None = None, ledger: Any = None, actor: str | None = None):
+        from grants.domain.actor import acting_as
         from grants.ledger.application import GrantsLedger
 
         self._own_ledger = ledger is None
         self.ledger = ledger if ledger is not None else GrantsLedger(db)
-        if self._own_ledger:
-            self.ledger.require_user()
+        try:
+            with acting_as(actor or os.environ.get("GRANTS_ACTOR") or _os_user()):
+                self.ledger.require_user()
+        except Exception:
+            self.close()
+            raise
         self.cut = TimeCut(known_at=known_at, in_force=in_force)
         self._views: Views | None = None
 
@@ -188,7 +197,7 @@ class Reports:
         self.close()
 
     def close(self) -> None:
-        if self._views is not None:
+        if getattr(self, "_views", None) is not None:
             self._views.engine.dispose()
         if self._own_ledger:
             self.ledger.close()
@@ -225,3 +234,10 @@ class Reports:
 
     def frames(self, year: int | None = None, **filters: str | None) -> list[FrameLine]:
         return [typed(FrameLine, r) for r in queries.frames(self.views.engine, year=year, **filters)]
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in a bare container
+        return "unknown"
