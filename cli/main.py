@@ -30,7 +30,8 @@ CASEWORKER = "grants.cli.caseworker"
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Caseworkers: record decisions", CASEWORKER, ()),  # every command model, see caseworker.py
     ("Auditors: replay and verify", "grants.cli.auditor", ("show", "history", "explain", "verify", "export")),
-    ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames")),
+    ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames", "overview")),
+    ("Checks for cron and CI", "grants.cli.check", ("check",)),
     ("Administration", "grants.cli.admin", ("init", "users", "frame", "import", "projections")),
     ("Try it", "grants.cli.demo", ("demo",)),
 )
