@@ -173,7 +173,8 @@ def explain_cmd(ctx, ref, year, fmt):
 @click.command("export")
 @click.argument("ref", required=False)
 @click.option("--all", "everything", is_flag=True, help="Export the whole log.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "xlsx"]), default="jsonl",
+              help="jsonl (verifiable with grants verify --file) or xlsx (commands, events, manifest; needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
@@ -183,6 +184,10 @@ def export_cmd(ctx, ref, everything, fmt, output):
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
     ledger = ctx.obj.ledger()
+    if fmt == "xlsx":  # cli/export_xlsx.py
+        from grants.cli.export_xlsx import write_export
+
+        return write_export(ledger, parse_ref(ref) if ref else None, output, f"{EXPORT_FORMAT}+xlsx")
     wanted = None
     if ref:
         parse_ref(ref)
