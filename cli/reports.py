@@ -11,6 +11,7 @@ import click
 
 from grants.cli.axes import time_axes, time_cut
 from grants.cli.output import YEAR
+from grants.cli.overview import overview_cmd
 from grants.cli.parsing import clean_filters, parse_day
 from grants.cli.tables import output_options, write_tables
 
@@ -127,4 +128,4 @@ def frames_cmd(ctx, year, office, scheme, known_at, in_force, fmt, output):
     write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
 
 
-COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd)}
+COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd, overview_cmd)}
