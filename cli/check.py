@@ -9,6 +9,8 @@ grants.ledger.verify; this module only selects, runs and prints them.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
+from typing import Any
 
 import click
 
@@ -54,7 +56,7 @@ def check_cmd(ctx: click.Context, only: tuple[str, ...], ignore: tuple[str, ...]
                + (f"; ledger digest {digest})" if digest else ")"), err=True)
 
 
-def run(ledger, kinds: set[str], today) -> tuple[list[Finding], str | None]:
+def run(ledger: Any, kinds: set[str], today: date) -> tuple[list[Finding], str | None]:
     """The findings of the selected kinds, and the ledger digest when the chain was verified."""
     from grants.ledger.verify import ledger_rows, verify
 

@@ -27,7 +27,7 @@ def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def views(ctx: click.Context, known_at: str | None, in_force: str | None) -> Any:
+def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) -> Any:
     """The read models under the time cut of the options; warns when they lag the log."""
     from grants.projections.api import open_views
 
@@ -54,7 +54,7 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, known_at, in_force, fmt,
     """Granted amounts after reductions, reported spending and sums to reclaim."""
     from grants.projections import reports
 
-    found = views(ctx, known_at, in_force)
+    found = read_models(ctx, known_at, in_force)
     rows = reports.funding(found.engine, by=by, year=year, **clean_filters(office, kommune, scheme))
     write_tables([("funding", rows, None)], fmt, output)
 
@@ -69,7 +69,7 @@ def expiry_cmd(ctx, year, office, kommune, scheme, known_at, in_force, fmt, outp
     """First and last fundable year per position under the four-year rule."""
     from grants.projections import reports
 
-    found = views(ctx, known_at, in_force)
+    found = read_models(ctx, known_at, in_force)
     rows = reports.expiry(found.engine, year=year, **clean_filters(office, kommune, scheme))
     write_tables([("expiry", rows, None)], fmt, output)
 
@@ -87,7 +87,7 @@ def winddown_cmd(ctx, office, kommune, on, known_at, in_force, fmt, output):
     """The transitional scheme per year 2021-2024 and every position that breaks its wind-down."""
     from grants.projections import reports
 
-    found = views(ctx, known_at, in_force)
+    found = read_models(ctx, known_at, in_force)
     per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
                                             **clean_filters(office, kommune, None))
     write_tables([("per year", per_year, None), ("violations", violations, VIOLATION_COLUMNS)], fmt, output,
@@ -106,7 +106,7 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, known_at, in_force, f
     """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation."""
     from grants.projections import reports
 
-    found = views(ctx, known_at, in_force)
+    found = read_models(ctx, known_at, in_force)
     rows = reports.compliance(found.engine, judged_on(ctx, on, found), year=year,
                               **clean_filters(office, kommune, scheme))
     write_tables([("compliance", rows, COMPLIANCE_COLUMNS)], fmt, output)
@@ -123,7 +123,7 @@ def frames_cmd(ctx, year, office, scheme, known_at, in_force, fmt, output):
     """Budget frames per office, scheme and year against the sums granted."""
     from grants.projections import reports
 
-    found = views(ctx, known_at, in_force)
+    found = read_models(ctx, known_at, in_force)
     rows = reports.frames(found.engine, year=year, **clean_filters(office, None, scheme))
     write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
 

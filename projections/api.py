@@ -20,7 +20,8 @@ import os
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from grants.ledger.time_axes import CutLog, TimeCut
 from grants.projections import reports as queries
@@ -117,16 +118,23 @@ Row = TypeVar("Row")
 
 
 def typed(cls: type[Row], row: dict[str, Any]) -> Row:
-    """A query's dict as a typed row: FTE as Decimal, kroner and counts as int."""
+    """A query's dict as a typed row: FTE as Decimal, kroner and counts as int (SQL sums may come
+    back as Decimal or float-free numerics, depending on the engine)."""
     values = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        value = row.get(f.name)
-        if value is not None and f.name == "fte":
+    for name, kinds in _field_types(cls).items():
+        value = row.get(name)
+        if value is not None and Decimal in kinds:
             value = Decimal(str(value))
-        elif value is not None and "int" in str(f.type) and not isinstance(value, (bool, date)):
+        elif value is not None and int in kinds:
             value = int(value)
-        values[f.name] = value
+        values[name] = value
     return cls(**values)
+
+
+@cache
+def _field_types(cls: type) -> dict[str, set[type]]:
+    """Each field's type and, for `X | None`, its members."""
+    return {name: {hint, *get_args(hint)} for name, hint in get_type_hints(cls).items()}
 
 
 @dataclass

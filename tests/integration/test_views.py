@@ -99,4 +99,40 @@ def test_a_read_only_login_selects_from_the_views(reader_url):
     engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_login_granted_only_the_views_reads_them_and_not_the_tables():
+    """The README's grants_report role: SELECT on the four views and nothing else."""
+    import os
+    import uuid
+
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ProgrammingError
+
+    from tests.conftest import _postgres_schema_url, created
+
+    url, drop = _postgres_schema_url()
+    views_of(created(url))
+    schema = url.split("schema=")[1]
+    role, password = f"report_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    plain = os.environ["GRANTS_TEST_POSTGRES_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
+        views = ", ".join(f'"{schema}".{name}' for name in VIEWS)
+        conn.execute(f"GRANT SELECT ON {views} TO {role}")
+    host = os.environ["GRANTS_TEST_POSTGRES_URL"].split("@", 1)[1].split("?")[0]
+    engine = create_engine(f"postgresql+psycopg://{role}:{password}@{host}",
+                           connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        assert select(engine, "SELECT COUNT(*), SUM(amount) FROM grants_funding_v1") == [(7, 2_907_500)]
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            select(engine, "SELECT COUNT(*) FROM proj_years")
+    finally:
+        engine.dispose()
+        drop()
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {role}")
+
+
 from tests.integration.test_readonly_postgres import reader_url  # noqa: E402,F401 - the README's reader login
