@@ -2,6 +2,7 @@
 read models and the log. Each returns findings (ref, kind, detail), all of them at once.
 
 Kinds and exit codes: docs/audit.md, "grants check". Amounts in details are whole kroner.
+SQLAlchemy is imported by the checks that query, not with the kinds (`grants --help` lists them).
 """
 
 from __future__ import annotations
@@ -11,11 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from grants.domain.position import ACTIVE
-from grants.projections import db
-from grants.projections import reports as queries
 
 KINDS: dict[str, str] = {
     "chain": "the hash chain does not verify (an event altered, deleted, inserted or reordered)",
@@ -62,6 +59,7 @@ def read_model_findings(ledger: Any, engine: Any) -> list[Finding]:
 
     Swappable: when `grants projections check` (its own library function) lands, this becomes a
     call to it."""
+    from grants.projections import db
     from grants.projections.db import engine_for
     from grants.projections.runner import Runner
 
@@ -85,6 +83,8 @@ def read_model_findings(ledger: Any, engine: Any) -> list[Finding]:
 
 
 def _rows(engine: Any, table: Any) -> dict[tuple, dict]:
+    from sqlalchemy import select
+
     keys = [c.name for c in table.primary_key.columns]
     with engine.connect() as conn:
         return {tuple(r[k] for k in keys): {k: _plain(v) for k, v in r.items()}
@@ -101,7 +101,7 @@ def _differences(table: Any, stored: dict, replayed: dict) -> list[Finding]:
         have, want = stored.get(key), replayed.get(key)
         row = have or want
         ref = row.get("ref") or "/".join(str(row.get(k)) for k in ("office", "scheme", "year"))
-        where = f"{table.name} {ref}" + (f" {row['year']}" if table is db.years else "")
+        where = f"{table.name} {ref}" + (f" {row['year']}" if "year" in row and "ref" in row else "")
         if have is None:
             found.append(Finding(ref, "read-models", f"{where}: row missing from the table"))
         elif want is None:
@@ -130,6 +130,8 @@ def rule_findings(engine: Any, source: Any, today: date, kinds: set[str]) -> lis
 
 
 def _lifetime(engine: Any, today: date) -> list[Finding]:
+    from grants.projections import reports as queries
+
     _, violations = queries.winddown(engine, today)
     found = []
     flagged = set()
@@ -147,6 +149,8 @@ def _lifetime(engine: Any, today: date) -> list[Finding]:
 
 
 def _compliance(engine: Any, today: date) -> list[Finding]:
+    from grants.projections import reports as queries
+
     found = []
     for issue in queries.compliance(engine, today):
         detail = f"{issue['year']}: {issue['detail']}"
@@ -157,6 +161,8 @@ def _compliance(engine: Any, today: date) -> list[Finding]:
 
 
 def _frames(engine: Any) -> list[Finding]:
+    from grants.projections import reports as queries
+
     found = []
     for f in queries.frames(engine):
         if f["granted"] > f["frame"]:

@@ -86,6 +86,11 @@ def test_an_exported_workbook_imports_into_a_new_ledger_with_the_same_figures(fi
     commands = book["commands"]
     assert [c.value for c in commands["A"]][:4] == ["command", "apply", "grant", "advance"]
 
+    one = tmp_path / "a1.xlsx"
+    ok(filled("export", "A/1", "--format", "xlsx", "--output", str(one)))
+    assert [c.value for c in load_workbook(one)["commands"]["A"]] == [
+        "command", "apply", "grant", "advance", "reduce-fte", "report", "terminate"]
+
     other = created(f"sqlite:///{tmp_path / 'copy.sqlite'}")
     copy = lambda *args: CliRunner().invoke(cli, ["--db", other, *args], env={"GRANTS_ACTOR": "kari.nordmann"})  # noqa: E731
     assert ok(copy("import", str(path))).stdout.strip() == "imported 10 commands, 10 events"

@@ -1,6 +1,7 @@
 """The reporting contract: versioned views with pinned columns, on SQLite and PostgreSQL, giving
 the hand-checked figures of the read-model scenario; a read-only login may select from them."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -97,6 +98,32 @@ def test_a_read_only_login_selects_from_the_views(reader_url):
     assert select(engine, "SELECT ref, year, amount FROM grants_funding_v1") == [("R/1", 2021, 660_000)]
     assert select(engine, "SELECT ref, report_state FROM grants_compliance_v1") == [("R/1", "missing")]
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_only_login_reports_from_lagging_tables_with_a_warning(reader_url):
+    """Catch up when allowed: a read-only login cannot, so it reads the tables as they are."""
+    import os
+
+    from click.testing import CliRunner
+
+    from grants.cli.main import cli
+    from grants.projections.api import Reports
+
+    writer_url = f"{os.environ['GRANTS_TEST_POSTGRES_URL']}?schema={reader_url.split('schema=')[1]}"
+    writer = GrantsLedger(writer_url)
+    writer.execute(c.parse(c.Apply, ref="R/2", kommune="3403", scheme="765.62", title="t", fte="0.5", year="2021"))
+    writer.execute(c.parse(c.Grant, ref="R/2", year=2021))
+    writer.close()
+    result = CliRunner().invoke(cli, ["--db", reader_url, "funding", "--by", "position", "--format", "csv"],
+                                env={"GRANTS_ACTOR": "auditor"})
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == ["R/1,3401,innlandet,765.62,2021,1,1.00,660000,,"]
+    assert result.stderr.startswith("Warning: the read models are 2 events behind the log")
+    with Reports(reader_url) as reports:
+        assert reports.behind == 2 and [r.ref for r in reports.funding(by="position")] == ["R/1"]
+    with Reports(reader_url, in_force=date(2100, 1, 1)) as replayed:  # replays: current
+        assert [r.ref for r in replayed.funding(by="position")] == ["R/1", "R/2"]
 
 
 @pytest.mark.postgres
