@@ -25,14 +25,20 @@ PY = sys.executable
 
 
 def fresh_db(engine: str, pg_url: str | None, tmp: Path) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{tmp / f'{uuid.uuid4().hex[:8]}.sqlite'}"
-    import psycopg
+    """A new, empty ledger (as `grants init` makes one, without its first admin)."""
+    from grants.ledger.application import GrantsLedger
 
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{pg_url}{'&' if '?' in pg_url else '?'}schema={schema}"
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp / f'{uuid.uuid4().hex[:8]}.sqlite'}"
+    else:
+        import psycopg
+
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{pg_url}{'&' if '?' in pg_url else '?'}schema={schema}"
+    GrantsLedger.create(url).close()
+    return url
 
 
 def run(args, env_extra=None, check=True) -> float:

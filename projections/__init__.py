@@ -1,1 +1,1 @@
-"""Read models (SQL tables) folded from the event log; see issue 3."""
+"""Read models (SQL tables) folded from the event log: catch-up, rebuild and report queries."""
