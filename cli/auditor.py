@@ -33,10 +33,7 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
     cut = time_cut(known_at, in_force)
     if version is not None and not cut.is_now:
         raise InvalidInput("version: give --version or a time cut (--known-at, --in-force), not both")
-    if not cut.is_now:
-        position = ledger.position_at(ref, cut)
-    else:
-        position = ledger.position(ref, version=version)
+    position = ledger.position(ref, version=version) if cut.is_now else ledger.position_at(ref, cut)
     if version is not None and position.version != version:
         raise InvalidInput(f"version: {ref!r} has only {position.version} events, got {version}")
     view = position_view(position)

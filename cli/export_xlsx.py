@@ -5,7 +5,7 @@ its business date, recorded time, payload and hashes) and `manifest` (scope, cou
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def export_tables(ledger: Any, ref: str | None, export_format: str) -> list[tupl
     event_rows = [_event_row(nid, e, labels, chain[nid]) for nid, e in events]
     manifest = {"format": export_format, "scope": f"ref:{ref}" if ref else "all", "events": len(events),
                 "digest": report.digest, "commands": len(commands), "events_without_command": skipped,
-                "exported_at": datetime.now(timezone.utc)}
+                "exported_at": datetime.now(UTC)}
     return [("commands", commands, columns()), ("events", event_rows, EVENT_COLUMNS),
             ("manifest", [manifest], list(manifest))]
 

@@ -6,7 +6,7 @@ loaded from the network: inline CSS and SVG, no scripts."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1c2833;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem} h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid #d5d8dc}
 .meta{color:#566573;font-size:.9rem} .pair{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
-table{border-collapse:collapse;font-size:.85rem} th,td{padding:.2rem .6rem;border-bottom:1px solid #eaecee;text-align:left}
+table{border-collapse:collapse;font-size:.85rem}
+th,td{padding:.2rem .6rem;border-bottom:1px solid #eaecee;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} .warn{color:#c0392b;font-weight:600}
 svg{background:#fbfcfc;border:1px solid #eaecee} svg text{font-size:11px;fill:#34495e}
 .legend span{display:inline-block;margin-right:1rem;font-size:.85rem} .legend i{display:inline-block;width:.8rem;
@@ -82,7 +83,7 @@ def _title(office: str | None, year: int | None) -> str:
 # --- the page ----------------------------------------------------------------------------------
 
 def render(data: dict[str, list[dict]], *, title: str, check: Any, cut: Any, today: date, behind: int) -> str:
-    made = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    made = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     axes = "; ".join(f"{k.replace('_', '-')} {plain(v)}" for k, v in cut.describe().items() if v is not None)
     digest = (f'<p class="warn">The ledger does not verify: {escape(check.problem)}</p>' if check.problem else
               f"<p>Made from the ledger with digest <code>{escape(check.digest)}</code> "
@@ -163,8 +164,9 @@ def _no_data(label: str) -> str:
 
 
 def _legend(names: list[str]) -> str:
-    return '<p class="legend">' + "".join(
-        f'<span><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{escape(n)}</span>' for i, n in enumerate(names)) + "</p>"
+    keys = "".join(f'<span><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{escape(n)}</span>'
+                   for i, n in enumerate(names))
+    return f'<p class="legend">{keys}</p>'
 
 
 def _funding(rows: list[dict]) -> tuple[str, str, str]:
@@ -204,7 +206,7 @@ def _winddown(rows: list[dict]) -> tuple[str, str, str]:
     points = [(LEFT + 16 + step * i, y(r["amount"])) for i, r in enumerate(rows)]
     path = "M" + " L".join(f"{px:.1f},{py:.1f}" for px, py in points)
     marks = [f'<path class="mark" d="{path}" fill="none" stroke="{COLOURS[0]}" stroke-width="2.5"/>']
-    for (px, py), r in zip(points, rows):
+    for (px, py), r in zip(points, rows, strict=True):
         marks.append(f'<circle class="mark" cx="{px:.1f}" cy="{py:.1f}" r="5" fill="{COLOURS[1]}">'
                      f"<title>{r['year']}: {kroner(r['amount'])} NOK, {r['positions']} positions</title></circle>"
                      f'<text x="{px:.1f}" y="{py - 10:.1f}" text-anchor="middle">{r["positions"]}</text>'
@@ -217,7 +219,8 @@ def _frames(rows: list[dict]) -> tuple[str, str, str]:
     """Pairs of bars per frame: the frame (grey) and the sum granted (blue, red when over)."""
     numbered = [{"n": i, **r} for i, r in enumerate(rows, start=1)]
     table = _table(numbered, [("n", "#"), ("year", "year"), ("office", "office"), ("scheme", "scheme"),
-                              ("frame", "frame"), ("granted", "granted"), ("left", "left")], {"frame", "granted", "left"})
+                              ("frame", "frame"), ("granted", "granted"), ("left", "left")],
+                   {"frame", "granted", "left"})
     if not rows:
         return _no_data("frames"), table, ""
     axis, y = _axis(max(max(r["frame"], r["granted"]) for r in rows))
@@ -234,9 +237,10 @@ def _frames(rows: list[dict]) -> tuple[str, str, str]:
                          f'{kroner(value)} NOK</title></rect>')
         if len(rows) <= 24:
             marks.append(f'<text x="{x + bar:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{r["n"]}</text>')
-    return _svg("frames against granted", axis + "".join(marks)), table, \
-        '<p class="legend"><span><i style="background:#95a5a6"></i>frame</span><span><i style="background:' \
-        f'{COLOURS[0]}"></i>granted</span><span><i style="background:{COLOURS[4]}"></i>granted over the frame</span></p>'
+    legend = ('<p class="legend"><span><i style="background:#95a5a6"></i>frame</span>'
+              f'<span><i style="background:{COLOURS[0]}"></i>granted</span>'
+              f'<span><i style="background:{COLOURS[4]}"></i>granted over the frame</span></p>')
+    return _svg("frames against granted", axis + "".join(marks)), table, legend
 
 
 def _compliance(rows: list[dict], today: date) -> tuple[str, str, str]:

@@ -6,7 +6,7 @@ dates as dates and times as UTC date-times. `grants import` reads the same layou
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ def cell_value(column: str, value: Any) -> tuple[Any, str | None]:
     if isinstance(value, bool) or value is None:
         return value, None
     if isinstance(value, datetime):  # Excel has no time zones: UTC, written as such in the docs
-        return value.astimezone(timezone.utc).replace(tzinfo=None), TIME_FORMAT
+        return value.astimezone(UTC).replace(tzinfo=None), TIME_FORMAT
     if isinstance(value, date):
         return value, DATE_FORMAT
     if isinstance(value, (int, Decimal)) and column in KRONER_COLUMNS:
@@ -73,7 +73,7 @@ def write_workbook(path: Path, tables: list[tuple[str, list[dict], list[str] | N
         for row in rows:
             values = [cell_value(c, row.get(c)) for c in columns]
             sheet.append([v for v, _ in values])
-            for i, (cell, (value, number_format)) in enumerate(zip(sheet[sheet.max_row], values)):
+            for i, (cell, (value, number_format)) in enumerate(zip(sheet[sheet.max_row], values, strict=True)):
                 if number_format:
                     cell.number_format = number_format
                 widths[i] = max(widths[i], min(len(str(value)) + 2, MAX_WIDTH))

@@ -89,10 +89,12 @@ class InForce:
         if oid not in self.created:
             return False
         year = getattr(domain_event, "year", None)
+        if not isinstance(year, int):
+            return True  # builds on the creation only (a rejection, termination, frame revision)
         funded = self.funded[oid]
         if isinstance(domain_event, GrantPosition.YearAdvanced):
-            needed = year - 1
-        elif isinstance(domain_event, GrantPosition.Granted) or not isinstance(year, int):
+            needed: int | None = year - 1
+        elif isinstance(domain_event, GrantPosition.Granted):
             needed = None
         else:  # a reduction, report or other event about one funded year
             needed = year
@@ -145,8 +147,8 @@ def replay(events: list) -> Iterator[tuple[Any, Any]]:
 def fold(events: list) -> Any:
     """The aggregate rebuilt from a kept history (None for no events)."""
     state = None
-    for _, state in replay(events):
-        pass
+    for _, after in replay(events):
+        state = after
     return state
 
 

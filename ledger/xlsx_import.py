@@ -49,8 +49,8 @@ def xlsx_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             if not any(texts):
                 continue  # a blank row
             extra = [t for t in texts[len(header):] if t is not None]
-            record = {h.strip(): t for h, t in zip(header, texts) if h}
-            if extra or any(t is not None and not h for h, t in zip(header, texts)):
+            record: dict[str | None, Any] = {h.strip(): t for h, t in zip(header, texts, strict=False) if h}
+            if extra or any(t is not None and not h for h, t in zip(header, texts, strict=False)):
                 record[None] = extra or ["?"]  # a value without a column, as csv.DictReader reports it
             yield number, record, None
     finally:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -147,7 +147,10 @@ class Views:
     cut: TimeCut
 
 
-def open_views(ledger: Any, cut: TimeCut = TimeCut()) -> Views:
+NOW = TimeCut()  # no cut: today's answer
+
+
+def open_views(ledger: Any, cut: TimeCut = NOW) -> Views:
     """The catch-up rule shared by the CLI and the API (see the module docstring)."""
     from grants.projections.db import engine_for
     from grants.projections.runner import Runner
@@ -232,11 +235,13 @@ class Reports:
     def expiry(self, year: int | None = None, **filters: str | None) -> list[ExpiryLine]:
         return [typed(ExpiryLine, r) for r in queries.expiry(self.views.engine, year=year, **filters)]
 
-    def winddown(self, on: date | None = None, **filters: str | None) -> tuple[list[WinddownYear], list[WinddownViolation]]:
+    def winddown(self, on: date | None = None,
+                 **filters: str | None) -> tuple[list[WinddownYear], list[WinddownViolation]]:
         per_year, violations = queries.winddown(self.views.engine, self.judged_on(on), **filters)
         return [typed(WinddownYear, r) for r in per_year], [typed(WinddownViolation, r) for r in violations]
 
-    def compliance(self, year: int | None = None, on: date | None = None, **filters: str | None) -> list[ComplianceIssue]:
+    def compliance(self, year: int | None = None, on: date | None = None,
+                   **filters: str | None) -> list[ComplianceIssue]:
         rows = queries.compliance(self.views.engine, self.judged_on(on), year=year, **filters)
         return [typed(ComplianceIssue, r) for r in rows]
 

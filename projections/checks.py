@@ -166,7 +166,8 @@ def _frames(engine: Any) -> list[Finding]:
     found = []
     for f in queries.frames(engine):
         if f["granted"] > f["frame"]:
-            overrides = f" ({f['over_frame_grants']} granted over the frame by decision)" if f["over_frame_grants"] else ""
+            decided = f["over_frame_grants"]
+            overrides = f" ({decided} granted over the frame by decision)" if decided else ""
             found.append(Finding(f"{f['office']}/{f['scheme']}/{f['year']}", "frame-exceeded",
                                  f"granted {f['granted']} against a frame of {f['frame']}, "
                                  f"{f['granted'] - f['frame']} over{overrides}"))
@@ -193,7 +194,8 @@ def deviations(source: Any, page: int = 1000) -> list[Finding]:
             ref = refs.get(e.originator_id, str(e.originator_id))
             rule_amount = getattr(e, "rule_amount", None)
             if isinstance(e, GrantPosition.Granted) and e.ladder_year > 1:
-                found.append(Finding(ref, "deviation-without-reason", f"{e.year}: placed on ladder year {e.ladder_year}"))
+                found.append(Finding(ref, "deviation-without-reason",
+                                     f"{e.year}: placed on ladder year {e.ladder_year}"))
             if e.over_frame:
                 found.append(Finding(ref, "deviation-without-reason", f"{e.year}: granted over the frame"))
             if rule_amount is not None and rule_amount != e.amount:

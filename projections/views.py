@@ -15,8 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (Column, Date, Integer, MetaData, String, Table, and_, case, func, insert, inspect, select,
-                        text)
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, case, func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from grants.projections import db

@@ -4,9 +4,6 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
-
-from grants.cli.main import cli
 
 ON = ("--on", "2025-06-01")
 
@@ -49,7 +46,8 @@ def test_every_rule_finding_is_one_line_and_the_exit_is_6(checked):
     result = checked("check", *ON)
     assert result.exit_code == 6
     assert result.stdout.splitlines() == [
-        "W/1                    still-active          765.62 last fundable year 2024, still active on 2025-06-01 (terminate it)",
+        "W/1                    still-active          765.62 last fundable year 2024, still active on 2025-06-01 "
+        "(terminate it)",
         "N/1                    missing-report        2024: report was due 2025-03-01",
         "L/1                    late-report           2021: received 2022-03-01, due 2022-02-15",
         "M/1                    self-financing        2023: wage cost exceeds the grant by 300000, documented 100000",
@@ -89,7 +87,8 @@ def test_an_edited_read_model_row_is_an_integrity_finding_with_exit_7(checked):
     assert result.stdout.splitlines() == [
         "W/1  read-models  proj_years W/1 2022: amount 1 in the table, 550000 from the log"]
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '400000', '400001') AS BLOB) WHERE rowid = ("
+        conn.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '400000', '400001') AS BLOB) "
+                     "WHERE rowid = ("
                      "SELECT max(rowid) FROM stored_events)")
     chain = checked("check", "--only", "chain")
     assert chain.exit_code == 7 and chain.stdout.startswith("-  chain  event 21 (ref 'N/1' version 2) was altered")

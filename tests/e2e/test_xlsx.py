@@ -48,8 +48,8 @@ def test_a_report_workbook_has_numbers_kroner_format_and_a_frozen_header(filled,
     header = [c.value for c in sheet[1]]
     assert header == ["ref", "kommunenummer", "office", "scheme", "year", "ladder_year", "fte", "amount", "spent",
                       "to_reclaim"]
-    row = {h: c for h, c in zip(header, sheet[3])}  # A/1 2021
-    assert (row["ref"].value, row["year"].value, row["amount"].value, row["spent"].value) == ("A/1", 2021, 330000, 300000)
+    row = dict(zip(header, sheet[3], strict=True))  # A/1 2021
+    assert [row[k].value for k in ("ref", "year", "amount", "spent")] == ["A/1", 2021, 330000, 300000]
     assert row["amount"].number_format == "#,##0" and row["to_reclaim"].number_format == "#,##0"
     assert row["fte"].value == 0.5 and row["fte"].number_format == "0.00"
     assert row["year"].number_format == "General" and isinstance(row["year"].value, int)
@@ -78,7 +78,7 @@ def test_an_exported_workbook_imports_into_a_new_ledger_with_the_same_figures(fi
     assert book.sheetnames == ["commands", "events", "manifest"]
     events = book["events"]
     header = [c.value for c in events[1]]
-    first = {h: c for h, c in zip(header, events[2])}
+    first = dict(zip(header, events[2], strict=True))
     assert first["event"].value == "Applied" and first["ref"].value == "A/1"
     assert first["effective"].value == datetime(2020, 2, 1) and first["effective"].number_format == "yyyy-mm-dd"
     assert isinstance(first["recorded"].value, datetime) and first["recorded"].number_format == "yyyy-mm-dd hh:mm:ss"

@@ -26,7 +26,8 @@ def test_the_read_models_match_the_log_until_a_row_is_edited(db_url):
     assert clean.stderr.startswith("no findings (chain, read-models; judged on 2025-06-01; ledger digest 15:")
     engine = engine_for(db_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE proj_years SET spent = 500000, to_reclaim = 160000 WHERE ref = 'A/1' AND year = 2021"))
+        conn.execute(text("UPDATE proj_years SET spent = 500000, to_reclaim = 160000 "
+                          "WHERE ref = 'A/1' AND year = 2021"))
         conn.execute(text("DELETE FROM proj_positions WHERE ref = 'C/1'"))
     engine.dispose()
     edited = check(db_url, "--only", "read-models", "--format", "json")

@@ -3,7 +3,7 @@ March 2023, changes 2022 from 550 000 to 412 500 from the day it was recorded (k
 as known today, from the day it took effect (in-force)."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -95,16 +95,17 @@ def test_the_reporting_api_gives_the_same_figures(late_reduction, db_url):
     from decimal import Decimal
 
     assert amount() == [(2021, 660000, Decimal("1.00")), (2022, 412500, Decimal("0.50"))]
-    assert amount(known_at=datetime(2023, 3, 1, tzinfo=timezone.utc)) == [
+    assert amount(known_at=datetime(2023, 3, 1, tzinfo=UTC)) == [
         (2021, 660000, Decimal("1.00")), (2022, 550000, Decimal("1.00"))]
     assert amount(in_force=date(2022, 6, 30))[1] == (2022, 550000, Decimal("1.00"))
-    assert amount(known_at=datetime(2023, 4, 1, tzinfo=timezone.utc), in_force=date(2022, 7, 1))[1] == (
+    assert amount(known_at=datetime(2023, 4, 1, tzinfo=UTC), in_force=date(2022, 7, 1))[1] == (
         2022, 412500, Decimal("0.50"))
 
 
 def test_a_malformed_cut_is_a_usage_error_naming_its_option(late_reduction):
     url = late_reduction.url
-    for args, message in ((("--in-force", "1 July"), "--in-force: must be an ISO date such as 2022-07-01, got '1 July'"),
+    for args, message in ((("--in-force", "1 July"),
+                           "--in-force: must be an ISO date such as 2022-07-01, got '1 July'"),
                           (("--known-at", "soon"), "--known-at: must be an ISO date or date-time, got 'soon'")):
         result = CliRunner().invoke(cli, ["--db", url, "funding", *args])
         assert result.exit_code == 2 and result.stderr.strip() == f"Error: {message}"

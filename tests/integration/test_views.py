@@ -13,6 +13,7 @@ from grants.projections.db import engine_for
 from grants.projections.runner import Runner
 from grants.projections.views import VIEWS
 from tests.integration.test_projections import scenario
+from tests.integration.test_readonly_postgres import reader_url  # noqa: F401 - the README's reader login
 
 # The contract: names and order. Changing a list here means the view needs a _v2 instead.
 PINNED = {
@@ -90,7 +91,7 @@ def test_the_views_give_the_hand_checked_figures(db_url):
 
 
 @pytest.mark.postgres
-def test_a_read_only_login_selects_from_the_views(reader_url):
+def test_a_read_only_login_selects_from_the_views(reader_url):  # noqa: F811
     from sqlalchemy import create_engine
 
     engine = create_engine(reader_url.split("?")[0], connect_args={
@@ -101,7 +102,7 @@ def test_a_read_only_login_selects_from_the_views(reader_url):
 
 
 @pytest.mark.postgres
-def test_a_read_only_login_reports_from_lagging_tables_with_a_warning(reader_url):
+def test_a_read_only_login_reports_from_lagging_tables_with_a_warning(reader_url):  # noqa: F811
     """Catch up when allowed: a read-only login cannot, so it reads the tables as they are."""
     import os
 
@@ -160,6 +161,3 @@ def test_a_login_granted_only_the_views_reads_them_and_not_the_tables():
         drop()
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP ROLE {role}")
-
-
-from tests.integration.test_readonly_postgres import reader_url  # noqa: E402,F401 - the README's reader login
