@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from grants.cli.axes import time_axes, time_cut
 from grants.cli.output import FORMATS, YEAR, emit_rows, safe, table, to_json
-from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.refs import parse_ref
 
@@ -17,21 +17,19 @@ from grants.domain.refs import parse_ref
 @click.command("show")
 @click.argument("ref")
 @click.option("--version", "version", type=click.IntRange(min=1), help="State after event number N.")
-@click.option("--as-of", help="State as recorded at this UTC date or date-time.")
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
-def show_cmd(ctx, ref, version, as_of, fmt):
-    """Show a position: its status, FTE and every funded year."""
+def show_cmd(ctx, ref, version, known_at, in_force, fmt):
+    """Show a position: its status, FTE and every funded year (as known then, or in force then)."""
     from grants.cli.views import position_view
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
-    if version is not None and as_of is not None:
-        raise InvalidInput("version: give --version or --as-of, not both")
-    if as_of is not None:
-        position = ledger.position_as_of(ref, parse_moment(as_of))
-    else:
-        position = ledger.position(ref, version=version)
+    cut = time_cut(known_at, in_force)
+    if version is not None and not cut.is_now:
+        raise InvalidInput("version: give --version or a time cut (--known-at, --in-force), not both")
+    position = ledger.position(ref, version=version) if cut.is_now else ledger.position_at(ref, cut)
     if version is not None and position.version != version:
         raise InvalidInput(f"version: {ref!r} has only {position.version} events, got {version}")
     view = position_view(position)
@@ -62,18 +60,21 @@ def show_cmd(ctx, ref, version, as_of, fmt):
 
 @click.command("history")
 @click.argument("ref")
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_context
-def history_cmd(ctx, ref, fmt):
-    """Every event of a position in order, with who recorded it and the state after it."""
+def history_cmd(ctx, ref, known_at, in_force, fmt):
+    """Every event of a position in order, with who recorded it and the state after it; with
+    --known-at or --in-force, only the events known or in force then."""
     from grants.cli.views import event_view
+    from grants.ledger.time_axes import cut_events, replay
 
     parse_ref(ref)
-    rows, state = [], None
     ledger = ctx.obj.ledger()
     logins = ledger.recorded_logins(ref)  # who the chain row names: session_user, or the OS user on SQLite
-    for domain_event in ledger.events_of(ref):
-        state = domain_event.mutate(state)
+    events = cut_events(ledger.events_of(ref), time_cut(known_at, in_force))
+    rows = []
+    for domain_event, state in replay(events):
         row = event_view(domain_event, state)
         row["login"] = logins.get(row["version"])
         row["claimed"] = row["login"] is not None and row["actor"] != row["login"]  # actor named, not logged in
@@ -251,16 +252,21 @@ def explanation_lines(r: dict) -> list[str]:
 @click.command("export")
 @click.argument("ref", required=False)
 @click.option("--all", "everything", is_flag=True, help="Export the whole log.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "xlsx"]), default="jsonl",
+              help="jsonl (verifiable with grants verify --file) or xlsx (commands, events, manifest; needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
     """Write events with their hashes and a manifest with the digest (docs/audit.md)."""
-    from grants.ledger.export import export_text
+    from grants.ledger.export import EXPORT_FORMAT, export_text
 
     if bool(ref) == everything:
         raise InvalidInput("ref: give a REF or --all")
     ledger = ctx.obj.ledger()
+    if fmt == "xlsx":  # cli/export_xlsx.py
+        from grants.cli.export_xlsx import write_export
+
+        return write_export(ledger, parse_ref(ref) if ref else None, output, f"{EXPORT_FORMAT}+xlsx")
     wanted = None
     if ref:
         parse_ref(ref)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import InvalidInput
+from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
 MAX_LINES = 1_000_000
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
@@ -76,7 +77,7 @@ def _records(path: Path):
 def parse_file(path: Path) -> tuple[list[tuple[int, c.Command]], list[str]]:
     """Every line as a command model, and one message per bad line."""
     try:
-        records = list(_records(path))
+        records = list(xlsx_records(path) if path.suffix.lower() == ".xlsx" else _records(path))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise InvalidInput(f"file: cannot read {str(path)!r}: {error}") from None
     if len(records) > MAX_LINES:
