@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from grants.cli.axes import time_axes, time_cut
 from grants.cli.completion import complete_ref
 from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, safe, table, to_json
-from grants.cli.parsing import parse_moment
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.money import format_fte
 from grants.domain.refs import parse_ref
@@ -20,30 +20,26 @@ from grants.domain.refs import parse_ref
 @click.argument("ref", metavar="REF", shell_complete=complete_ref)
 @click.option("--version", "version", type=click.IntRange(min=1), metavar="N",
               help="The position after its N-th event (see grants history).")
-@click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]",
-              help="The position as the ledger had recorded it at this moment (recorded time, UTC; "
-                   "a bare date means the end of that day). Not a business date: take a time from "
-                   "grants history.")
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
-def show_cmd(ctx, ref, version, as_of, fmt):
-    """Show a position: its status, FTE, every funded year, its reports and how it ended.
+def show_cmd(ctx, ref, version, known_at, in_force, fmt):
+    """Show a position: its status, FTE, every funded year, its reports and how it ended (as
+    known then, or in force then).
 
     \b
     Example:
       grants show 2021/4711-3
-      grants show 2021/4711-3 --as-of 2024-03-01T12:00:00Z --format json
+      grants show 2021/4711-3 --known-at 2024-03-01T12:00:00Z --format json
     """
     from grants.cli.views import REPORT_COLUMNS, SHOW_CSV_COLUMNS, YEAR_COLUMNS, position_rows, position_view
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
-    if version is not None and as_of is not None:
-        raise InvalidInput("--version: give --version or --as-of, not both")
-    if as_of is not None:
-        position = ledger.position_as_of(ref, parse_moment(as_of))
-    else:
-        position = ledger.position(ref, version=version)
+    cut = time_cut(known_at, in_force)
+    if version is not None and not cut.is_now:
+        raise InvalidInput("--version: give --version or a time cut (--known-at, --in-force), not both")
+    position = ledger.position(ref, version=version) if cut.is_now else ledger.position_at(ref, cut)
     if version is not None and position.version != version:
         raise InvalidInput(f"--version: {ref!r} has only {position.version} events, got {version}")
     view = position_view(position)
@@ -78,24 +74,27 @@ HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status
 
 @click.command("history", short_help="Every event of a position, who recorded it, and when.")
 @click.argument("ref", metavar="REF", shell_complete=complete_ref)
+@time_axes
 @click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
 @click.pass_context
-def history_cmd(ctx, ref, fmt):
+def history_cmd(ctx, ref, known_at, in_force, fmt):
     """Every event of a position in order: its version, when it was recorded (UTC), the business
-    date it takes effect, who recorded it, and the state after it.
+    date it takes effect, who recorded it, and the state after it; with --known-at or --in-force,
+    only the events known or in force then.
 
     \b
     Example:
       grants history 2021/4711-3 --format json
     """
     from grants.cli.views import event_view
+    from grants.ledger.time_axes import cut_events, replay
 
     parse_ref(ref)
-    rows, state = [], None
     ledger = ctx.obj.ledger()
     logins = ledger.recorded_logins(ref)  # who the chain row names: session_user, or the OS user on SQLite
-    for domain_event in ledger.events_of(ref):
-        state = domain_event.mutate(state)
+    events = cut_events(ledger.events_of(ref), time_cut(known_at, in_force))
+    rows = []
+    for domain_event, state in replay(events):
         row = event_view(domain_event, state)
         row["login"] = logins.get(row["version"])
         row["claimed"] = row["login"] is not None and row["actor"] != row["login"]  # actor named, not logged in
@@ -296,7 +295,8 @@ def explanation_lines(r: dict) -> list[str]:
 @click.command("export", short_help="Write events with their hashes, for verifying elsewhere.")
 @click.argument("ref", metavar="[REF]", required=False, shell_complete=complete_ref)
 @click.option("--all", "everything", is_flag=True, help="Export the whole log (instead of one REF).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", help="Output format (JSON Lines).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "xlsx"]), default="jsonl",
+              help="jsonl (verifiable with grants verify --file) or xlsx (commands, events, manifest; needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="File to write (default: standard output).")
 @click.pass_context
@@ -309,13 +309,17 @@ def export_cmd(ctx, ref, everything, fmt, output):
       grants export --all --output ledger.jsonl && grants verify --file ledger.jsonl
     """
     from grants.cli.progress import progress
-    from grants.ledger.export import export_text
+    from grants.ledger.export import EXPORT_FORMAT, export_text
 
     if bool(ref) == everything:
         raise InvalidInput("--all: give a REF or --all")
     if output is not None and not output.parent.is_dir():  # before any work, and never a folder made
         raise InvalidInput(f"--output: no folder {str(output.parent)!r} to write {output.name!r} into")
     ledger = ctx.obj.ledger()
+    if fmt == "xlsx":  # cli/export_xlsx.py
+        from grants.cli.export_xlsx import write_export
+
+        return write_export(ledger, parse_ref(ref) if ref else None, output, f"{EXPORT_FORMAT}+xlsx")
     wanted = None
     if ref:
         parse_ref(ref)

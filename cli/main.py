@@ -31,7 +31,8 @@ CASEWORKER = "grants.cli.caseworker"
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Caseworkers: record decisions", CASEWORKER, ()),  # every command model, see caseworker.py
     ("Auditors: replay and verify", "grants.cli.auditor", ("show", "history", "explain", "verify", "export")),
-    ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames")),
+    ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames", "overview")),
+    ("Checks for cron and CI", "grants.cli.check", ("check",)),
     ("Administration", "grants.cli.admin", ("init", "users", "frame", "appropriation", "import", "projections")),
     ("Try it", "grants.cli.demo", ("demo",)),
 )
@@ -120,20 +121,14 @@ class Context:
         return Runner(self._engines[-1], ledger)
 
     def current_views(self, as_of: str | None = None, progress: Any = None) -> Any:
-        """Catch the read models up to the head of the log and return their engine; with `as_of`,
-        replay the log up to that moment into a private in-memory database instead."""
-        if as_of is not None:
-            from grants.cli.parsing import parse_moment
-            from grants.ledger.application import AsOf
-            from grants.projections.db import engine_for
-            from grants.projections.runner import Runner
+        """The read models' engine, caught up (or replayed up to `as_of`): grants.projections.api.open_views;
+        `progress` is called per batch folded (the demo's bar)."""
+        from grants.cli.axes import time_cut
+        from grants.projections.api import open_views
 
-            self._engines.append(engine_for("sqlite://"))
-            runner = Runner(self._engines[-1], AsOf(self.ledger(), parse_moment(as_of)))
-        else:
-            runner = self.runner()
-        runner.catch_up(progress=progress)
-        return runner.engine
+        engine = open_views(self.ledger(), time_cut(as_of, None), progress=progress).engine
+        self._engines.append(engine)
+        return engine
 
     def close(self) -> None:
         for engine in self._engines:

@@ -46,7 +46,9 @@ def parameters_for(model: Any) -> list[click.Parameter]:
                 kwargs["help"] = f"{info.description} One of {', '.join(choices)}."
             if shown and (shown.choices or shown.metavar in COMPLETERS):
                 kwargs["shell_complete"] = COMPLETERS.get(shown.metavar) or _completer(shown.choices)
-        params.append(click.Option([option_name(name, info), name], **kwargs))
+        alias = "--" + name.replace("_", "-")  # the field's own name also works (--partners for --partner)
+        names = [option_name(name, info)] + ([alias] if alias != option_name(name, info) else [])
+        params.append(click.Option([*names, name], **kwargs))
     return params
 
 

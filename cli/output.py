@@ -148,10 +148,11 @@ def to_json(value: Any) -> str:
     return BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     """Rows as aligned text; offices by name when the table still fits the terminal."""
     if not rows:
         return "(no rows)"
+    columns = list(columns) if columns is not None else list(rows[0])
     text = _table(rows, columns, office_names=True)
     width = terminal_width()
     if width is not None and any(c in OFFICE_COLUMNS for c in columns) and _widest(text) > width:
@@ -200,7 +201,7 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str], *, exactly: bool = False) -> None:
+def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] = (), *, exactly: bool = False) -> None:
     """Rows in the chosen format. `columns` names the columns and their order in all three (and
     heads an empty CSV); a key the rows have beyond them is shown after them, never dropped,
     unless the shape is `exactly` those columns."""

@@ -1,4 +1,6 @@
-"""Reporting commands: each first catches the read models up to the head of the log."""
+"""Reporting commands. Each first catches the read models up to the head of the log (a login that
+may not write reads them as they are, with a warning), or, with --known-at / --in-force, replays
+the log under that cut into a private in-memory database (grants.projections.api.open_views)."""
 
 from __future__ import annotations
 
@@ -7,24 +9,14 @@ from typing import Any
 
 import click
 
+from grants.cli.axes import time_axes, time_cut
 from grants.cli.completion import complete_kommune, complete_office, complete_scheme
-from grants.cli.output import FORMATS, YEAR, emit_rows, to_json
+from grants.cli.output import YEAR
+from grants.cli.overview import overview_cmd
 from grants.cli.parsing import clean_filters, parse_day
+from grants.cli.tables import output_options, write_tables
 
-AS_OF_HELP = ("Replay the log as the ledger had recorded it at this moment (recorded time, UTC; a bare date "
-              "means the end of that day), instead of the current read models.")
-
-
-def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]", help=AS_OF_HELP)(fn)
-    fn = click.option("--scheme", metavar="SCHEME", shell_complete=complete_scheme, help="Only this scheme.")(fn)
-    fn = click.option("--kommune", metavar="KOMMUNE", shell_complete=complete_kommune,
-                      help="Only this kommune (number or name).")(fn)
-    fn = click.option("--office", metavar="OFFICE", shell_complete=complete_office,
-                      help="Only this office (id or name, e.g. innlandet).")(fn)
-    return fn
-
-
+# The columns of each report, in order: they head a CSV even when it has no rows.
 FUNDING_COLUMNS = {
     "position": ["ref", "kommunenummer", "office", "scheme", "year", "ladder_year", "fte", "amount", "spent",
                  "to_reclaim", "rule_amount", "entitlement", "carried_in", "carried_out", "own_money", "deviation"],
@@ -42,14 +34,49 @@ FRAME_COLUMNS = ["year", "office", "scheme", "frame", "granted", "left", "over_f
                  "unallocated", "set_by"]
 
 
+def office_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--office", metavar="OFFICE", shell_complete=complete_office,
+                        help="Only this office (id or name, e.g. innlandet).")(fn)
+
+
+def kommune_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--kommune", metavar="KOMMUNE", shell_complete=complete_kommune,
+                        help="Only this kommune (number or name).")(fn)
+
+
+def scheme_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--scheme", metavar="SCHEME", shell_complete=complete_scheme, help="Only this scheme.")(fn)
+
+
+def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return office_option(kommune_option(scheme_option(fn)))
+
+
+def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) -> Any:
+    """The read models under the time cut of the options; warns when they lag the log."""
+    from grants.projections.api import open_views
+
+    found = open_views(ctx.obj.ledger(), time_cut(known_at, in_force))
+    if found.behind:
+        click.echo(f"Warning: the read models are {found.behind} events behind the log and this login "
+                   "cannot catch them up (run grants projections follow under the application role)", err=True)
+    return found
+
+
+def judged_on(ctx: click.Context, on: str | None, found: Any) -> Any:
+    """--on, else the day the time cut asks about, else today."""
+    return parse_day(on, found.cut.judged_on(ctx.obj.ledger().today()))
+
+
 @click.command("funding", short_help="Granted, spent and to reclaim, grouped.")
 @click.option("--by", type=click.Choice(list(FUNDING_COLUMNS)), default="office", show_default=True,
               help="One row per position, or a sum per kommune, office, scheme or year.")
 @click.option("--year", type=YEAR, help="Only this funded year.")
 @filters
-@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+@time_axes
+@output_options
 @click.pass_context
-def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
+def funding_cmd(ctx, by, year, office, kommune, scheme, known_at, in_force, fmt, output):
     """Granted amounts after reductions, reported spending and sums to reclaim, per year.
 
     \b
@@ -58,16 +85,18 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, as_of, fmt):
     """
     from grants.projections import reports
 
-    rows = reports.funding(ctx.obj.current_views(as_of), by=by, year=year, **clean_filters(office, kommune, scheme))
-    emit_rows(rows, fmt, FUNDING_COLUMNS[by])
+    found = read_models(ctx, known_at, in_force)
+    rows = reports.funding(found.engine, by=by, year=year, **clean_filters(office, kommune, scheme))
+    write_tables([("funding", rows, FUNDING_COLUMNS[by])], fmt, output)
 
 
 @click.command("expiry", short_help="Where each position's four funded years end.")
 @click.option("--year", type=YEAR, help="Only positions whose funding ends in this year.")
 @filters
-@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+@time_axes
+@output_options
 @click.pass_context
-def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
+def expiry_cmd(ctx, year, office, kommune, scheme, known_at, in_force, fmt, output):
     """First and last fundable year per position under the four-year rule.
 
     \b
@@ -76,23 +105,23 @@ def expiry_cmd(ctx, year, office, kommune, scheme, as_of, fmt):
     """
     from grants.projections import reports
 
-    emit_rows(reports.expiry(ctx.obj.current_views(as_of), year=year, **clean_filters(office, kommune, scheme)),
-              fmt, EXPIRY_COLUMNS)
+    found = read_models(ctx, known_at, in_force)
+    rows = reports.expiry(found.engine, year=year, **clean_filters(office, kommune, scheme))
+    write_tables([("expiry", rows, EXPIRY_COLUMNS)], fmt, output)
 
 
 @click.command("winddown", short_help="The transitional scheme 2021-2024 and its breaches.")
-@click.option("--office", metavar="OFFICE", shell_complete=complete_office,
-              help="Only this office (id or name, e.g. innlandet).")
-@click.option("--kommune", metavar="KOMMUNE", shell_complete=complete_kommune,
-              help="Only this kommune (number or name).")
+@office_option
+@kommune_option
 @click.option("--on", "on", metavar="YYYY-MM-DD",
-              help="Judge 'still active after 2024' as of this date (default today).")
-@click.option("--violations", is_flag=True,
-              help="Only the positions that break the wind-down (CSV and JSON: that one table).")
-@click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]", help=AS_OF_HELP)
-@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+              help="Judge 'still active after 2024' as of this date (default: the --in-force or --known-at "
+                   "day, else today).")
+@click.option("--violations", "only_violations", is_flag=True,
+              help="Only the positions that break the wind-down (as CSV: the table of them).")
+@time_axes
+@output_options
 @click.pass_context
-def winddown_cmd(ctx, office, kommune, on, violations, as_of, fmt):
+def winddown_cmd(ctx, office, kommune, on, only_violations, known_at, in_force, fmt, output):
     """The transitional scheme per year 2021-2024 and every position that breaks its wind-down.
 
     A CSV stream holds one table: the years, or with --violations the positions breaking it.
@@ -104,27 +133,25 @@ def winddown_cmd(ctx, office, kommune, on, violations, as_of, fmt):
     """
     from grants.projections import reports
 
-    per_year, broken = reports.winddown(ctx.obj.current_views(as_of), parse_day(on, ctx.obj.ledger().today()),
-                                        **clean_filters(office, kommune, None))
-    if violations:
-        emit_rows(broken, fmt, VIOLATION_COLUMNS)
-    elif fmt == "json":
-        click.echo(to_json({"per_year": per_year, "violations": broken}))
-    elif fmt == "csv":
-        emit_rows(per_year, fmt, WINDDOWN_COLUMNS)
-    else:
-        emit_rows(per_year, fmt, WINDDOWN_COLUMNS)
-        click.echo(f"\nviolations: {len(broken)}")
-        emit_rows(broken, fmt, VIOLATION_COLUMNS)
+    found = read_models(ctx, known_at, in_force)
+    per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
+                                            **clean_filters(office, kommune, None))
+    if only_violations:
+        write_tables([("violations", violations, VIOLATION_COLUMNS)], fmt, output)
+        return
+    write_tables([("per year", per_year, WINDDOWN_COLUMNS), ("violations", violations, VIOLATION_COLUMNS)], fmt,
+                 output, json_shape=lambda tables: {"per_year": tables[0], "violations": tables[1]})
 
 
 @click.command("compliance", short_help="Missing or late reports, money to reclaim.")
 @click.option("--year", type=YEAR, help="Only this funded year.")
 @filters
-@click.option("--on", "on", metavar="YYYY-MM-DD", help="Judge deadlines as of this date (default today).")
-@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+@click.option("--on", "on", metavar="YYYY-MM-DD",
+              help="Judge deadlines as of this date (default: the --in-force or --known-at day, else today).")
+@time_axes
+@output_options
 @click.pass_context
-def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
+def compliance_cmd(ctx, year, office, kommune, scheme, on, known_at, in_force, fmt, output):
     """Missing or late reports, undocumented self-financing, money to reclaim, missing auditor attestation.
 
     \b
@@ -133,20 +160,20 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, as_of, fmt):
     """
     from grants.projections import reports
 
-    rows = reports.compliance(ctx.obj.current_views(as_of), parse_day(on, ctx.obj.ledger().today()), year=year,
+    found = read_models(ctx, known_at, in_force)
+    rows = reports.compliance(found.engine, judged_on(ctx, on, found), year=year,
                               **clean_filters(office, kommune, scheme))
-    emit_rows(rows, fmt, COMPLIANCE_COLUMNS)
+    write_tables([("compliance", rows, COMPLIANCE_COLUMNS)], fmt, output)
 
 
 @click.command("frames", short_help="Budget frames against the sums granted.")
 @click.option("--year", type=YEAR, help="Only this budget year.")
-@click.option("--office", metavar="OFFICE", shell_complete=complete_office,
-              help="Only this office (id or name, e.g. innlandet).")
-@click.option("--scheme", metavar="SCHEME", shell_complete=complete_scheme, help="Only this scheme.")
-@click.option("--as-of", metavar="YYYY-MM-DD[THH:MM:SS]", help=AS_OF_HELP)
-@click.option("--format", "fmt", type=FORMATS, default="table", help="Output format.")
+@office_option
+@scheme_option
+@time_axes
+@output_options
 @click.pass_context
-def frames_cmd(ctx, year, office, scheme, as_of, fmt):
+def frames_cmd(ctx, year, office, scheme, known_at, in_force, fmt, output):
     """Budget frames per office, scheme and year against the sums granted; under a national
     appropriation (grants appropriation set) a row for all offices: the frames' sum against it.
 
@@ -156,8 +183,9 @@ def frames_cmd(ctx, year, office, scheme, as_of, fmt):
     """
     from grants.projections import reports
 
-    rows = reports.frames(ctx.obj.current_views(as_of), year=year, **clean_filters(office, None, scheme))
-    emit_rows(rows, fmt, FRAME_COLUMNS)
+    found = read_models(ctx, known_at, in_force)
+    rows = reports.frames(found.engine, year=year, **clean_filters(office, None, scheme))
+    write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
 
 
-COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd)}
+COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd, overview_cmd)}

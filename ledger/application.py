@@ -20,6 +20,7 @@ from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.identity import bound_name
 from grants.ledger.storage import translated
+from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
 
 Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
 
@@ -107,13 +108,16 @@ class GrantsLedger(Application):
 
     def position_as_of(self, ref: str, moment: datetime) -> GrantPosition:
         """The position as the ledger knew it at `moment` (by recorded time, UTC)."""
-        state = None
-        for domain_event in self.events_of(ref):  # replay what was already read, no second query
-            if domain_event.timestamp > moment:
-                break
-            state = domain_event.mutate(state)
+        return self.position_at(ref, TimeCut(known_at=moment))
+
+    def position_at(self, ref: str, cut: TimeCut) -> GrantPosition:
+        """The position under a cut of the two time axes (grants.ledger.time_axes)."""
+        known = known_at(self.events_of(ref), cut.known_at)  # replays what was read, no second query
+        if not known:
+            raise NotFound(f"ref: position {ref!r} was not yet recorded at {cut.known_at.isoformat()}")
+        state = fold(cut_events(known, TimeCut(in_force=cut.in_force)))
         if state is None:
-            raise NotFound(f"ref: position {ref!r} was not yet recorded at {moment.isoformat()}")
+            raise NotFound(f"ref: position {ref!r} had nothing in force on {cut.in_force.isoformat()}")
         return state
 
     def events_of(self, ref: str) -> list:
@@ -332,27 +336,8 @@ class GrantsLedger(Application):
                 "position changed by someone else while this command ran; nothing was written, re-run") from None
 
 
-class AsOf:
+class AsOf(CutLog):
     """The ledger's log cut at a moment (by recorded time, UTC): a read-only source for replays."""
 
     def __init__(self, ledger: GrantsLedger, moment: datetime, page: int = 1000):
-        self.ledger, self.moment = ledger, moment
-        self.cut = self._last_id_at_or_before(page)
-
-    def _last_id_at_or_before(self, page: int) -> int:
-        last, after = 0, 0
-        while True:
-            found = self.ledger.recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
-            for notification in found:
-                if self.ledger.mapper.to_domain_event(notification).timestamp > self.moment:
-                    return last
-                last = notification.id
-            if len(found) < page:
-                return last
-            after = found[-1].id
-
-    def head(self) -> int:
-        return self.cut
-
-    def read_log(self, after: int, limit: int, stop: int, topics=()):
-        return self.ledger.read_log(after, limit, min(stop, self.cut), topics)
+        super().__init__(ledger, TimeCut(known_at=moment), page)

@@ -16,6 +16,7 @@ from typing import Any
 
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import GrantsError, InvalidInput, quoted
+from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
 Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total)
 
@@ -114,7 +115,7 @@ class Outcome:
 def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
     """Every line as a command model, and one problem per bad line."""
     try:
-        records = list(_records(path))
+        records = list(xlsx_records(path) if path.suffix.lower() == ".xlsx" else _records(path))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
     if len(records) > MAX_LINES:

@@ -24,6 +24,7 @@ metadata = MetaData()
 schema_version = Table(
     "proj_schema", metadata,
     Column("version", Integer, primary_key=True),
+    Column("reference", String(64)),  # fingerprint of the rules data copied into proj_scheme_years
 )
 
 tracking = Table(
@@ -139,28 +140,44 @@ MONEY_COLUMNS = {"proj_positions": ["wage_cost"],
 
 
 def ensure_tables(engine, tracked_names=()) -> None:
-    """Create the read models, or upgrade them in place, unless they are current (one SELECT)."""
-    if current_version(engine) == SCHEMA_VERSION:
+    """Create the read models and the reporting views, or upgrade them in place, unless they are
+    current: the layout version and the reference data they were made with (one SELECT)."""
+    if current_state(engine) == wanted_state():
         return
     try:
         with engine.begin() as conn:
             _create_or_upgrade(conn, tracked_names)
     except DBAPIError:
-        if current_version(engine) != SCHEMA_VERSION:  # not another process doing it at once
+        if current_state(engine) != wanted_state():  # not another process doing it at once
             raise
 
 
-def current_version(engine) -> int | None:
+def wanted_state() -> tuple[int, str]:
+    from grants.projections.views import reference_fingerprint
+
+    return SCHEMA_VERSION, reference_fingerprint()
+
+
+def current_state(engine) -> tuple[int, str] | None:
     try:
         with engine.connect() as conn:
-            return conn.execute(select(schema_version.c.version)).scalar()
-    except DBAPIError:  # no proj_schema table: never created, or made before versions were kept
+            row = conn.execute(select(schema_version.c.version, schema_version.c.reference)).first()
+    except DBAPIError:  # no proj_schema table (never created, made before versions were kept) or column
         return None
+    return (row[0], row[1]) if row else None
+
+
+def current_version(engine) -> int | None:
+    state = current_state(engine)
+    return state[0] if state else None
 
 
 def _create_or_upgrade(conn, tracked_names) -> None:
     """Upgrade in place, so data and the GRANTs of reporting logins stay: widen money columns
     (PostgreSQL), add columns a newer version folds; the rows then are folded again from the log."""
+    from grants.projections.views import create_views, drop_views
+
+    drop_views(conn)  # PostgreSQL refuses to change a column a view reads; they are made again below
     found = inspect(conn)
     if found.has_table("proj_tracking") and conn.dialect.name == "postgresql":
         for table, columns in MONEY_COLUMNS.items():
@@ -177,8 +194,10 @@ def _create_or_upgrade(conn, tracked_names) -> None:
     missing = [{"name": name, "position": 0} for name in tracked_names if name not in present]
     if missing:
         conn.execute(insert(tracking), missing)
+    create_views(conn)
+    version, reference = wanted_state()
     conn.execute(schema_version.delete())
-    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+    conn.execute(insert(schema_version).values(version=version, reference=reference))
 
 
 def _add_missing_columns(conn, found) -> bool:

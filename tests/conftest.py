@@ -101,3 +101,18 @@ def grants(sqlite_url):
 
     invoke.url = sqlite_url
     return invoke
+
+
+@pytest.fixture
+def recorded_clock(monkeypatch):
+    """Record events at chosen times: recorded_clock("2023-03-10T09:00:00+00:00") makes every
+    event recorded from then on carry that time (the library's clock, patched; no sleeping)."""
+    from datetime import datetime
+
+    import eventsourcing.domain
+
+    def set_to(moment: str) -> None:
+        when = datetime.fromisoformat(moment)
+        monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: when)
+
+    return set_to

@@ -1,0 +1,76 @@
+"""Writing a reading command's tables: table, CSV or JSON on stdout (or --output FILE), or an
+Excel workbook (--format xlsx --output FILE, one sheet per table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grants.cli.output import table, to_csv, to_json
+from grants.domain.errors import InvalidInput
+
+REPORT_FORMATS = click.Choice(["table", "csv", "json", "xlsx"])
+
+Table = tuple[str, list[dict], list[str] | None]  # sheet name, rows, columns (None: the first row's keys)
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--format table|csv|json|xlsx and --output FILE (required for xlsx)."""
+    fn = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                      help="Write to this file instead of stdout (required for xlsx).")(fn)
+    fn = click.option("--format", "fmt", type=REPORT_FORMATS, default="table", show_default=True,
+                      help="Output format; xlsx writes one sheet per table.")(fn)
+    return fn
+
+
+def selected(rows: list[dict], columns: list[str] | None) -> list[dict]:
+    return [{k: r.get(k) for k in (columns or r)} for r in rows]
+
+
+def render(tables: list[Table], fmt: str, json_shape: Callable[[list[list[dict]]], Any] | None = None) -> str:
+    """The tables as text: JSON (a list, or `json_shape` of the tables), CSV or aligned tables;
+    a second table follows a blank line (and, as a table, a line with its name and row count)."""
+    if fmt == "json":
+        rows = [selected(r, c) for _, r, c in tables]
+        return to_json(json_shape(rows) if json_shape else rows[0])
+    if fmt == "csv":  # one table per CSV stream: the first (winddown --violations selects the other)
+        _, rows, columns = tables[0]
+        return to_csv(rows, columns)
+    parts = []
+    for number, (name, rows, columns) in enumerate(tables):
+        if number:
+            parts.append("")
+            if fmt == "table":
+                parts.append(f"{name}: {len(rows)}")
+        parts.append(table(rows, columns))
+    return "\n".join(parts)
+
+
+def write_tables(tables: list[Table], fmt: str, output: Path | None,
+                 json_shape: Callable[[list[list[dict]]], Any] | None = None) -> None:
+    if fmt == "xlsx":
+        if output is None:
+            raise InvalidInput("--output: --format xlsx writes a workbook; give --output FILE.xlsx")
+        from grants.cli.xlsx import write_workbook
+
+        guarded(output, lambda: write_workbook(output, tables))
+        count = sum(len(rows) for _, rows, _ in tables)
+        click.echo(f"wrote {count} rows in {len(tables)} sheet(s) to {output}")
+        return
+    text = render(tables, fmt, json_shape)
+    if output is None:
+        click.echo(text)
+        return
+    guarded(output, lambda: output.write_text(text + "\n", encoding="utf-8"))
+    click.echo(f"wrote {fmt} to {output}")
+
+
+def guarded(output: Path, write: Callable[[], Any]) -> None:
+    """Run a write to `output`; a folder that is missing or not writable is bad input (exit 2)."""
+    try:
+        write()
+    except OSError as error:
+        raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
