@@ -4,6 +4,7 @@ as known today, from the day it took effect (in-force)."""
 
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -41,8 +42,8 @@ def amounts_2022(grants, *cut):
 
 
 def shown_2022(grants, *cut):
-    view = json.loads(grants("show", REF, *cut, "--format", "json").stdout)
-    return {y["year"]: y["amount"] for y in view["years"]}.get(2022), view["fte"]
+    view = json.loads(grants("show", REF, *cut, "--format", "json").stdout, parse_float=Decimal)
+    return {y["year"]: y["amount"] for y in view["years"]}.get(2022), str(view["fte"])  # FTE: a JSON number
 
 
 CASES = [  # (cut options, 2022 amount in funding and show, FTE shown)
