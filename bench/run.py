@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -101,8 +101,9 @@ def case_write(engine, pg_url, tmp, positions, repeat):
         bare.append(run([PY, "-c", f"from bench.bare import bare_write; bare_write({url!r}, {positions})"]))
     ours_eps, bare_eps = events / median(ours), events / median(bare)
     return [
-        row(engine, "write", f"grants import, {positions:,} positions / {events:,} events", median(ours), f"{ours_eps:,.0f} events/s"),
-        row(engine, "write", f"bare eventsourcing save, same events", median(bare), f"{bare_eps:,.0f} events/s"),
+        row(engine, "write", f"grants import, {positions:,} positions / {events:,} events", median(ours),
+            f"{ours_eps:,.0f} events/s"),
+        row(engine, "write", "bare eventsourcing save, same events", median(bare), f"{bare_eps:,.0f} events/s"),
         row(engine, "write", "ratio ours/bare (target >= 0.8)", None, f"{ours_eps / bare_eps:.2f}"),
     ]
 
@@ -140,7 +141,7 @@ for ref, corrections in (("R/10", 7), ("R/1000", 997)):
     work = [(i, c.parse(c.Report, ref=ref, year=2021, spent=str(i), correction=True)) for i in range(corrections)]
     ledger.execute_all(work)
 """)
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     rows = []
     for ref, n in (("R/10", 10), ("R/1000", 1000)):
         show = [run(grants(url, "show", ref)) for _ in range(repeat)]
@@ -152,9 +153,9 @@ for ref, corrections in (("R/10", 7), ("R/1000", 997)):
 
 def peak_rebuild(url) -> tuple[float, float]:
     """Whole-process rebuild: (seconds, peak RSS MB) of the process that ran it."""
-    code = """
+    code = f"""
 import resource, sys, time
-sys.argv = ["grants", "--db", %r, "projections", "rebuild"]
+sys.argv = ["grants", "--db", {url!r}, "projections", "rebuild"]
 from grants.cli.main import main
 started = time.perf_counter()
 try:
@@ -162,7 +163,7 @@ try:
 except SystemExit as end:
     assert not end.code, end.code
 print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-""" % url
+"""
     done = python(code)
     seconds, mb = done.stdout.strip().splitlines()[-1].split()
     return float(seconds), float(mb)
@@ -173,7 +174,7 @@ def case_scale(engine, pg_url, tmp, sizes, repeat):
     for positions in sizes:
         url = fresh_db(engine, pg_url, tmp)
         events = fill(url, positions, "S")
-        rebuild, memory = zip(*[peak_rebuild(url) for _ in range(max(1, repeat - 1))])
+        rebuild, memory = zip(*[peak_rebuild(url) for _ in range(max(1, repeat - 1))], strict=True)
         bare = [float(python(f"""
 import time
 from grants.ledger.application import GrantsLedger
@@ -207,7 +208,7 @@ def machine() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
             "sqlite": sqlite3.sqlite_version, "eventsourcing": version("eventsourcing"),
             "sqlalchemy": version("sqlalchemy"), "pydantic": version("pydantic"), "click": version("click"),
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "when": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from grants.domain.money import format_fte
 from grants.domain.refs import parse_ref
 
 
-
 @click.command("show", short_help="A position: status, FTE, funded years, reports.")
 @click.argument("ref", metavar="REF", shell_complete=complete_ref)
 @click.option("--version", "version", type=click.IntRange(min=1), metavar="N",

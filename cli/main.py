@@ -63,7 +63,7 @@ Shell completion (bash; zsh and fish in the README):
 Run 'grants COMMAND --help' for a command's options and an example."""
 
 # The option names of the command being run, so an error about a field names the option.
-option_names: ContextVar[dict[str, str]] = ContextVar("option_names", default={})
+option_names: ContextVar[dict[str, str]] = ContextVar("option_names", default={})  # noqa: B039 - never mutated, only set
 url_in_use: ContextVar[str] = ContextVar("url_in_use", default="")  # for messages about the database
 
 

@@ -16,7 +16,7 @@ import re
 import sys
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -109,7 +109,7 @@ def raw(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -168,7 +168,8 @@ def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> 
                    or row.get(c) is None for row in rows) for c in columns]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+        cells = zip(values, widths, numeric, strict=True)
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in cells).rstrip()
 
     return "\n".join([line(headings), line(["-" * w for w in widths]), *(line(r) for r in cells)])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from grants.domain.dates import iso_hint
 from grants.domain.errors import InvalidInput, quoted
@@ -15,7 +15,7 @@ def parse_moment(raw: str, option: str = "--as-of") -> datetime:
     except ValueError:
         raise InvalidInput(f"{option}: must be an ISO date or date-time, got {quoted(raw)}{iso_hint(raw)}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     if len(raw.strip()) == 10:
         moment = moment.replace(hour=23, minute=59, second=59, microsecond=999999)
     return moment

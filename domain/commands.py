@@ -356,7 +356,8 @@ class Report(Command):
     attested: Attestation = Field(default="self", description="Who attested the accounts.")
     received: ReportReceived = Field(default=None, description="Date the report was received (default: today; "
                                                                "for a year before last year, its report deadline).")
-    correction: bool = Field(default=False, description="Replace the year's earlier report (a new event, never an edit).")
+    correction: bool = Field(default=False,
+                             description="Replace the year's earlier report (a new event, never an edit).")
     reason: Reason | None = Field(default=None, description="Why, for a correction.")
 
 
@@ -366,7 +367,8 @@ class Terminate(Command):
     name = "terminate"
     method = "terminate"
     done = "terminated"
-    example = 'grants terminate 2021/4711-3 --cause wound-down --reason "transitional rule ended" --effective 2024-12-31'
+    example = ('grants terminate 2021/4711-3 --cause wound-down --reason "transitional rule ended" '
+               "--effective 2024-12-31")
 
     cause: Cause = Field(description="Why the position ends.")
     reason: Reason = Field(description="The decision in words.")

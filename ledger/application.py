@@ -8,12 +8,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
+from grants.domain.actor import current_actor
 from grants.domain.appropriation import Appropriation  # imported so its stored topics resolve
 from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from grants.domain.frame import BudgetFrame
 from grants.domain.position import GrantPosition
 from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
-from grants.domain.actor import current_actor
 from grants.ledger import config
 from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today

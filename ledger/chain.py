@@ -32,7 +32,8 @@ GENESIS = ""
 
 def sha(*parts) -> str:
     """sha256 of the parts, each followed by "|" (one call: this runs three times per event)."""
-    return hashlib.sha256(b"".join([(p if isinstance(p, bytes) else str(p).encode()) + b"|" for p in parts])).hexdigest()
+    joined = b"".join([(p if isinstance(p, bytes) else str(p).encode()) + b"|" for p in parts])
+    return hashlib.sha256(joined).hexdigest()
 
 
 def event_hash(originator_id, version: int, topic: str, state: bytes) -> str:

@@ -125,7 +125,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         previous = self._previous_position_hashes(curs, stored_events)
         rows = chain_rows(stored_events, ids, lambda oid, version: previous.get(oid, GENESIS),
                           last["log_hash"] if last else GENESIS, login, key)
-        columns = list(zip(*rows))
+        columns = list(zip(*rows, strict=True))
         curs.execute(SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
                          "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
                      .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))),

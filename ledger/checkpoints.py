@@ -13,7 +13,7 @@ chain keyed from a later event, or not at all, reports the MACs as stripped.
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grants.domain.errors import VerificationFailed
@@ -56,7 +56,7 @@ def last_checkpoint(path: Path) -> Checkpoint | None:
 def append_checkpoint(path: Path, report: Report, ledger: str, now: datetime | None = None) -> Checkpoint:
     """Append the verified state as the newest checkpoint (one write, so concurrent verifies
     never interleave within a line)."""
-    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     checkpoint = Checkpoint(at.replace("+00:00", "Z"), report.count, report.head, report.keyed_since)
     line = json.dumps({"at": checkpoint.at, "digest": report.digest, "keyed_since": report.keyed_since,
                        "ledger": ledger}, ensure_ascii=False) + "\n"

@@ -1,6 +1,6 @@
 """Today's date for business dates: the edge reads the clock, the domain never does."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def oslo_today() -> date:
@@ -10,4 +10,4 @@ def oslo_today() -> date:
 
         return datetime.now(ZoneInfo("Europe/Oslo")).date()
     except Exception:  # noqa: BLE001 - no tz database on the machine
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()

@@ -7,7 +7,7 @@ logins were recorded, so older exports still verify.
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grants.domain.errors import InvalidInput, VerificationFailed
@@ -26,7 +26,7 @@ def export_lines(ledger, wanted: str | None = None, scope: str = "all", progress
     lines = [_line(row) for row in counted(ledger_rows(ledger), progress, "export", head)
              if not wanted or _hex(row.event[0]) == wanted]
     manifest = {"format": EXPORT_FORMAT, "scope": scope, "events": len(lines), "digest": report.digest,
-                "exported_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")}
+                "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
     return lines, manifest
 
 

@@ -3,10 +3,10 @@ matching message text, so each exits with its documented code and one line:
 
 | failure | SQLite | PostgreSQL | error (exit) |
 |---|---|---|---|
-| not a ledger, no such database, server unreachable | SQLITE_NOTADB | 3D000, class 08, no SQLSTATE | InvalidInput (2) |
+| not a ledger, no such database, unreachable | SQLITE_NOTADB | 3D000, class 08, none | InvalidInput (2) |
 | damaged file or data | SQLITE_CORRUPT | XX001, XX002 | VerificationFailed (7) |
-| disk full, I/O error, cannot open | SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN | class 53, 58, 57P0x | StorageFailed (8) |
-| read-only file or login, no privilege | SQLITE_READONLY, SQLITE_PERM, SQLITE_AUTH | 42501, 25006, class 28 | NotAllowed (5) |
+| disk full, I/O error, cannot open | SQLITE_FULL, _IOERR, _CANTOPEN | class 53, 58, 57P0x | StorageFailed (8) |
+| read-only file or login, no privilege | SQLITE_READONLY, _PERM, _AUTH | 42501, 25006, class 28 | NotAllowed (5) |
 | busy or locked too long, deadlock | SQLITE_BUSY, SQLITE_LOCKED | 40001, 40P01, 55P03 | ConcurrentChange (3) |
 
 Library errors arrive wrapped (eventsourcing's PersistenceError, SQLAlchemy's DBAPIError), so the
@@ -16,9 +16,15 @@ cause chain is searched for the driver's own error.
 import sys
 from contextlib import contextmanager
 
+from grants.domain.errors import (
+    ConcurrentChange,
+    GrantsError,
+    InvalidInput,
+    NotAllowed,
+    StorageFailed,
+    VerificationFailed,
+)
 from grants.ledger.config import redacted_url
-from grants.domain.errors import (ConcurrentChange, GrantsError, InvalidInput, NotAllowed, StorageFailed,
-                                  VerificationFailed)
 
 # SQLite primary result codes (https://www.sqlite.org/rescode.html)
 SQLITE = {

@@ -37,7 +37,8 @@ class Difference:
         if self.column is None:
             what = "is not in the log" if self.from_log is None else "is missing from the table"
             return f"{self.table} ({where}) {what}"
-        return f"{self.table} ({where}): {self.column} is {self.in_table!r} in the table, {self.from_log!r} from the log"
+        return (f"{self.table} ({where}): {self.column} is {self.in_table!r} in the table, "
+                f"{self.from_log!r} from the log")
 
 
 def status_rows(runner) -> list[dict]:

@@ -10,8 +10,23 @@ The tables are created once, on first use, and upgraded in place when SCHEMA_VER
 
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, Integer, MetaData, Numeric, String, Table,
-                        create_engine, event, insert, inspect, select, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 
 # 1: money columns 32-bit on PostgreSQL; 2: BigInteger; 3: discretion, entitlement, carry-over,

@@ -54,8 +54,8 @@ def _write_frames(conn, batch) -> None:
     """Frames and the appropriations above them (one projection: both are budget money)."""
     is_appropriation = [isinstance(e, (Appropriation.AppropriationSet, Appropriation.AppropriationRevised))
                         for _, e in batch]
-    appropriations = [item for item, yes in zip(batch, is_appropriation) if yes]
-    frames = [item for item, yes in zip(batch, is_appropriation) if not yes]
+    appropriations = [item for item, yes in zip(batch, is_appropriation, strict=True) if yes]
+    frames = [item for item, yes in zip(batch, is_appropriation, strict=True) if not yes]
     for table, key_column, fold, events in ((db.frames, "frame_id", fold_frame, frames),
                                             (db.appropriations, "appropriation_id", fold_appropriation,
                                              appropriations)):

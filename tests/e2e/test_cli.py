@@ -152,7 +152,6 @@ def test_bad_input_gets_one_line_error_its_exit_code_and_writes_nothing(grants, 
 
 def test_the_installed_grants_command_runs_as_a_process(tmp_path):
     import subprocess
-
     import sys
     from pathlib import Path
 

@@ -38,7 +38,7 @@ def test_16_threads_racing_on_one_position_give_one_winner_per_version(db_url, r
     threads = 16
     apps = [GrantsLedger(db_url) for _ in range(threads)]
     wins = losses = 0
-    for round_number in range(rounds):
+    for _ in range(rounds):
         barrier, outcomes = threading.Barrier(threads, timeout=60), []
 
         def race(app, n):

@@ -112,7 +112,7 @@ def test_deleting_the_last_events_and_their_chain_rows_is_caught_by_the_digest(r
     url, digest, tamper = recorded
     last = tamper.rows()[-1][0]
     tamper.delete(last)
-    tamper.sql(f"DELETE FROM grants_chain WHERE notification_id=?", (last,))
+    tamper.sql("DELETE FROM grants_chain WHERE notification_id=?", (last,))
     assert grants(url, "verify").exit_code == 0
     result = grants(url, "verify", "--digest", digest)
     assert result.exit_code == 7 and "were deleted" in result.stderr

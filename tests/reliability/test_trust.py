@@ -3,7 +3,6 @@ issue 11 and is caught now (docs/reliability.md, attack table)."""
 
 import json
 import threading
-
 from datetime import date
 
 import pytest
