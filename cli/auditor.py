@@ -31,7 +31,14 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
       grants show 2021/4711-3
       grants show 2021/4711-3 --known-at 2024-03-01T12:00:00Z --format json
     """
-    from grants.cli.views import REPORT_COLUMNS, SHOW_CSV_COLUMNS, YEAR_COLUMNS, position_rows, position_view
+    from grants.cli.views import (
+        CARRY_COLUMNS,
+        REPORT_COLUMNS,
+        SHOW_CSV_COLUMNS,
+        YEAR_COLUMNS,
+        position_rows,
+        position_view,
+    )
 
     parse_ref(ref)
     ledger = ctx.obj.ledger()
@@ -61,7 +68,14 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
     if view["rejection"]:
         click.echo(f"{'rejected':>14}: {safe(view['rejection'])}")
     click.echo("")
-    click.echo(table(view["years"], YEAR_COLUMNS))
+    if view["carried_over"]:  # the years' money moved by carry-over decisions, beside each year
+        moved = {y["year"]: {"carried_in": 0, "carried_out": 0} for y in view["years"]}
+        for c in view["carried_over"]:
+            moved[c["to_year"]]["carried_in"] += c["amount"]
+            moved[c["from_year"]]["carried_out"] += c["amount"]
+        click.echo(table([{**y, **moved[y["year"]]} for y in view["years"]], YEAR_COLUMNS + CARRY_COLUMNS))
+    else:
+        click.echo(table(view["years"], YEAR_COLUMNS))
     if view["reports"]:
         click.echo("")
         click.echo(table(view["reports"], REPORT_COLUMNS))
@@ -297,7 +311,7 @@ def explanation_lines(r: dict) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "xlsx"]), default="jsonl",
               help="jsonl (verifiable with grants verify --file) or xlsx (commands, events, manifest; needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="File to write (default: standard output).")
+              help="File to write (default, or -: standard output).")
 @click.pass_context
 def export_cmd(ctx, ref, everything, fmt, output):
     """Write events with their hashes and a manifest with the ledger digest, for checking away
@@ -308,11 +322,12 @@ def export_cmd(ctx, ref, everything, fmt, output):
       grants export --all --output ledger.jsonl && grants verify --file ledger.jsonl
     """
     from grants.cli.progress import progress
+    from grants.cli.tables import to_stdout
     from grants.ledger.export import EXPORT_FORMAT, export_text
 
     if bool(ref) == everything:
         raise InvalidInput("--all: give a REF or --all")
-    if output is not None and not output.parent.is_dir():  # before any work, and never a folder made
+    if not to_stdout(output) and not output.parent.is_dir():  # before any work, and never a folder made
         raise InvalidInput(f"--output: no folder {str(output.parent)!r} to write {output.name!r} into")
     ledger = ctx.obj.ledger()
     if fmt == "xlsx":  # cli/export_xlsx.py
@@ -325,7 +340,7 @@ def export_cmd(ctx, ref, everything, fmt, output):
         wanted = ledger.position(ref).id.hex
     with progress(ctx) as report_progress:
         text, manifest = export_text(ledger, wanted, "all" if everything else f"ref:{ref}", progress=report_progress)
-    if output:
+    if not to_stdout(output):
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:

@@ -31,10 +31,8 @@ RULE_EXIT, INTEGRITY_EXIT = 6, 7
 def check_cmd(ctx: click.Context, only: tuple[str, ...], ignore: tuple[str, ...], on: str | None, fmt: str) -> None:
     """Verify the chain and the read models and run every rule check; exit 6 or 7 on findings.
 
-    \b
-    Kinds: chain, read-models (integrity, exit 7); still-active, wind-down, missing-report,
-    late-report, self-financing, not-auditor-attested, to-reclaim, frame-exceeded,
-    deviation-without-reason (rules, exit 6).
+    Kinds: chain and read-models (integrity, exit 7); every other kind is a rule check (exit 6):
+    see --only.
 
     \b
     Example (cron, every night):
@@ -58,12 +56,13 @@ def check_cmd(ctx: click.Context, only: tuple[str, ...], ignore: tuple[str, ...]
 
 def run(ledger: Any, kinds: set[str], today: date) -> tuple[list[Finding], str | None]:
     """The findings of the selected kinds, and the ledger digest when the chain was verified."""
-    from grants.ledger.verify import ledger_rows, verify
+    from grants.ledger.config import checkpoints_path
+    from grants.ledger.verify import verify_ledger
 
     findings: list[Finding] = []
     digest = None
-    if "chain" in kinds:
-        report = verify(ledger_rows(ledger))
+    if "chain" in kinds:  # exactly grants verify: the chain, the last checkpoint (GRANTS_CHECKPOINTS), logins
+        report = verify_ledger(ledger, checkpoints=checkpoints_path())
         if report.problem:
             findings.append(Finding("-", "chain", report.problem))
         else:

@@ -45,6 +45,7 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
     ledger = ctx.obj._ledger = GrantsLedger.create(ctx.obj.url)
     if ledger.head() != 0:
         raise RuleRefused(f"db: the demo needs an empty ledger; {redacted_url(ledger.url)!r} already has events")
+    ledger.initialize()  # as grants init: whoever runs the demo is its first admin, so roles apply
     started = time.perf_counter()
     with progress(ctx) as report_progress:
         builder = DemoBuilder(ledger, seed=seed, progress=report_progress)

@@ -50,7 +50,7 @@ def overview_cmd(ctx, year, office, on, known_at, in_force, output):
     Example:
       grants overview --office innlandet --output innlandet.html
     """
-    from grants.cli.tables import guarded
+    from grants.cli.tables import guarded, to_stdout
     from grants.ledger.verify import ledger_rows, verify
     from grants.projections import reports
     from grants.projections.api import open_views
@@ -71,6 +71,9 @@ def overview_cmd(ctx, year, office, on, known_at, in_force, output):
     check = verify(ledger_rows(ledger))
     page = render(data, title=_title(filters["office"], year), check=check, cut=cut, today=today,
                   behind=views.behind)
+    if to_stdout(output):
+        click.echo(page, nl=False)
+        return
     guarded(output, lambda: output.write_text(page, encoding="utf-8"))
     click.echo(f"wrote {output} ({_title(filters['office'], year)}; ledger digest {check.digest})")
 

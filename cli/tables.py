@@ -13,6 +13,11 @@ from grants.cli.output import table, to_csv, to_json
 from grants.domain.errors import InvalidInput
 
 REPORT_FORMATS = click.Choice(["table", "csv", "json", "xlsx"])
+STDOUT = "-"  # --output - means standard output, as for most command-line tools
+
+
+def to_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == STDOUT
 
 Table = tuple[str, list[dict], list[str] | None]  # sheet name, rows, columns (None: the first row's keys)
 
@@ -20,7 +25,7 @@ Table = tuple[str, list[dict], list[str] | None]  # sheet name, rows, columns (N
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--format table|csv|json|xlsx and --output FILE (required for xlsx)."""
     fn = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-                      help="Write to this file instead of stdout (required for xlsx).")(fn)
+                      help="Write to this file instead of stdout (required for xlsx; - is stdout).")(fn)
     fn = click.option("--format", "fmt", type=REPORT_FORMATS, default="table", show_default=True,
                       help="Output format; xlsx writes one sheet per table.")(fn)
     return fn
@@ -53,17 +58,21 @@ def write_tables(tables: list[Table], fmt: str, output: Path | None,
                  json_shape: Callable[[list[list[dict]]], Any] | None = None) -> None:
     if fmt == "xlsx":
         if output is None:
-            raise InvalidInput("--output: --format xlsx writes a workbook; give --output FILE.xlsx")
+            raise InvalidInput("--output: --format xlsx writes a workbook; give --output FILE.xlsx (or - for stdout)")
         from grants.cli.xlsx import write_workbook
 
+        if to_stdout(output):
+            write_workbook(click.get_binary_stream("stdout"), tables)
+            return
         guarded(output, lambda: write_workbook(output, tables))
         count = sum(len(rows) for _, rows, _ in tables)
         click.echo(f"wrote {count} rows in {len(tables)} sheet(s) to {output}")
         return
     text = render(tables, fmt, json_shape)
-    if output is None:
+    if to_stdout(output):
         click.echo(text)
         return
+    assert output is not None
     guarded(output, lambda: output.write_text(text + "\n", encoding="utf-8"))
     click.echo(f"wrote {fmt} to {output}")
 

@@ -9,7 +9,8 @@ REPORT_COLUMNS = ["year", "spent", "to_reclaim", "fte_filled", "self_financing",
 # position's end (docs/audit.md); an application never funded is one row with the year empty.
 SHOW_CSV_COLUMNS = ["ref", "kommunenummer", "office", "scheme", "status", *YEAR_COLUMNS, "reports", "spent",
                     "to_reclaim", "fte_filled", "self_financing", "attested", "report_received", "end_cause",
-                    "end_effective", "end_reason", "rejection"]
+                    "end_effective", "end_reason", "rejection", "carried_in", "carried_out"]
+CARRY_COLUMNS = ["carried_in", "carried_out"]  # shown in tables only when a carry-over was decided
 
 
 def summary(p, year: int | None) -> str:
@@ -21,9 +22,11 @@ def summary(p, year: int | None) -> str:
     if funded is not None:
         text += (f"; {year}: {kroner(funded.amount)} NOK, ladder year {funded.ladder_year}, "
                  f"rule {funded.rule_id}")
-        reports = p.reports.get(year)
-        if reports:
-            text += f"; spent {kroner(reports[-1].spent)}, to reclaim {kroner(reports[-1].to_reclaim)}"
+    elif year is not None and p.carried_in.get(year):
+        text += f"; {year}: {kroner(p.carried_in[year])} NOK carried in"
+    money = p.money(year) if year is not None else None
+    if money is not None:
+        text += f"; spent {kroner(money.spent)}, to reclaim {kroner(money.to_reclaim)}"
     if p.termination:
         text += f"; ends {p.termination['effective']} ({p.termination['cause']})"
     return text
@@ -32,27 +35,37 @@ def summary(p, year: int | None) -> str:
 def position_view(p) -> dict:
     kommune = find(p.kommunenummer)
     years = []
-    for year in sorted(p.years):
-        funded = p.years[year]
+    for year in sorted(set(p.years) | set(p.carried_in)):  # a year may hold only money carried into it
+        funded = p.years.get(year)
+        if funded is None:
+            years.append({"year": year, "ladder_year": None, "fte": None, "amount": 0, "granted_amount": 0,
+                          "rule": None, "rate": None, "over_frame": False, "fte_from_month": []})
+            continue
         years.append({
             "year": year, "ladder_year": funded.ladder_year, "fte": funded.segments[-1][1],
             "amount": funded.amount, "granted_amount": funded.granted_amount, "rule": funded.rule_id,
             "rate": funded.rate, "over_frame": funded.over_frame,
             "fte_from_month": [{"month": m, "fte": f} for m, f in funded.segments],
         })
-    reports = [
-        {"year": r.year, "spent": r.spent, "to_reclaim": r.to_reclaim, "fte_filled": r.fte_filled,
-         "self_financing": r.self_financing, "attested": r.attested, "received": r.received,
-         "correction": r.correction}
-        for year in sorted(p.reports) for r in p.reports[year]
-    ]
+    carried = [{"from_year": year, "to_year": year + 1, "amount": amount}
+               for year, amount in sorted(p.carried_out.items())]
+    reports = []
+    for year in sorted(p.reports):
+        for r in p.reports[year]:
+            latest = r is p.reports[year][-1]
+            money = p.money(year) if latest else None  # the latest counts carry-overs decided since
+            reports.append({"year": r.year, "spent": r.spent,
+                            "to_reclaim": money.to_reclaim if money else r.to_reclaim,
+                            "fte_filled": r.fte_filled, "self_financing": r.self_financing, "attested": r.attested,
+                            "received": r.received, "correction": r.correction})
     return {
         "ref": p.ref, "version": p.version, "kommunenummer": p.kommunenummer,
         "kommune": kommune.name if kommune else None, "office": p.office,
         "office_name": OFFICE_NAMES.get(p.office), "scheme": p.scheme, "title": p.title,
         "status": p.status, "fte": p.fte, "ladder_year": p.ladder_year, "first_year": p.first_year,
         "received": p.received, "wage_cost": p.wage_cost, "focus": p.focus, "partners": p.partners,
-        "years": years, "reports": reports, "rejection": p.rejection, "termination": p.termination,
+        "years": years, "reports": reports, "carried_over": carried, "rejection": p.rejection,
+        "termination": p.termination,
         "recorded": p.modified_on,
     }
 
@@ -67,7 +80,12 @@ def position_rows(view: dict) -> list[dict]:
     for funded in view["years"] or [{}]:
         reports = [r for r in view["reports"] if r["year"] == funded.get("year")]
         latest = reports[-1] if reports else {}
-        rows.append({**fixed, **{k: funded.get(k) for k in YEAR_COLUMNS}, "reports": len(reports),
+        year = funded.get("year")
+        carried = {"carried_in": sum(c["amount"] for c in view["carried_over"] if c["to_year"] == year),
+                   "carried_out": sum(c["amount"] for c in view["carried_over"] if c["from_year"] == year)}
+        if year is None:  # an application never funded
+            carried = {"carried_in": None, "carried_out": None}
+        rows.append({**fixed, **{k: funded.get(k) for k in YEAR_COLUMNS}, **carried, "reports": len(reports),
                      **{k: latest.get(k) for k in ("spent", "to_reclaim", "fte_filled", "self_financing", "attested")},
                      "report_received": latest.get("received")})
     return rows

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 # Columns holding whole kroner, in every report and export (docs/reporting.md).
 KRONER_COLUMNS = frozenset({
@@ -55,7 +55,7 @@ def cell_value(column: str, value: Any) -> tuple[Any, str | None]:
     return str(value), None
 
 
-def write_workbook(path: Path, tables: list[tuple[str, list[dict], list[str] | None]]) -> None:
+def write_workbook(path: Path | BinaryIO, tables: list[tuple[str, list[dict], list[str] | None]]) -> None:
     """One sheet per (name, rows, columns); an empty table keeps its header row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -76,10 +76,12 @@ def write_workbook(path: Path, tables: list[tuple[str, list[dict], list[str] | N
             for i, (cell, (value, number_format)) in enumerate(zip(sheet[sheet.max_row], values, strict=True)):
                 if number_format:
                     cell.number_format = number_format
+                if isinstance(value, str):  # text stays text: "=1+1" is never a formula (OWASP)
+                    cell.data_type = "s"
                 widths[i] = max(widths[i], min(len(str(value)) + 2, MAX_WIDTH))
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(width, 8)
         sheet.freeze_panes = "A2"
     if not tables:
         book.create_sheet("empty")
-    book.save(path)
+    book.save(path)  # a path, or a binary stream (--output -)

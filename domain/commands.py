@@ -105,6 +105,8 @@ def _kommune(raw: object) -> str:
     """A kommunenummer or a kommune name; the name is resolved with the year of the command
     (kommuner.lookup, in the unit of work), since a name can change its number (Asker 2023/2024)."""
     value = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if re.fullmatch(r"[0-9]{3}", value, re.ASCII):  # a spreadsheet drops the leading zero: 301 is 0301 (Oslo)
+        value = "0" + value
     if re.fullmatch(r"[0-9]{4}", value, re.ASCII):
         return value
     if not value or value.isdigit() or len(value) > 60 or CONTROL.search(value):

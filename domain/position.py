@@ -178,6 +178,7 @@ class GrantPosition(Aggregate):
         effective: date
         reason: str | None
         rescaled: bool = True  # version 2: False when a team grant kept its amount
+        new_rule_amount: int | None = None  # version 2: the rule's amount after it, beside a discretionary one
 
     class Reported(Aggregate.Event):
         TOPIC = "domain.position:GrantPosition.Reported"
@@ -522,15 +523,20 @@ class GrantPosition(Aggregate):
             raise RuleRefused(
                 f"effective: an earlier reduction took effect in month {funded.segments[-1][0]}, got {effective}")
         rescaled = rescale or self._scheme().fte_change_rescales
-        new_amount = funded.amount
+        new_amount, new_rule_amount = funded.amount, None
         if rescaled:
             segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, fte)]
-            new_amount = FundedYear(**{**funded.__dict__, "segments": segments}).computation().amount
+            reduced = FundedYear(**{**funded.__dict__, "segments": segments})
+            new_amount = reduced.computation().amount
+            rule = reduced.rule_computation()
+            new_rule_amount = rule.amount if rule is not None else None
         self._fte_reduced(year=effective.year, from_fte=self.fte, to_fte=fte, new_amount=new_amount,
-                          actor=current_actor.get(), effective=effective, reason=reason, rescaled=rescaled)
+                          actor=current_actor.get(), effective=effective, reason=reason, rescaled=rescaled,
+                          new_rule_amount=new_rule_amount)
 
     @event(FteReduced)
-    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason, rescaled=True):
+    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason, rescaled=True,
+                     new_rule_amount=None):
         self.fte = to_fte
         funded = self.years[year]
         if rescaled:
@@ -555,6 +561,9 @@ class GrantPosition(Aggregate):
             problems.append(RuleRefused(f"year: {year} is already reported for {self.ref!r}; record a correction"))
         if correction and not already and (year in self.years or year in self.carried_in):
             problems.append(RuleRefused(f"correction: there is no report for {year} to correct"))
+        if received < date(year, 1, 1):
+            problems.append(InvalidInput(f"received: a report on {year} cannot be received before the year "
+                                         f"began, got {received}"))
         refuse_all(problems)
         entitled = self.entitlement(year, fte_filled)
         paid = self.years[year].amount if year in self.years else 0
@@ -593,6 +602,10 @@ class GrantPosition(Aggregate):
         elif amount > money.to_reclaim:
             problems.append(RuleRefused(f"amount: {format_kroner(amount)} exceeds the unspent "
                                         f"{format_kroner(money.to_reclaim)} of {from_year}"))
+        reports = self.reports.get(from_year)
+        if reports and decided < reports[-1].received:  # approved on the report that applies for it
+            problems.append(InvalidInput(f"decided: {decided} is before the {from_year} report was received on "
+                                         f"{reports[-1].received}"))
         refuse_all(problems)
         self._carried_over(from_year=from_year, to_year=to_year, amount=amount, actor=current_actor.get(),
                            effective=decided, reason=reason)
@@ -606,6 +619,10 @@ class GrantPosition(Aggregate):
         problems = self._status_problem((APPLIED, ACTIVE), "it has already ended")
         if cause not in CAUSES:
             problems.append(RuleRefused(f"cause: must be one of {', '.join(CAUSES)}, got {cause!r}"))
+        earliest = self.received if self.last_year is None else max(self.received, date(self.last_year, 1, 1))
+        if effective < earliest:  # a funded year cannot end before it began, nor anything before it was applied for
+            problems.append(InvalidInput(f"effective: a termination cannot take effect before {earliest}, "
+                                         f"got {effective}"))
         refuse_all(problems)
         self._terminated(cause=cause, actor=current_actor.get(), effective=effective, reason=reason)
 

@@ -50,6 +50,7 @@ POSTGRES = {  # exact SQLSTATEs first, then their class (first two characters)
     "40P01": (ConcurrentChange, "database: deadlock with another writer (40P01); nothing was written, re-run"),
     "55P03": (ConcurrentChange, "database: a lock was not available in time (55P03); nothing was written, re-run"),
     "3D000": (InvalidInput, "db: the database named in {url} does not exist (3D000)"),
+    "3F000": (InvalidInput, "db: the schema named in {url} does not exist (3F000); create it first"),
     "53": (StorageFailed, "database: the server is out of disk space or resources ({sqlstate}); nothing was written"),
     "58": (StorageFailed, "database: the server could not read or write its files ({sqlstate})"),
     "08": (InvalidInput, "db: cannot reach {url} ({sqlstate}): check the URL and that the server runs"),
@@ -71,7 +72,19 @@ def translate(error: BaseException, url: str | None = None) -> GrantsError | Non
             return _make(SQLITE.get(code & 0xFF), url=where)
         if _is_psycopg_error(cause):
             return _postgres(cause, where)
+        if _unreadable_event(cause):
+            return VerificationFailed(f"ledger: a stored event cannot be read ({type(cause).__name__}): it was "
+                                      "altered outside the ledger; run grants verify to name it")
     return None
+
+
+def _unreadable_event(cause: BaseException) -> bool:
+    """An event row the library cannot decode or replay: damaged or edited outside the ledger."""
+    from eventsourcing.domain import OriginatorVersionError
+    from eventsourcing.persistence import MapperDeserialisationError
+    from eventsourcing.utils import TopicError
+
+    return isinstance(cause, (MapperDeserialisationError, OriginatorVersionError, TopicError))
 
 
 @contextmanager

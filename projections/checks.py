@@ -142,9 +142,7 @@ def _lifetime(engine: Any, today: date) -> list[Finding]:
     _, violations = queries.winddown(engine, today)
     found = []
     flagged = set()
-    for v in violations:
-        if v["status"] == ACTIVE and v["problem"].startswith("still active"):
-            continue  # said once, below, as still-active
+    for v in violations:  # every wind-down violation, a transitional position still active included
         flagged.add(v["ref"])
         found.append(Finding(v["ref"], "wind-down", v["problem"]))
     for p in queries.expiry(engine):

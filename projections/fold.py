@@ -65,6 +65,8 @@ def _funded(rows, e):
 def _reduced(rows, e):
     rows.position["fte"] = e.to_fte
     rows.years[e.year].update(amount=e.new_amount, fte=e.to_fte)
+    if getattr(e, "new_rule_amount", None) is not None:  # the rule's amount beside a discretionary one
+        rows.years[e.year]["rule_amount"] = e.new_rule_amount
 
 
 def _settle(year: dict) -> None:

@@ -1,6 +1,7 @@
 """Report queries over the read models. Each returns a list of plain dicts (one per row)."""
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 
@@ -118,7 +119,7 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
              .group_by(y.c.year).order_by(y.c.year))
     with engine.connect() as conn:
         found = {r["year"]: dict(r) for r in conn.execute(query).mappings()}
-    per_year = [found.get(year, {"year": year, "positions": 0, "fte": 0, "amount": 0}) for year in years]
+    per_year = [found.get(year, {"year": year, "positions": 0, "fte": Decimal("0.00"), "amount": 0}) for year in years]
     for row in per_year:
         row["amount"] = int(row["amount"] or 0)
     end = date(years[-1], 12, 31)

@@ -65,8 +65,9 @@ def test_every_reading_command_also_speaks_csv(grants):
     show = grants("show", REF, "--format", "csv").stdout.splitlines()
     assert show == [
         "ref,kommunenummer,office,scheme,status,year,ladder_year,fte,amount,granted_amount,rule,reports,spent,"
-        "to_reclaim,fte_filled,self_financing,attested,report_received,end_cause,end_effective,end_reason,rejection",
-        "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017,0,,,,,,,,,,"]
+        "to_reclaim,fte_filled,self_financing,attested,report_received,end_cause,end_effective,end_reason,rejection,"
+        "carried_in,carried_out",
+        "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017,0,,,,,,,,,,,0,0"]
     history = grants("history", REF, "--format", "csv").stdout.splitlines()
     assert history[0].startswith("version,event,recorded") and len(history) == 3
     explain = grants("explain", REF, "--year", "2019", "--format", "csv").stdout.splitlines()

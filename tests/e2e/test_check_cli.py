@@ -47,8 +47,7 @@ def test_every_rule_finding_is_one_line_and_the_exit_is_6(checked):
     result = checked("check", *ON)
     assert result.exit_code == 6
     assert result.stdout.splitlines() == [
-        "W/1                    still-active          765.62 last fundable year 2024, still active on 2025-06-01 "
-        "(terminate it)",
+        "W/1                    wind-down             still active after 2024 (terminate as wound-down)",
         "N/1                    missing-report        2024: report was due 2025-03-01",
         "L/1                    late-report           2021: received 2022-03-01, due 2022-02-15",
         "M/1                    self-financing        2023: costs exceed the grant by 300 000, documented 100 000",
@@ -57,7 +56,7 @@ def test_every_rule_finding_is_one_line_and_the_exit_is_6(checked):
         "no repayment recorded",
         "innlandet/765.62/2021  frame-exceeded        granted 990 000 against a frame of 900 000, 90 000 over "
         "(1 granted over the frame by decision)"]
-    assert result.stderr.strip() == ("7 finding(s): 1 still-active, 1 missing-report, 1 late-report, "
+    assert result.stderr.strip() == ("7 finding(s): 1 wind-down, 1 missing-report, 1 late-report, "
                                      "1 self-financing, 1 not-auditor-attested, 1 to-reclaim, 1 frame-exceeded")
 
 
@@ -68,11 +67,11 @@ def test_only_and_ignore_select_kinds_and_json_is_a_list(checked):
         {"ref": "L/1", "kind": "late-report", "detail": "2021: received 2022-03-01, due 2022-02-15"},
         {"ref": "L/1", "kind": "to-reclaim",
          "detail": "2021: 30 000 of 330 000 paid (entitled 330 000, spent 300 000); no repayment recorded"}]
-    clean = checked("check", *ON, "--ignore", "still-active", "--ignore", "missing-report", "--ignore", "late-report",
+    clean = checked("check", *ON, "--ignore", "wind-down", "--ignore", "missing-report", "--ignore", "late-report",
                     "--ignore", "self-financing", "--ignore", "not-auditor-attested", "--ignore", "to-reclaim",
                     "--ignore", "frame-exceeded")
     assert clean.exit_code == 0 and clean.stdout == ""
-    assert clean.stderr.startswith("no findings (chain, read-models, wind-down, late-application, no-permanence-plan, "
+    assert clean.stderr.startswith("no findings (chain, read-models, still-active, late-application, no-permanence-plan, "
                                    "advanced-without-report, share-not-growing, appropriation-exceeded, "
                                    "deviation-without-reason; "
                                    "judged on 2025-06-01; ledger digest 21:")

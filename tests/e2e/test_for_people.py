@@ -35,7 +35,7 @@ def test_csv_and_json_stay_raw_with_numbers_as_numbers(grants):
     text = grants("funding", "--format", "json").stdout
     assert '"fte": 0.50' in text and '"amount": 330000' in text
     winddown = json.loads(grants("winddown", "--format", "json").stdout)
-    assert {type(row["fte"]) for row in winddown["per_year"]} == {int}  # 0 positions: the number 0, not "0"
+    assert {type(row["fte"]) for row in winddown["per_year"]} == {float}  # 0 positions: 0.00 as every FTE
 
 
 @pytest.mark.parametrize("args, header", [
@@ -59,7 +59,7 @@ def test_an_empty_csv_still_has_its_header_row(grants, args, header):
 
 def test_winddown_csv_is_one_table(grants):
     assert grants("winddown", "--format", "csv").stdout.splitlines() == [
-        "year,positions,fte,amount", "2021,0,0,0", "2022,0,0,0", "2023,0,0,0", "2024,0,0,0"]
+        "year,positions,fte,amount", "2021,0,0.00,0", "2022,0,0.00,0", "2023,0,0.00,0", "2024,0,0.00,0"]
 
 
 def test_show_csv_has_each_funded_year_with_its_report_and_the_termination(grants):
@@ -74,11 +74,12 @@ def test_show_csv_has_each_funded_year_with_its_report_and_the_termination(grant
     rows = grants("show", REF, "--format", "csv").stdout.splitlines()
     assert rows == [
         "ref,kommunenummer,office,scheme,status,year,ladder_year,fte,amount,granted_amount,rule,reports,spent,"
-        "to_reclaim,fte_filled,self_financing,attested,report_received,end_cause,end_effective,end_reason,rejection",
+        "to_reclaim,fte_filled,self_financing,attested,report_received,end_cause,end_effective,end_reason,rejection,"
+        "carried_in,carried_out",
         "2021/4711-3,3401,innlandet,765.62,terminated,2021,1,1.00,660000,660000,765.62/ladder-2017,2,650000,10000,,"
-        "100000,self,2022-03-01,withdrawn,2022-08-31,moved,",
+        "100000,self,2022-03-01,withdrawn,2022-08-31,moved,,0,0",
         "2021/4711-3,3401,innlandet,765.62,terminated,2022,2,1.00,550000,550000,765.62/transitional-2022,0,,,,,,,"
-        "withdrawn,2022-08-31,moved,",
+        "withdrawn,2022-08-31,moved,,0,0",
     ]
 
 
@@ -86,7 +87,7 @@ def test_a_rejected_application_is_one_csv_row(grants):
     apply(grants)
     grants("reject", REF, "--reason", "outside the scheme")
     rows = grants("show", REF, "--format", "csv").stdout.splitlines()
-    assert rows[1] == "2021/4711-3,3401,innlandet,765.62,rejected,,,,,,,0,,,,,,,,,,outside the scheme"
+    assert rows[1] == "2021/4711-3,3401,innlandet,765.62,rejected,,,,,,,0,,,,,,,,,,outside the scheme,,"
 
 
 def test_explain_prints_the_exact_fraction_and_the_rounded_kroner(grants):

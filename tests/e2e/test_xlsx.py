@@ -68,7 +68,7 @@ def test_a_report_workbook_has_numbers_kroner_format_and_a_frozen_header(filled,
 def test_xlsx_needs_an_output_file(filled):
     result = filled("compliance", "--format", "xlsx")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "Error: --output: --format xlsx writes a workbook; give --output FILE.xlsx"
+    assert result.stderr.strip() == "Error: --output: --format xlsx writes a workbook; give --output FILE.xlsx (or - for stdout)"
 
 
 def test_an_exported_workbook_imports_into_a_new_ledger_with_the_same_figures(filled, tmp_path):
