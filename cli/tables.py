@@ -11,6 +11,7 @@ import click
 
 from grants.cli.output import table, to_csv, to_json
 from grants.domain.errors import InvalidInput
+from grants.domain.i18n import _
 
 REPORT_FORMATS = click.Choice(["table", "csv", "json", "xlsx"])
 
@@ -37,14 +38,14 @@ def render(tables: list[Table], fmt: str, json_shape: Callable[[list[list[dict]]
         rows = [selected(r, c) for _, r, c in tables]
         return to_json(json_shape(rows) if json_shape else rows[0])
     if fmt == "csv":  # one table per CSV stream: the first (winddown --violations selects the other)
-        _, rows, columns = tables[0]
+        _name, rows, columns = tables[0]
         return to_csv(rows, columns)
     parts = []
     for number, (name, rows, columns) in enumerate(tables):
         if number:
             parts.append("")
             if fmt == "table":
-                parts.append(f"{name}: {len(rows)}")
+                parts.append(f"{_(name)}: {len(rows)}")
         parts.append(table(rows, columns))
     return "\n".join(parts)
 
@@ -53,19 +54,20 @@ def write_tables(tables: list[Table], fmt: str, output: Path | None,
                  json_shape: Callable[[list[list[dict]]], Any] | None = None) -> None:
     if fmt == "xlsx":
         if output is None:
-            raise InvalidInput("--output: --format xlsx writes a workbook; give --output FILE.xlsx")
+            raise InvalidInput("--output: " + _("--format xlsx writes a workbook; give --output FILE.xlsx"))
         from grants.cli.xlsx import write_workbook
 
         guarded(output, lambda: write_workbook(output, tables))
         count = sum(len(rows) for _, rows, _ in tables)
-        click.echo(f"wrote {count} rows in {len(tables)} sheet(s) to {output}")
+        click.echo(_("wrote {count} rows in {sheets} sheet(s) to {path}").format(count=count, sheets=len(tables),
+                                                                                path=output))
         return
     text = render(tables, fmt, json_shape)
     if output is None:
         click.echo(text)
         return
     guarded(output, lambda: output.write_text(text + "\n", encoding="utf-8"))
-    click.echo(f"wrote {fmt} to {output}")
+    click.echo(_("wrote {format} to {path}").format(format=fmt, path=output))
 
 
 def guarded(output: Path, write: Callable[[], Any]) -> None:
@@ -73,4 +75,5 @@ def guarded(output: Path, write: Callable[[], Any]) -> None:
     try:
         write()
     except OSError as error:
-        raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
+        raise InvalidInput("--output: " + _("cannot write {path}: {problem}").format(
+            path=repr(str(output)), problem=error.strerror or error)) from None
