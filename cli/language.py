@@ -9,7 +9,6 @@ beside this module (stdlib gettext; babel is only needed to extract and compile,
 
 from __future__ import annotations
 
-import copy
 import gettext
 import inspect
 import sys
@@ -103,6 +102,8 @@ def localised(command: click.Command) -> click.Command:
     the command defined in the code stays English."""
     if not i18n.translating():
         return command
+    import copy  # only while translating
+
     local = copy.copy(command)
     local.help = _localised_help(command)
     local.short_help = _(command.short_help) if command.short_help else command.short_help
@@ -117,6 +118,8 @@ def localised(command: click.Command) -> click.Command:
 def localised_param(param: click.Parameter) -> click.Parameter:
     if not isinstance(param, click.Option) or not param.help:
         return param
+    import copy
+
     local = copy.copy(param)
     own = getattr(param, "localised_help", None)  # an option that composes its help (options.FieldOption)
     local.help = own() if own is not None else _(inspect.cleandoc(param.help))

@@ -7,6 +7,8 @@ metavar, choices and default. The CLI options and the batch-import columns are g
 these fields, so adding a command means adding a model here and its method on the aggregate.
 
 Every field has a limit; `parse` turns every violation into one line naming each field and value.
+Docstrings and descriptions are English; the CLI shows them translated when another language is
+chosen (grants.cli.language; docs/i18n.md), so they need no marking here.
 """
 
 from __future__ import annotations

@@ -115,3 +115,15 @@ def test_every_help_page_is_norwegian_with_no_english_help_text_left(grants):
         english = [p.help for p in command.params if isinstance(p, click.Option) and p.help]
         first_line = (command.help or "").strip().splitlines()[0]
         assert [text for text in [first_line, *english] if text[:30] in out] == [], path
+
+
+def test_progress_on_a_terminal_names_its_stages_in_norwegian(tmp_path, sqlite_url):
+    from tests.e2e.test_progress import BATCH, run_with_stderr_on_a_terminal
+
+    path = tmp_path / "batch.csv"
+    path.write_text(BATCH)
+    env = {"GRANTS_DB": sqlite_url, "GRANTS_ACTOR": "kari", **NB}
+    code, out, shown = run_with_stderr_on_a_terminal("import", str(path), env=env)
+    assert (code, out) == (0, "importerte 600 kommandoer, 600 hendelser\n")
+    assert "leser linjer" in shown and "kontrollerer vedtak" in shown and "skriver hendelser" in shown
+    assert "0/600 [00:00<?, ? linjer/s]" in shown and "? hendelser/s]" in shown  # the units too
