@@ -24,6 +24,7 @@ import re
 import string
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ CLICK_INTERNAL = frozenset({
     "Confirm the action without prompting.",
 })
 CLICK_DYNAMIC = ("required",)  # looked up by click under a name it builds at run time
+HEADER = ("# Norwegian bokmål messages of grants-ledger: messages, headings and help.\n"
+          "# Update, translate, compile and check as docs/i18n.md says; grants reads the compiled grants.mo.")
 
 
 Message = str | tuple[str, str]  # a message, or a (singular, plural) pair
@@ -188,6 +191,12 @@ def update() -> Any:
     else:
         catalog = Catalog(locale="nb", domain=language.DOMAIN, project="grants-ledger", charset="utf-8")
     catalog.update(template)
+    catalog.header_comment = HEADER
+    catalog.fuzzy = False
+    catalog.version = "0.1.0"
+    catalog.revision_date = datetime.now(UTC)
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = catalog.language_team = "grants-ledger"
     PO_FILE.parent.mkdir(parents=True, exist_ok=True)
     with open(PO_FILE, "wb") as f:
         write_po(f, catalog, width=100, ignore_obsolete=True, sort_output=False)
