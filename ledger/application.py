@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, Transcoding
 
 from grants.domain.actor import current_actor
 from grants.domain.appropriation import Appropriation  # imported so its stored topics resolve
@@ -20,10 +20,9 @@ from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.identity import bound_name
+from grants.ledger.progress import Progress
 from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
-
-Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.commands import Command, SetAppropriation, SetFrame
@@ -51,6 +50,9 @@ class GrantsLedger(Application):
     grants demo) makes a new ledger, so a mistyped database URL never starts an empty one."""
 
     name = "Grants"  # PostgreSQL table "grants_events"
+    # One of the chained recorders (ledger/chain.py, chain_postgres.py): the library's recorder
+    # plus the ledger's own queries (existing, select_chain, recorded_logins, login, upgrade, ...).
+    recorder: Any
 
     def __init__(self, url: str | None = None, *, today: Callable[[], date] = oslo_today,
                  create: bool = False, chain_key: Any = FROM_ENV):
@@ -95,7 +97,7 @@ class GrantsLedger(Application):
         claimed = current_actor.get()
         return bound_name(claimed, self.login()) if self.on_postgres else claimed
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
@@ -115,10 +117,12 @@ class GrantsLedger(Application):
         """The position under a cut of the two time axes (grants.ledger.time_axes)."""
         known = known_at(self.events_of(ref), cut.known_at)  # replays what was read, no second query
         if not known:
+            assert cut.known_at is not None  # without a known-at cut every recorded event is known
             raise NotFound("ref: " + _("position {ref} was not yet recorded at {moment}").format(
                 ref=repr(ref), moment=cut.known_at.isoformat()))
         state = fold(cut_events(known, TimeCut(in_force=cut.in_force)))
         if state is None:
+            assert cut.in_force is not None
             raise NotFound("ref: " + _("position {ref} had nothing in force on {day}").format(
                 ref=repr(ref), day=cut.in_force.isoformat()))
         return state
@@ -133,7 +137,7 @@ class GrantsLedger(Application):
         """The id of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
-    def read_log(self, after: int, limit: int, stop: int, topics=()) -> list[tuple[int, object]]:
+    def read_log(self, after: int, limit: int, stop: int, topics: tuple[str, ...] = ()) -> list[tuple[int, Any]]:
         """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""
         found = self.recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
                                                    inclusive_of_start=False)
@@ -155,7 +159,7 @@ class GrantsLedger(Application):
             return None
         name = self.acting_name()
         try:
-            user = self.repository.get(User.create_id(name))
+            user: User = self.repository.get(User.create_id(name))
         except AggregateNotFoundError:
             raise NotAllowed("actor: " + _("{name} is not a user of this ledger (ask an admin: grants users add)")
                              .format(name=repr(name))) from None
@@ -190,7 +194,7 @@ class GrantsLedger(Application):
     def add_user(self, name: str, role: str, office: str | None) -> User:
         self.require_admin(N_("managing users"))
         try:
-            user = self.repository.get(User.create_id(name))
+            user: User = self.repository.get(User.create_id(name))
             user.change_role(role=role, office=office)
         except AggregateNotFoundError:
             user = User.add(name=name, role=role, office=office)
@@ -204,7 +208,8 @@ class GrantsLedger(Application):
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""
         topic = User.Added.TOPIC
-        found, after = [], 0
+        found: list[User] = []
+        after = 0
         while batch := self.read_log(after, 1000, self.head(), (topic,)):
             found += [self.repository.get(e.originator_id) for _, e in batch]
             after = batch[-1][0]
@@ -321,7 +326,7 @@ class GrantsLedger(Application):
         """Record or revise the national appropriation for a scheme and year (admin)."""
         self.require_admin(N_("setting appropriations"))
         try:
-            appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
+            appropriation: Appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
             appropriation.revise(amount=cmd.amount, reason=cmd.reason)
         except AggregateNotFoundError:
             appropriation = Appropriation.record(scheme=cmd.scheme, year=cmd.year, amount=cmd.amount, reason=cmd.reason)
