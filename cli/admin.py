@@ -10,6 +10,11 @@ import click
 from grants.cli.completion import complete_office
 from grants.cli.main import echo_error, option_names
 from grants.cli.output import FORMATS, emit_rows, kroner, safe
+from grants.domain.i18n import N_, _
+
+USER_COLUMNS = ["name", "role", "office"]
+STATUS_COLUMNS = ["projection", "position", "head", "behind"]
+DIFFERENCE_COLUMNS = ["table", "key", "column", "in_table", "from_log"]
 
 
 @click.command("init", short_help="Create a ledger; you become its first admin.")
@@ -33,7 +38,8 @@ def init_cmd(ctx: click.Context) -> None:
         current_actor.set(ledger.default_actor())
     admin = ledger.initialize()
     ctx.obj.runner()  # the read-model tables, created once here, by the ledger's owner
-    click.echo(f"initialised {safe(redacted_url(ledger.url))}; first admin {safe(admin.name)!r}")
+    click.echo(_("initialised {url}; first admin {name}").format(url=safe(redacted_url(ledger.url)),
+                                                                name=repr(safe(admin.name))))
 
 
 @click.group("users", short_help="Users and roles (admin).")
@@ -66,8 +72,9 @@ def users_add_cmd(ctx: click.Context, name: str, role: str, office: str | None) 
     option_names.set({"office": "--office"})  # `role:` errors speak of the actor's role
     cmd = parse(AddUser, **{k: v for k, v in dict(name=name, role=role, office=office).items() if v is not None})
     user = ctx.obj.ledger().add_user(cmd.name, cmd.role, office_id(cmd.office) if cmd.office else None)
-    click.echo(f"user {safe(user.name)!r}: {user.role}{' at ' + user.office if user.office else ''}, "
-               f"version {user.version}")
+    done = (_("user {name}: {role} at {office}, version {version}") if user.office
+            else _("user {name}: {role}, version {version}"))
+    click.echo(done.format(name=repr(safe(user.name)), role=_(user.role), office=user.office, version=user.version))
 
 
 @users_group.command("list", short_help="Every user with role and office.")
@@ -81,7 +88,7 @@ def users_list_cmd(ctx: click.Context, fmt: str) -> None:
       grants users list --format csv
     """
     rows = [{"name": u.name, "role": u.role, "office": u.office} for u in ctx.obj.ledger().users()]
-    emit_rows(rows, fmt, ["name", "role", "office"])
+    emit_rows(rows, fmt, USER_COLUMNS)
 
 
 @click.group("frame", short_help="Set budget frames per office, scheme and year (admin).")
@@ -95,7 +102,7 @@ def frame_group() -> None:
 
 
 def _frame_set() -> click.Command:
-    from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
+    from grants.cli.options import ModelCommand, given, option_names_of
     from grants.domain.commands import SetFrame, parse
     from grants.domain.kommuner import office_id
 
@@ -105,11 +112,11 @@ def _frame_set() -> click.Command:
         cmd = parse(SetFrame, **given(values))
         cmd = cmd.model_copy(update={"office": office_id(cmd.office)})
         frame = ctx.obj.ledger().set_frame(cmd)
-        click.echo(f"frame {frame.office} {frame.scheme} {frame.year}: {kroner(frame.amount)} NOK, "
-                   f"{kroner(frame.committed)} granted, version {frame.version}")
+        click.echo(_("frame {office} {scheme} {year}: {amount} NOK, {committed} granted, version {version}").format(
+            office=frame.office, scheme=frame.scheme, year=frame.year, amount=kroner(frame.amount),
+            committed=kroner(frame.committed), version=frame.version))
 
-    return click.Command("set", callback=run, params=parameters_for(SetFrame), help=help_of(SetFrame),
-                         short_help=short_help_of(SetFrame))
+    return ModelCommand("set", SetFrame, callback=run)
 
 
 frame_group.add_command(_frame_set())
@@ -127,7 +134,7 @@ def appropriation_group() -> None:
 
 
 def _appropriation_set() -> click.Command:
-    from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
+    from grants.cli.options import ModelCommand, given, option_names_of
     from grants.domain.commands import SetAppropriation, parse
 
     @click.pass_context
@@ -135,14 +142,11 @@ def _appropriation_set() -> click.Command:
         option_names.set(option_names_of(SetAppropriation))
         cmd = parse(SetAppropriation, **given(values))
         appropriation = ctx.obj.ledger().set_appropriation(cmd)
-        click.echo(f"appropriation {appropriation.scheme} {appropriation.year}: {kroner(appropriation.amount)} NOK, "
-                   f"version {appropriation.version}")
+        click.echo(_("appropriation {scheme} {year}: {amount} NOK, version {version}").format(
+            scheme=appropriation.scheme, year=appropriation.year, amount=kroner(appropriation.amount),
+            version=appropriation.version))
 
-    example = ("grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 "
-               "--reason \"Prop. 1 S (2020-2021)\"")
-    return click.Command("set", callback=run, params=parameters_for(SetAppropriation),
-                         help=f"{help_of(SetAppropriation)}\n\n\b\nExample:\n  {example}",
-                         short_help=short_help_of(SetAppropriation))
+    return ModelCommand("set", SetAppropriation, callback=run)
 
 
 appropriation_group.add_command(_appropriation_set())
@@ -170,13 +174,14 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
     with progress(ctx) as report_progress:
         outcome = import_file(ledger, file, report_progress)
     if outcome.problems:
-        for _, error in outcome.problems:
+        for _line, error in outcome.problems:
             echo_error(str(error))
-        skipped = (f"; {len(outcome.not_checked)} later line(s) of the same positions not checked"
-                   if outcome.not_checked else "")
-        echo_error(f"{len(outcome.problems)} bad line(s){skipped}; nothing was written")
+        skipped = (_("; {count} later line(s) of the same positions not checked").format(
+            count=len(outcome.not_checked)) if outcome.not_checked else "")
+        echo_error(_("{count} bad line(s){skipped}; nothing was written").format(count=len(outcome.problems),
+                                                                                 skipped=skipped))
         ctx.exit(outcome.exit_code)
-    click.echo(f"imported {outcome.lines} commands, {outcome.written} events")
+    click.echo(_("imported {lines} commands, {written} events").format(lines=outcome.lines, written=outcome.written))
 
 
 @click.group("projections", short_help="Read models: status, check, rebuild, follow.")
@@ -204,11 +209,12 @@ def projections_status_cmd(ctx: click.Context, fmt: str) -> None:
     from grants.projections.check import status_rows
 
     rows = status_rows(ctx.obj.runner())
-    emit_rows(rows, fmt, ["projection", "position", "head", "behind"])
+    emit_rows(rows, fmt, STATUS_COLUMNS)
     ahead = [row for row in rows if row["position"] > row["head"]]
     if ahead:
-        raise VerificationFailed(f"projections: {', '.join(repr(r['projection']) for r in ahead)} ahead of the log's "
-                                 f"head {ahead[0]['head']}: the read models were edited or the log was cut")
+        raise VerificationFailed("projections: " + _(
+            "{names} ahead of the log's head {head}: the read models were edited or the log was cut").format(
+            names=", ".join(repr(r["projection"]) for r in ahead), head=ahead[0]["head"]))
 
 
 @projections_group.command("check", short_help="Compare the read models with the log (exit 7).")
@@ -226,12 +232,13 @@ def projections_check_cmd(ctx: click.Context, fmt: str) -> None:
 
     differences = check(ctx.obj.runner())
     if differences or fmt != "table":
-        emit_rows([d.cells() for d in differences], fmt, ["table", "key", "column", "in_table", "from_log"])
+        emit_rows([d.cells() for d in differences], fmt, DIFFERENCE_COLUMNS)
     if differences:
-        more = f" (and {len(differences) - 1} more, listed above)" if len(differences) > 1 else ""
+        more = (_(" (and {count} more, listed above)").format(count=len(differences) - 1)
+                if len(differences) > 1 else "")
         raise VerificationFailed(f"projections: {differences[0]}{more}")
     if fmt == "table":
-        click.echo("read models match the log")
+        click.echo(_("read models match the log"))
 
 
 @projections_group.command("follow", short_help="Keep the read models current until Ctrl-C.")
@@ -253,7 +260,7 @@ def projections_follow_cmd(ctx: click.Context, interval: float, rounds: int) -> 
     while rounds == 0 or done < rounds:
         folded = runner.catch_up()
         if folded:
-            click.echo(f"folded {folded} events up to {ctx.obj.ledger().head()}")
+            click.echo(_("folded {count} events up to {head}").format(count=folded, head=ctx.obj.ledger().head()))
         done += 1
         if rounds == 0 or done < rounds:
             time.sleep(interval)
@@ -270,10 +277,10 @@ def projections_rebuild_cmd(ctx: click.Context) -> None:
     """
     from grants.cli.progress import progress
 
-    ctx.obj.ledger().require_admin("rebuilding projections")
+    ctx.obj.ledger().require_admin(N_("rebuilding projections"))
     with progress(ctx) as report_progress:
         folded = ctx.obj.runner().rebuild(progress=report_progress)
-    click.echo(f"rebuilt: {folded} events folded up to {ctx.obj.ledger().head()}")
+    click.echo(_("rebuilt: {count} events folded up to {head}").format(count=folded, head=ctx.obj.ledger().head()))
 
 
 COMMANDS = {c.name: c for c in (init_cmd, users_group, frame_group, appropriation_group, import_cmd,

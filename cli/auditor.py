@@ -11,6 +11,7 @@ from grants.cli.axes import time_axes, time_cut
 from grants.cli.completion import complete_ref
 from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, safe, table, to_json
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
+from grants.domain.i18n import _
 from grants.domain.money import format_fte
 from grants.domain.refs import parse_ref
 
@@ -44,10 +45,11 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
     ledger = ctx.obj.ledger()
     cut = time_cut(known_at, in_force)
     if version is not None and not cut.is_now:
-        raise InvalidInput("--version: give --version or a time cut (--known-at, --in-force), not both")
+        raise InvalidInput("--version: " + _("give --version or a time cut (--known-at, --in-force), not both"))
     position = ledger.position(ref, version=version) if cut.is_now else ledger.position_at(ref, cut)
     if version is not None and position.version != version:
-        raise InvalidInput(f"--version: {ref!r} has only {position.version} events, got {version}")
+        raise InvalidInput("--version: " + _("{ref} has only {count} events, got {version}").format(
+            ref=repr(ref), count=position.version, version=version))
     view = position_view(position)
     if fmt == "json":
         click.echo(to_json(view))
@@ -55,18 +57,20 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
     if fmt == "csv":
         emit_rows(position_rows(view), "csv", SHOW_CSV_COLUMNS)
         return
-    for key in ("ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
-                "ladder_year", "first_year", "received", "wage_cost", "focus"):
+    width = max(14, *(len(heading(key)) for key in (*SHOW_FIELDS, "partners", "terminated", "rejected")))
+    for key in SHOW_FIELDS:
         if view[key] is not None:
             shown = view["office_name"] if key == "office" and view["office_name"] else cell(key, view[key])
-            click.echo(f"{heading(key):>14}: {safe(shown)}")
+            click.echo(f"{heading(key):>{width}}: {safe(shown)}")
     if view["partners"]:
-        click.echo(f"{'partners':>14}: {safe(', '.join(view['partners']))}")
+        click.echo(f"{heading('partners'):>{width}}: {safe(', '.join(view['partners']))}")
     if view["termination"]:
         t = view["termination"]
-        click.echo(f"{'terminated':>14}: {t['cause']} from {t['effective']} ({safe(t['reason'])})")
+        ended = _("{cause} from {effective} ({reason})").format(cause=t["cause"], effective=t["effective"],
+                                                                reason=t["reason"])
+        click.echo(f"{heading('terminated'):>{width}}: {safe(ended)}")
     if view["rejection"]:
-        click.echo(f"{'rejected':>14}: {safe(view['rejection'])}")
+        click.echo(f"{heading('rejected'):>{width}}: {safe(view['rejection'])}")
     click.echo("")
     if view["carried_over"]:  # the years' money moved by carry-over decisions, beside each year
         moved = {y["year"]: {"carried_in": 0, "carried_out": 0} for y in view["years"]}
@@ -81,6 +85,8 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
         click.echo(table(view["reports"], REPORT_COLUMNS))
 
 
+SHOW_FIELDS = ("ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
+               "ladder_year", "first_year", "received", "wage_cost", "focus")  # `show` as a table, in this order
 HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status", "fte", "ladder_year", "year",
                    "amount", "reason", "login"]
 
@@ -167,23 +173,24 @@ def verify_cmd(ctx, digest, file, checkpoints, fmt):
         emit_rows([result], "csv", ["verified", "digest", "digest_checked"], exactly=True)
         return
     if report.count == 0:
-        click.echo("the export holds no events: nothing to verify" if file is not None
-                   else "the ledger is empty: no events to verify yet")
+        click.echo(_("the export holds no events: nothing to verify") if file is not None
+                   else _("the ledger is empty: no events to verify yet"))
         return
     if file is not None and manifest.get("scope") != "all":
-        click.echo(f"verified {report.count} events of {safe(manifest.get('scope'))}: their position chain is intact "
-                   "(the log chain needs an --all export)")
+        click.echo(_("verified {count} events of {scope}: their position chain is intact (the log chain needs an "
+                     "--all export)").format(count=report.count, scope=safe(manifest.get("scope"))))
         return
-    click.echo(f"verified {report.count} events; ledger digest {report.digest}")
+    click.echo(_("verified {count} events; ledger digest {digest}").format(count=report.count, digest=report.digest))
     if digest:
-        click.echo(f"digest {digest} matches")
+        click.echo(_("digest {digest} matches").format(digest=digest))
     if report.checkpoint:
-        click.echo(f"checkpoint of {report.checkpoint.at} ({report.checkpoint.count} events) matches")
+        click.echo(_("checkpoint of {at} ({count} events) matches").format(at=report.checkpoint.at,
+                                                                          count=report.checkpoint.count))
     if report.appended:
-        click.echo("checkpoint appended")
+        click.echo(_("checkpoint appended"))
     if report.keyed_since:
-        sealed = "every MAC matches the key" if report.macs_checked else "MACs not checked (no chain key given)"
-        click.echo(f"keyed since event {report.keyed_since}: {sealed}")
+        sealed = _("every MAC matches the key") if report.macs_checked else _("MACs not checked (no chain key given)")
+        click.echo(_("keyed since event {event}: {sealed}").format(event=report.keyed_since, sealed=sealed))
 
 
 @click.command("explain", short_help="How a year's amount was computed, step by step.")
@@ -203,7 +210,7 @@ def explain_cmd(ctx, ref, year, fmt):
     parse_ref(ref)
     position = ctx.obj.ledger().position(ref)
     if year not in position.years and year not in position.carried_in:
-        raise NotFound(f"--year: {ref!r} has no funded year {year}")
+        raise NotFound("--year: " + _("{ref} has no funded year {year}").format(ref=repr(ref), year=year))
     result = explanation(position, year)
     if fmt == "json":
         click.echo(to_json(result))
@@ -234,7 +241,7 @@ def explanation(position, year: int) -> dict:
         computation = funded.computation()
         by_rule = funded.rule_computation()
         result.update(
-            ladder_year=funded.ladder_year, rule=funded.rule_id, rule_note=rules.rule_by_id(funded.rule_id).note,
+            ladder_year=funded.ladder_year, rule=funded.rule_id, rule_note=_(rules.rule_by_id(funded.rule_id).note),
             rate=funded.rate, base=funded.base, base_fte=funded.base_fte,
             stretches=[{"from_month": m, "months": n, "fte": f} for m, n, f in funded.stretches()],
             granted_amount=funded.granted_amount, amount=funded.amount, arithmetic=computation.arithmetic(),
@@ -255,54 +262,92 @@ def explanation(position, year: int) -> dict:
             "months_funded": position.months_funded(year) if funded is not None else None,
             "entitlement_arithmetic": (entitled.arithmetic if entitled is not None
                                        and latest.entitlement == entitled.amount else None),
-            "reclaim_arithmetic": (f"{kroner(money.paid)} paid + {kroner(money.carried_in)} carried in - "
-                                   f"{kroner(money.carried_out)} carried out - min({kroner(money.spent)} spent, "
-                                   f"{kroner(money.usable)} usable) = {kroner(money.to_reclaim)}")}
+            "reclaim_arithmetic": _("{paid} paid + {carried_in} carried in - {carried_out} carried out - min({spent} "
+                                    "spent, {usable} usable) = {to_reclaim}").format(
+                paid=kroner(money.paid), carried_in=kroner(money.carried_in), carried_out=kroner(money.carried_out),
+                spent=kroner(money.spent), usable=kroner(money.usable), to_reclaim=kroner(money.to_reclaim))}
     return result
 
 
 def explanation_lines(r: dict) -> list[str]:
     """The table form of `explain`: one fact per line, kroner grouped, FTE with two decimals."""
-    ladder = f", ladder year {r['ladder_year']}" if r["ladder_year"] is not None else ""
-    lines = [f"{r['ref']} {r['year']}: {kroner(r['amount'])} NOK ({r['scheme']}{ladder})"]
-    if r["rule"] is not None:
-        basis = (f"rate {kroner(r['rate'])} NOK per 100 % FTE" if r["rate"] is not None and r["rule_amount"] is None
-                 else f"entered amount {kroner(r['base'])} NOK at FTE {format_fte(r['base_fte'])}")
-        lines += [f"  rule        {r['rule']}: {r['rule_note']}", f"  basis       {basis}"]
-        for s in r["stretches"]:
-            months = f"{s['from_month']}-{s['from_month'] + s['months'] - 1}"
-            lines.append(f"  months {months:<5}  {s['months']:>2} months at FTE {format_fte(s['fte'])}")
-        for kept in r["fte_kept"]:
-            lines.append(f"  fte kept    FTE {format_fte(kept['fte'])} from month {kept['from_month']}: a formal "
-                         "change, the amount kept (team grant)")
-        lines.append(f"  arithmetic  {r['arithmetic']}")
-        if r["rule_amount"] is not None:
-            lines.append(f"  rule amount {r['rule_arithmetic']}")
-            lines.append(f"  discretion  decided {kroner(r['amount'])} NOK against the rule's "
-                         f"{kroner(r['rule_amount'])}: deviation {'+' if r['deviation'] >= 0 else '-'}"
-                         f"{kroner(abs(r['deviation']))}; reason: {r['reason']}")
-        lines.append(f"  as granted  {kroner(r['granted_amount'])} NOK; recomputed now "
-                     f"{'matches' if r['recomputed_matches'] else 'DIFFERS'}")
+    if r["ladder_year"] is not None:
+        head = _("{ref} {year}: {amount} NOK ({scheme}, ladder year {ladder_year})")
     else:
-        lines.append(f"  no grant    only money carried in from {r['year'] - 1}")
+        head = _("{ref} {year}: {amount} NOK ({scheme})")
+    first = head.format(ref=r["ref"], year=r["year"], amount=kroner(r["amount"]), scheme=r["scheme"],
+                        ladder_year=r["ladder_year"])
+    lines: list[Fact] = []
+    if r["rule"] is not None:
+        lines += _rule_lines(r)
+    else:
+        lines.append(_line(_("no grant"), _("only money carried in from {year}").format(year=r["year"] - 1)))
     for change in r["kommune_changes"]:
-        lines.append(f"  kommune     {change['from']} -> {change['to']} from {change['year']} (kommune reform)")
+        lines.append(_line(_("kommune"), _("{old} -> {new} from {year} (kommune reform)").format(
+            old=change["from"], new=change["to"], year=change["year"])))
     if r["carried_in"] or r["carried_out"]:
-        lines.append(f"  carry-over  {kroner(r['carried_in'])} carried in from {r['year'] - 1}, "
-                     f"{kroner(r['carried_out'])} carried out to {r['year'] + 1}")
+        lines.append(_line(_("carry-over"), _("{carried_in} carried in from {before}, {carried_out} carried out to "
+                                              "{after}").format(
+            carried_in=kroner(r["carried_in"]), before=r["year"] - 1, carried_out=kroner(r["carried_out"]),
+            after=r["year"] + 1)))
     report = r["report"]
     if report is None:
-        lines.append("  report      none yet")
-        return lines
-    months = f", {report['months_funded']} months funded" if report["months_funded"] is not None else ""
-    filled = f", FTE filled {format_fte(report['fte_filled'])}" if report["fte_filled"] is not None else ""
-    lines.append(f"  entitlement {kroner(r['entitlement'])} NOK{months}{filled}")
+        lines.append(_line(_("report"), _("none yet")))
+        return [first, *_aligned(lines)]
+    months = (_(", {months} months funded").format(months=report["months_funded"])
+              if report["months_funded"] is not None else "")
+    filled = (_(", FTE filled {fte}").format(fte=format_fte(report["fte_filled"]))
+              if report["fte_filled"] is not None else "")
+    lines.append(_line(_("entitlement"), _("{amount} NOK").format(amount=kroner(r["entitlement"])) + months + filled))
     if report["entitlement_arithmetic"]:
-        lines.append(f"              {report['entitlement_arithmetic']}")
-    lines.append(f"  to reclaim  {report['reclaim_arithmetic']}")
+        lines.append(_line("", report["entitlement_arithmetic"]))
+    lines.append(_line(_("to reclaim"), report["reclaim_arithmetic"]))
     if r["own_money"]:
-        lines.append(f"  own money   {kroner(r['own_money'])} NOK spent above the grant, the kommune's own money")
+        lines.append(_line(_("own money"), _("{amount} NOK spent above the grant, the kommune's own money").format(
+            amount=kroner(r["own_money"]))))
+    return [first, *_aligned(lines)]
+
+
+def _rule_lines(r: dict) -> list[Fact]:
+    """The rule, its basis, the months at each FTE, the arithmetic and any discretion."""
+    if r["rate"] is not None and r["rule_amount"] is None:
+        basis = _("rate {rate} NOK per 100 % FTE").format(rate=kroner(r["rate"]))
+    else:
+        basis = _("entered amount {amount} NOK at FTE {fte}").format(amount=kroner(r["base"]),
+                                                                   fte=format_fte(r["base_fte"]))
+    lines = [_line(_("rule"), f"{r['rule']}: {r['rule_note']}"), _line(_("basis"), basis)]
+    for s in r["stretches"]:
+        span = f"{s['from_month']}-{s['from_month'] + s['months'] - 1}"
+        lines.append(_line(_("months {span}").format(span=f"{span:<5}"), f" {s['months']:>2} "
+                           + _("months at FTE {fte}").format(fte=format_fte(s["fte"])), sets_width=False))
+    for kept in r["fte_kept"]:
+        lines.append(_line(_("fte kept"), _("FTE {fte} from month {month}: a formal change, the amount kept (team "
+                                            "grant)").format(fte=format_fte(kept["fte"]), month=kept["from_month"])))
+    lines.append(_line(_("arithmetic"), r["arithmetic"]))
+    if r["rule_amount"] is not None:
+        lines.append(_line(_("rule amount"), r["rule_arithmetic"]))
+        lines.append(_line(_("discretion"), _(
+            "decided {amount} NOK against the rule's {rule_amount}: deviation {deviation}; reason: {reason}").format(
+            amount=kroner(r["amount"]), rule_amount=kroner(r["rule_amount"]),
+            deviation=("+" if r["deviation"] >= 0 else "-") + kroner(abs(r["deviation"])), reason=r["reason"])))
+    recomputed = (_("{amount} NOK; recomputed now matches") if r["recomputed_matches"]
+                  else _("{amount} NOK; recomputed now DIFFERS"))
+    lines.append(_line(_("as granted"), recomputed.format(amount=kroner(r["granted_amount"]))))
     return lines
+
+
+Fact = tuple[str, str, bool]  # label, text, whether the label's length sets the labels' column width
+
+
+def _line(label: str, text: str, sets_width: bool = True) -> Fact:
+    return label, text, sets_width
+
+
+def _aligned(facts: list[Fact]) -> list[str]:
+    """`  rule        765.62/ladder-2017: ...`: the labels in a column as wide as the longest (at
+    least 11); a months label (`months 1-6  `) carries its own padding."""
+    width = max([11, *(len(label) for label, _text, sets_width in facts if sets_width)])
+    return [f"  {label:<{width}} {text}" for label, text, _sets in facts]
 
 
 @click.command("export", short_help="Write events with their hashes, for verifying elsewhere.")
@@ -326,9 +371,10 @@ def export_cmd(ctx, ref, everything, fmt, output):
     from grants.ledger.export import EXPORT_FORMAT, export_text
 
     if bool(ref) == everything:
-        raise InvalidInput("--all: give a REF or --all")
+        raise InvalidInput("--all: " + _("give a REF or --all"))
     if not to_stdout(output) and not output.parent.is_dir():  # before any work, and never a folder made
-        raise InvalidInput(f"--output: no folder {str(output.parent)!r} to write {output.name!r} into")
+        raise InvalidInput("--output: " + _("no folder {folder} to write {name} into").format(
+            folder=repr(str(output.parent)), name=repr(output.name)))
     ledger = ctx.obj.ledger()
     if fmt == "xlsx":  # cli/export_xlsx.py
         from grants.cli.export_xlsx import write_export
@@ -344,8 +390,10 @@ def export_cmd(ctx, ref, everything, fmt, output):
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
-        click.echo(f"exported {manifest['events']} events to {output}; ledger digest {manifest['digest']}")
+            raise InvalidInput("--output: " + _("cannot write {path}: {problem}").format(
+                path=repr(str(output)), problem=error.strerror or error)) from None
+        click.echo(_("exported {count} events to {path}; ledger digest {digest}").format(
+            count=manifest["events"], path=output, digest=manifest["digest"]))
     else:
         click.echo(text, nl=False)
 

@@ -10,6 +10,7 @@ import click
 
 from grants.domain.dates import iso_hint
 from grants.domain.errors import InvalidInput
+from grants.domain.i18n import _
 
 KNOWN_AT_HELP = ("What the ledger said then: only events recorded at or before this UTC date-time "
                  "(a bare date means the end of that day). --as-of is an alias.")
@@ -35,6 +36,6 @@ def time_cut(known_at: str | None, in_force: str | None) -> Any:
         try:
             day = date.fromisoformat(in_force.strip())
         except ValueError:
-            raise InvalidInput(f"--in-force: must be an ISO date such as 2022-07-01, got {in_force!r}"
-                               f"{iso_hint(in_force)}") from None
+            raise InvalidInput("--in-force: " + _("must be an ISO date such as 2022-07-01, got {value}").format(
+                value=repr(in_force)) + iso_hint(in_force)) from None
     return TimeCut(known_at=moment, in_force=day)

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from grants.cli.main import option_names
-from grants.cli.options import given, help_of, option_names_of, parameters_for, short_help_of
+from grants.cli.options import ModelCommand, given, option_names_of
 from grants.cli.views import summary
 from grants.domain.commands import COMMANDS, Apply, parse
+from grants.domain.i18n import _
 
 
 def decision_command(model: Any) -> click.Command:
@@ -20,12 +21,12 @@ def decision_command(model: Any) -> click.Command:
         result = ctx.obj.ledger().execute(command)
         if model is Apply:
             position, created = result
-            click.echo(("applied " if created else "unchanged (already applied) ") + summary(position, None))
+            done = _(model.done) if created else _("unchanged (already applied)")
+            click.echo(f"{done} {summary(position, None)}")
             return
-        click.echo(f"{model.done} {summary(result, command.touched_year())}")
+        click.echo(f"{_(model.done)} {summary(result, command.touched_year())}")
 
-    return click.Command(model.name, callback=run, params=parameters_for(model), help=help_of(model),
-                         short_help=short_help_of(model))
+    return ModelCommand(model.name, model, callback=run)
 
 
 COMMANDS = {name: decision_command(model) for name, model in COMMANDS.items()}

@@ -16,6 +16,7 @@ import click
 
 from grants.cli.output import FORMATS, safe, to_csv, to_json
 from grants.cli.parsing import parse_day
+from grants.domain.i18n import _
 from grants.projections.checks import INTEGRITY, KINDS, Finding
 
 KIND = click.Choice(list(KINDS))
@@ -47,11 +48,15 @@ def check_cmd(ctx: click.Context, only: tuple[str, ...], ignore: tuple[str, ...]
     emit(findings, fmt)
     counts = Counter(f.kind for f in findings)
     if findings:
-        click.echo(f"{len(findings)} finding(s): " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+        click.echo(_("{count} finding(s): {kinds}").format(
+            count=len(findings), kinds=", ".join(f"{n} {k}" for k, n in counts.items())), err=True)
         ctx.exit(INTEGRITY_EXIT if INTEGRITY & set(counts) else RULE_EXIT)
-    checked = ", ".join(kinds) if only or ignore else "every kind"
-    click.echo(f"no findings ({checked}; judged on {today}"
-               + (f"; ledger digest {digest})" if digest else ")"), err=True)
+    checked = ", ".join(kinds) if only or ignore else _("every kind")
+    if digest:
+        click.echo(_("no findings ({kinds}; judged on {today}; ledger digest {digest})").format(
+            kinds=checked, today=today, digest=digest), err=True)
+    else:
+        click.echo(_("no findings ({kinds}; judged on {today})").format(kinds=checked, today=today), err=True)
 
 
 def run(ledger: Any, kinds: set[str], today: date) -> tuple[list[Finding], str | None]:

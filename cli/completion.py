@@ -16,8 +16,9 @@ DB_META = "grants.db"  # where --db given after a subcommand is kept for the com
 
 def complete_scheme(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     from grants.domain import rules
+    from grants.domain.i18n import _
 
-    return [CompletionItem(s, help=rules.scheme(s).title) for s in rules.scheme_ids() if s.startswith(incomplete)]
+    return [CompletionItem(s, help=_(rules.scheme(s).title)) for s in rules.scheme_ids() if s.startswith(incomplete)]
 
 
 def complete_office(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -29,12 +30,14 @@ def complete_office(_ctx: click.Context, _param: click.Parameter, incomplete: st
 
 def complete_kommune(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Numbers with the name as help (`3401  Kongsvinger`); letters complete names."""
+    from grants.domain.i18n import _
     from grants.domain.kommuner import every_kommune
 
     if incomplete and not incomplete.isdigit():
         named = {(k.name, k.number) for k in every_kommune() if k.name.casefold().startswith(incomplete.casefold())}
         return [CompletionItem(name, help=number) for name, number in sorted(named)]
-    return [CompletionItem(k.number, help=k.name if k.valid_to is None else f"{k.name} (until {k.valid_to})")
+    return [CompletionItem(k.number, help=k.name if k.valid_to is None else _("{name} (until {year})").format(
+        name=k.name, year=k.valid_to))
             for k in every_kommune() if k.number.startswith(incomplete)]
 
 

@@ -10,6 +10,9 @@ import click
 from grants.cli.output import emit_rows
 from grants.cli.reports import FUNDING_COLUMNS, VIOLATION_COLUMNS, WINDDOWN_COLUMNS
 from grants.domain.errors import RuleRefused
+from grants.domain.i18n import _
+
+ENDS_COLUMNS = ["ends", "scheme", "positions"]
 
 
 def demo_url() -> str:
@@ -44,7 +47,8 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
             Path(str(sqlite_path(ctx.obj.url)) + suffix).unlink(missing_ok=True)
     ledger = ctx.obj._ledger = GrantsLedger.create(ctx.obj.url)
     if ledger.head() != 0:
-        raise RuleRefused(f"db: the demo needs an empty ledger; {redacted_url(ledger.url)!r} already has events")
+        raise RuleRefused("db: " + _("the demo needs an empty ledger; {url} already has events").format(
+            url=repr(redacted_url(ledger.url))))
     ledger.initialize()  # as grants init: whoever runs the demo is its first admin, so roles apply
     started = time.perf_counter()
     with progress(ctx) as report_progress:
@@ -52,32 +56,34 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
         commands = builder.build()
         written, refused = ledger.execute_all(list(enumerate(commands, start=1)), progress=report_progress)
         if refused:  # the generator is wrong: say so rather than hide it
-            raise RuleRefused(f"demo data refused at command {refused[0][0]}: {refused[0][1]}")
+            raise RuleRefused(_("demo data refused at command {number}: {problem}").format(
+                number=refused[0][0], problem=refused[0][1]))
         for frame in builder.frames():
             ledger.set_frame(frame)
         engine = ctx.obj.current_views(progress=report_progress)
     seconds = time.perf_counter() - started
     positions = len(builder.work.positions)
     url = redacted_url(ledger.url)
-    click.echo(f"Demo ledger: {url}")
-    click.echo(f"{len(commands)} commands, {written} events, {positions} positions, "
-               f"{ledger.head()} events in all, in {seconds:.1f} s\n")
-    click.echo("== Funding by office, 2021 (grants funding --by office --year 2021)")
+    click.echo(_("Demo ledger: {url}").format(url=url))
+    click.echo(_("{commands} commands, {written} events, {positions} positions, {head} events in all, in {seconds} s")
+               .format(commands=len(commands), written=written, positions=positions, head=ledger.head(),
+                       seconds=f"{seconds:.1f}") + "\n")
+    click.echo("== " + _("Funding by office, 2021 (grants funding --by office --year 2021)"))
     emit_rows(reports.funding(engine, by="office", year=2021), "table", FUNDING_COLUMNS["office"])
-    click.echo("\n== Funding by year, all schemes (grants funding --by year)")
+    click.echo("\n== " + _("Funding by year, all schemes (grants funding --by year)"))
     emit_rows(reports.funding(engine, by="year"), "table", FUNDING_COLUMNS["year"])
     per_year, violations = reports.winddown(engine, ledger.today())
-    click.echo("\n== Transitional wind-down 2021-2024 (grants winddown)")
+    click.echo("\n== " + _("Transitional wind-down 2021-2024 (grants winddown)"))
     emit_rows(per_year, "table", WINDDOWN_COLUMNS)
-    click.echo(f"violations: {len(violations)}")
+    click.echo(_("violations: {count}").format(count=len(violations)))
     emit_rows(violations, "table", VIOLATION_COLUMNS)
-    click.echo("\n== Where funding ends (grants expiry), positions per year and scheme")
+    click.echo("\n== " + _("Where funding ends (grants expiry), positions per year and scheme"))
     ends: dict[tuple[int, str], int] = {}
     for row in reports.expiry(engine):
         ends[(row["ends"], row["scheme"])] = ends.get((row["ends"], row["scheme"]), 0) + 1
     emit_rows([{"ends": y, "scheme": s, "positions": n} for (y, s), n in sorted(ends.items())], "table",
-              ["ends", "scheme", "positions"])
-    click.echo(f"\nExplore it: GRANTS_DB={url} grants compliance --year 2023")
+              ENDS_COLUMNS)
+    click.echo("\n" + _("Explore it: {command}").format(command=f"GRANTS_DB={url} grants compliance --year 2023"))
 
 
 COMMANDS = {"demo": demo_cmd}

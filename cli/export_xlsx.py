@@ -11,6 +11,7 @@ from typing import Any
 
 from grants.cli.output import plain
 from grants.domain.errors import InvalidInput, VerificationFailed
+from grants.domain.i18n import _
 
 EXCEL_ROWS = 1_048_575  # an Excel sheet's rows, less the header
 STANDARD = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -25,12 +26,14 @@ def export_tables(ledger: Any, ref: str | None, export_format: str) -> list[tupl
     rows = list(ledger_rows(ledger))
     report = verify(rows)
     if report.problem:
-        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
+        raise VerificationFailed(_("refusing to export a ledger that fails verification: {problem}").format(
+            problem=report.problem))
     wanted = ledger.position(ref).id if ref else None
     chain = {row.notification_id: row.chain for row in rows}
     events = [(nid, e) for nid, e in _log(ledger) if wanted is None or e.originator_id == wanted]
     if len(events) > EXCEL_ROWS:
-        raise InvalidInput(f"--format: {len(events)} events do not fit one Excel sheet; use --format jsonl")
+        raise InvalidInput("--format: " + _("{count} events do not fit one Excel sheet; use --format jsonl").format(
+            count=len(events)))
     commands, skipped = command_rows([e for _, e in events])
     labels = _labels(e for _, e in events)
     event_rows = [_event_row(nid, e, labels, chain[nid]) for nid, e in events]

@@ -19,9 +19,11 @@ from typing import Any
 
 import click
 
+from grants.cli import language
 from grants.cli.output import safe
 from grants.domain.actor import current_actor
 from grants.domain.errors import GrantsError
+from grants.domain.i18n import N_, _
 
 # The CLI uses no pydantic plugins; skipping their discovery saves ~20 ms per command.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
@@ -29,38 +31,44 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 CASEWORKER = "grants.cli.caseworker"
 # Section title, module, command names (in the order shown by `grants --help`).
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Caseworkers: record decisions", CASEWORKER, ()),  # every command model, see caseworker.py
-    ("Auditors: replay and verify", "grants.cli.auditor", ("show", "history", "explain", "verify", "export")),
-    ("Reporting", "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames", "overview")),
-    ("Checks for cron and CI", "grants.cli.check", ("check",)),
-    ("Administration", "grants.cli.admin", ("init", "users", "frame", "appropriation", "import", "projections")),
-    ("Try it", "grants.cli.demo", ("demo",)),
+    (N_("Caseworkers: record decisions"), CASEWORKER, ()),  # every command model, see caseworker.py
+    (N_("Auditors: replay and verify"), "grants.cli.auditor", ("show", "history", "explain", "verify", "export")),
+    (N_("Reporting"), "grants.cli.reports", ("funding", "expiry", "winddown", "compliance", "frames", "overview")),
+    (N_("Checks for cron and CI"), "grants.cli.check", ("check",)),
+    (N_("Administration"), "grants.cli.admin", ("init", "users", "frame", "appropriation", "import", "projections")),
+    (N_("Try it"), "grants.cli.demo", ("demo",)),
 )
 
-EXIT_CODES = (("0", "ok"), ("1", "internal error"), ("2", "usage or invalid input, or no ledger at the URL"),
-              ("3", "changed by someone else meanwhile: re-run"), ("4", "not found"),
-              ("5", "not allowed (role or office)"), ("6", "refused by a funding or lifecycle rule"),
-              ("7", "verification failed"), ("8", "storage failed (disk full, I/O error; nothing written)"),
-              ("130", "interrupted (Ctrl-C)"))
-EPILOG = f"""\b
+EXIT_CODES = (("0", N_("ok")), ("1", N_("internal error")),
+              ("2", N_("usage or invalid input, or no ledger at the URL")),
+              ("3", N_("changed by someone else meanwhile: re-run")), ("4", N_("not found")),
+              ("5", N_("not allowed (role or office)")), ("6", N_("refused by a funding or lifecycle rule")),
+              ("7", N_("verification failed")), ("8", N_("storage failed (disk full, I/O error; nothing written)")),
+              ("130", N_("interrupted (Ctrl-C)")))
+# `grants --help` after the commands; each paragraph is one message of the catalogue.
+ENVIRONMENT_HELP = N_("""\b
 Environment:
   GRANTS_DB     the database URL, as --db (default: ledger.sqlite in the user data directory)
   GRANTS_ACTOR  who records the decisions (default: the OS user; on PostgreSQL the login)
-  GRANTS_CHECKPOINTS, GRANTS_CHAIN_KEY_FILE, GRANTS_PRACTICE: see the README
-
-Two times: every decision has a business date (--received, --decided, --effective: when it
+  LANGUAGE, LC_ALL, LC_MESSAGES, LANG: the language, as --lang (nb_NO.UTF-8: Norwegian)
+  GRANTS_CHECKPOINTS, GRANTS_CHAIN_KEY_FILE, GRANTS_PRACTICE: see the README""")
+TIMES_HELP = N_("""Two times: every decision has a business date (--received, --decided, --effective: when it
 takes effect, filled from the data when left out) and a recorded time (when the ledger stored
-it, UTC; --as-of replays the ledger as recorded then).
+it, UTC; --as-of replays the ledger as recorded then).""")
+EXIT_CODES_HEADING = N_("Exit codes:")
+COMPLETION_HELP = N_('\b\nShell completion (bash; zsh and fish in the README):\n'
+                     '  eval "$(_GRANTS_COMPLETE=bash_source grants)"')
+MORE_HELP = N_("Run 'grants COMMAND --help' for a command's options and an example.")
+LANG_HELP = N_("Language of messages, headings and help: nb (Norwegian bokmål) or en "
+               "(default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG; else English).")
 
-\b
-Exit codes:
-{chr(10).join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES)}
 
-\b
-Shell completion (bash; zsh and fish in the README):
-  eval "$(_GRANTS_COMPLETE=bash_source grants)"
+def epilog() -> str:
+    """The end of `grants --help`: environment, the two times, exit codes, completion."""
+    codes = "\n".join(f"  {code:<4} {_(meaning)}" for code, meaning in EXIT_CODES)
+    return "\n\n".join([_(ENVIRONMENT_HELP), _(TIMES_HELP), f"\b\n{_(EXIT_CODES_HEADING)}\n{codes}",
+                        _(COMPLETION_HELP), _(MORE_HELP)])
 
-Run 'grants COMMAND --help' for a command's options and an example."""
 
 # The option names of the command being run, so an error about a field names the option.
 option_names: ContextVar[dict[str, str]] = ContextVar("option_names", default={})  # noqa: B039 - never mutated, only set
@@ -68,7 +76,7 @@ url_in_use: ContextVar[str] = ContextVar("url_in_use", default="")  # for messag
 
 
 def echo_error(message: str) -> None:
-    click.echo(f"Error: {safe(for_options(message))}", err=True)
+    click.echo(_("Error: {message}").format(message=safe(for_options(message))), err=True)
 
 
 def for_options(message: str) -> str:
@@ -171,11 +179,19 @@ def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool | None) 
 
 
 def common_options() -> list[click.Option]:
-    """`--db` and `--quiet` on every command as well as on the group (`grants show REF --db URL`)."""
+    """`--db`, `--quiet` and `--lang` on every command as well as on the group (`grants show REF --db URL`)."""
     return [click.Option(["--db"], metavar="URL", expose_value=False, is_eager=True, callback=_set_db,
                          help="Database URL (env GRANTS_DB)."),
             click.Option(["-q", "--quiet"], is_flag=True, default=None, expose_value=False, callback=_set_quiet,
-                         help="No progress display.")]
+                         help="No progress display."),
+            lang_option()]
+
+
+def lang_option() -> click.Option:
+    """--lang: read before click parses (GrantsGroup.main, grants.cli.language); here it is
+    checked and shown in the help."""
+    return click.Option(["--lang"], type=click.Choice(language.LANGUAGES, case_sensitive=False), expose_value=False,
+                        help=LANG_HELP)
 
 
 class GrantsGroup(click.Group):
@@ -191,21 +207,27 @@ class GrantsGroup(click.Group):
         return [(title, module, names or tuple(COMMANDS)) for title, module, names in SECTIONS]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = next((m for _, m, names in SECTIONS if cmd_name in names), CASEWORKER)
+        module = next((m for _title, m, names in SECTIONS if cmd_name in names), CASEWORKER)
         command = getattr(importlib.import_module(module), "COMMANDS", {}).get(cmd_name)
         if command is not None:
             _add_common_options(command)
+            command = language.localised(command)  # its help in the language in use
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        for title, _, names in self._sections():
+        for title, _module, names in self._sections():
             rows = []
             for name in names:
                 command = self.get_command(ctx, name)
                 if command is not None:  # every command has a short_help written to fit: never cut
                     rows.append((name, command.get_short_help_str(limit=1000)))
-            with formatter.section(title):
+            with formatter.section(_(title)):
                 formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(epilog())
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -213,7 +235,18 @@ class GrantsGroup(click.Group):
         except KeyboardInterrupt:
             raise Interrupted() from None
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: C901 - the one error map
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        """Choose the language first (before click parses anything), then run in it."""
+        chosen = language.choose(sys.argv[1:] if args is None else list(args), os.environ)
+        language.install(chosen)
+        try:
+            root = language.localised(self)  # the group's own help and options, translated (or itself)
+            assert isinstance(root, GrantsGroup)
+            return root.run_mapped(args, *rest, **kwargs)
+        finally:
+            language.install("en")  # a caller in the same process (a test) is back to the code's English
+
+    def run_mapped(self, *args: Any, **kwargs: Any) -> Any:  # noqa: C901 - the one error map
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
@@ -227,7 +260,7 @@ class GrantsGroup(click.Group):
             echo_error(error.format_message())
             sys.exit(error.exit_code)
         except (Interrupted, click.Abort, KeyboardInterrupt):
-            echo_error("interrupted")
+            echo_error(_("interrupted"))
             sys.exit(130)
         except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 1
             from grants.ledger.storage import translate
@@ -236,7 +269,7 @@ class GrantsGroup(click.Group):
             if storage is not None:
                 echo_error(str(storage))
                 sys.exit(storage.exit_code)
-            echo_error(f"internal error: {type(error).__name__}: {error}")
+            echo_error(_("internal error: {kind}: {error}").format(kind=type(error).__name__, error=error))
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -250,11 +283,13 @@ def _add_common_options(command: click.Command) -> None:
 
 
 @click.group(cls=GrantsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog=EPILOG, short_help="A ledger for kap. 765.62 and its sibling schemes.")
+             short_help="A ledger for kap. 765.62 and its sibling schemes.")
 @click.option("--db", "url", metavar="URL",
               help="Database URL, e.g. sqlite:///ledger.sqlite or postgresql+psycopg://user@host/db "
                    "(env GRANTS_DB; default an SQLite file in the user data directory).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display on long work (also: after the command).")
+@click.option("--lang", type=click.Choice(language.LANGUAGES, case_sensitive=False), expose_value=False,
+              help=LANG_HELP)
 @click.version_option(package_name="grants-ledger", prog_name="grants", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, url: str | None, quiet: bool) -> None:

@@ -6,6 +6,7 @@ option; the model's docstring and example become the command's help.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -13,11 +14,43 @@ import click
 
 from grants.cli.completion import complete_kommune, complete_office, complete_ref, complete_scheme
 from grants.domain.commands import is_flag, is_multiple, shown_of
+from grants.domain.i18n import N_, _
 
 # Values completed from the reference data or the ledger, by the field's metavar; other fields
 # with choices complete those.
 COMPLETERS = {"KOMMUNE": complete_kommune, "OFFICE": complete_office, "SCHEME": complete_scheme}
 MAX_CHOICES_IN_HELP = 6
+ONE_OF = N_("One of {choices}.")
+EXAMPLE = N_("Example:")
+
+
+class FieldOption(click.Option):
+    """An option made from a model field: its help is the field's description, followed by its
+    choices when they are few; both are translated where the help is shown (cli/language.py)."""
+
+    def __init__(self, *args: Any, description: str | None, named_choices: list[str], **kwargs: Any):
+        self.description, self.named_choices = description, named_choices
+        super().__init__(*args, help=self._help(lambda text: text), **kwargs)
+
+    def localised_help(self) -> str | None:
+        return self._help(_)
+
+    def _help(self, translate: Any) -> str | None:
+        if not self.named_choices or self.description is None:
+            return translate(self.description) if self.description else self.description
+        return f"{translate(self.description)} {translate(ONE_OF).format(choices=', '.join(self.named_choices))}"
+
+
+class ModelCommand(click.Command):
+    """A command made from a command model: its help is the model's docstring and example."""
+
+    def __init__(self, name: str, model: Any, **kwargs: Any):
+        self.model = model
+        super().__init__(name, params=parameters_for(model), help=help_of(model), short_help=short_help_of(model),
+                         **kwargs)
+
+    def localised_help(self) -> str:
+        return help_of(self.model, _)
 
 
 def option_name(field_name: str, info: Any) -> str:
@@ -32,7 +65,8 @@ def parameters_for(model: Any) -> list[click.Parameter]:
         if name == "ref":
             params.append(click.Argument(["ref"], metavar="REF", shell_complete=complete_ref))
             continue
-        kwargs: dict[str, Any] = {"help": info.description, "required": info.is_required()}
+        kwargs: dict[str, Any] = {"description": info.description, "named_choices": [],
+                                  "required": info.is_required()}
         if is_flag(info):
             kwargs.update(is_flag=True, default=None)
         else:
@@ -43,12 +77,12 @@ def parameters_for(model: Any) -> list[click.Parameter]:
             if choices and shown.metavar not in COMPLETERS:
                 kwargs["metavar"] = "[" + "|".join(choices) + "]"
             elif 0 < len(choices) <= MAX_CHOICES_IN_HELP:
-                kwargs["help"] = f"{info.description} One of {', '.join(choices)}."
+                kwargs["named_choices"] = choices
             if shown and (shown.choices or shown.metavar in COMPLETERS):
                 kwargs["shell_complete"] = COMPLETERS.get(shown.metavar) or _completer(shown.choices)
         alias = "--" + name.replace("_", "-")  # the field's own name also works (--partners for --partner)
         names = [option_name(name, info)] + ([alias] if alias != option_name(name, info) else [])
-        params.append(click.Option([*names, name], **kwargs))
+        params.append(FieldOption([*names, name], **kwargs))
     return params
 
 
@@ -63,10 +97,11 @@ def option_names_of(model: Any) -> dict[str, str]:
     return {name: option_name(name, info) for name, info in model.model_fields.items() if name != "ref"}
 
 
-def help_of(model: Any) -> str:
-    doc = (model.__doc__ or "").strip()
+def help_of(model: Any, translate: Any = lambda text: text) -> str:
+    """The model's docstring and its example (in English unless `translate` is `_`)."""
+    doc = translate(inspect.cleandoc(model.__doc__ or ""))
     example = getattr(model, "example", None)
-    return f"{doc}\n\n\b\nExample:\n  {example}" if example else doc
+    return f"{doc}\n\n\b\n{translate(EXAMPLE)}\n  {example}" if example else doc
 
 
 def short_help_of(model: Any) -> str:

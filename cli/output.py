@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from grants.domain.errors import quoted
+from grants.domain.i18n import N_, _
 from grants.domain.money import format_fte, format_kroner
 
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
@@ -34,9 +35,30 @@ KRONER_COLUMNS = frozenset({"amount", "granted_amount", "rule_amount", "deviatio
                             "base"})
 FTE_COLUMNS = frozenset({"fte", "fte_filled", "base_fte"})
 OFFICE_COLUMNS = frozenset({"office"})
-# Headings in words where the column name is not already a word or two joined by `_`.
-HEADINGS = {"kommunenummer": "kommune no.", "granted_amount": "as granted", "over_frame": "over frame",
-            "over_frame_grants": "grants over frame", "set_by": "set by", "from_month": "from month"}
+# The heading of every column a table shows, in words (translated where shown); a column not
+# listed here is headed by its name with spaces (tests/unit/test_language.py keeps the list whole).
+HEADINGS = {
+    "actor": N_("actor"), "amount": N_("amount"), "appropriation": N_("appropriation"), "attested": N_("attested"),
+    "behind": N_("behind"), "carried_in": N_("carried in"), "carried_out": N_("carried out"), "column": N_("column"),
+    "correction": N_("correction"), "detail": N_("detail"), "deviation": N_("deviation"),
+    "effective": N_("effective"), "ends": N_("ends"), "entitlement": N_("entitlement"), "event": N_("event"),
+    "first_year": N_("first year"), "focus": N_("focus"), "frame": N_("frame"), "from_log": N_("from log"),
+    "from_month": N_("from month"), "fte": N_("fte"), "fte_filled": N_("fte filled"), "granted": N_("granted"),
+    "granted_amount": N_("as granted"), "head": N_("head"), "in_table": N_("in table"), "issue": N_("issue"),
+    "key": N_("key"), "kommune": N_("kommune"), "kommunenummer": N_("kommune no."), "ladder_year": N_("ladder year"),
+    "last_fundable": N_("last fundable"), "last_funded": N_("last funded"), "left": N_("left"), "login": N_("login"),
+    "months": N_("months"), "name": N_("name"), "office": N_("office"), "over_frame": N_("over frame"),
+    "over_frame_grants": N_("grants over frame"), "own_money": N_("own money"), "partners": N_("partners"),
+    "position": N_("position"), "positions": N_("positions"), "problem": N_("problem"),
+    "projection": N_("projection"), "reason": N_("reason"), "received": N_("received"), "recorded": N_("recorded"),
+    "ref": N_("ref"), "rejected": N_("rejected"), "role": N_("role"), "rule": N_("rule"),
+    "rule_amount": N_("rule amount"), "scheme": N_("scheme"), "self_financing": N_("self financing"),
+    "set_by": N_("set by"), "spent": N_("spent"), "state": N_("state"), "status": N_("status"), "table": N_("table"),
+    "terminated": N_("terminated"), "title": N_("title"), "to_reclaim": N_("to reclaim"),
+    "unallocated": N_("unallocated"), "version": N_("version"), "wage_cost": N_("wage cost"), "year": N_("year"),
+    "years_left": N_("years left"),
+}
+WORDS_COLUMNS = frozenset({"status", "role"})  # codes a table shows in words (`_(value)`): active, caseworker
 
 
 class YearType(click.ParamType):
@@ -53,7 +75,7 @@ class YearType(click.ParamType):
         try:
             return parse_year(value)
         except ValueError as error:
-            self.fail(f"{error}, got {quoted(value)}", param, ctx)
+            self.fail(_("{rule}, got {value}").format(rule=error, value=quoted(value)), param, ctx)
 
 
 YEAR = YearType()
@@ -82,14 +104,18 @@ def csv_cell(value: Any) -> str:
 
 
 def heading(column: str) -> str:
-    """`to_reclaim` -> `to reclaim`."""
-    return HEADINGS.get(column, column.replace("_", " "))
+    """`to_reclaim` -> `to reclaim`, in the language in use."""
+    return _(HEADINGS[column]) if column in HEADINGS else column.replace("_", " ")
 
 
 def cell(column: str, value: Any, office_names: bool = False) -> str:
     """One value as a person reads it in a table or a message."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return _("true") if value else _("false")
+    if column in WORDS_COLUMNS and isinstance(value, str):
+        return safe(_(value))
     if column in KRONER_COLUMNS and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return kroner(int(value))
     if column in FTE_COLUMNS and isinstance(value, (int, Decimal)):
@@ -151,7 +177,7 @@ def to_json(value: Any) -> str:
 def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     """Rows as aligned text; offices by name when the table still fits the terminal."""
     if not rows:
-        return "(no rows)"
+        return _("(no rows)")
     columns = list(columns) if columns is not None else list(rows[0])
     text = _table(rows, columns, office_names=True)
     width = terminal_width()

@@ -17,6 +17,8 @@ from grants.cli.axes import time_axes, time_cut
 from grants.cli.completion import complete_office
 from grants.cli.output import YEAR, kroner, plain
 from grants.cli.parsing import clean_filters, parse_day
+from grants.domain import i18n
+from grants.domain.i18n import N_, _
 
 COLOURS = ["#1f5f99", "#e08a1e", "#3a9a5b", "#8e44ad", "#c0392b", "#7f8c8d"]
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 260, 80, 36, 16
@@ -75,13 +77,15 @@ def overview_cmd(ctx, year, office, on, known_at, in_force, output):
         click.echo(page, nl=False)
         return
     guarded(output, lambda: output.write_text(page, encoding="utf-8"))
-    click.echo(f"wrote {output} ({_title(filters['office'], year)}; ledger digest {check.digest})")
+    click.echo(_("wrote {path} ({title}; ledger digest {digest})").format(path=output, title=_title(filters["office"],
+                                                                                                 year),
+                                                                         digest=check.digest))
 
 
 def _title(office: str | None, year: int | None) -> str:
     from grants.domain.kommuner import OFFICE_NAMES
 
-    who = OFFICE_NAMES.get(office, office) if office else "All Statsforvalter offices"
+    who = OFFICE_NAMES.get(office, office) if office else _("All Statsforvalter offices")
     return f"{who}, {year}" if year else who
 
 
@@ -90,33 +94,38 @@ def _title(office: str | None, year: int | None) -> str:
 def render(data: dict[str, list[dict]], *, title: str, check: Any, cut: Any, today: date, behind: int) -> str:
     made = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     axes = "; ".join(f"{k.replace('_', '-')} {plain(v)}" for k, v in cut.describe().items() if v is not None)
-    digest = (f'<p class="warn">The ledger does not verify: {escape(check.problem)}</p>' if check.problem else
-              f"<p>Made from the ledger with digest <code>{escape(check.digest)}</code> "
-              f"({check.count} events; check with <code>grants verify --digest {escape(check.digest)}</code>).</p>")
-    lag = (f'<p class="warn">The read models were {behind} events behind the log.</p>' if behind else "")
+    if check.problem:
+        digest = '<p class="warn">' + escape(_("The ledger does not verify: {problem}").format(
+            problem=check.problem)) + "</p>"
+    else:
+        digest = "<p>" + _("Made from the ledger with digest {digest} ({count} events; check with {command}).").format(
+            digest=f"<code>{escape(check.digest)}</code>", count=check.count,
+            command=f"<code>grants verify --digest {escape(check.digest)}</code>") + "</p>"
+    lag = ('<p class="warn">' + escape(_("The read models were {behind} events behind the log.").format(
+        behind=behind)) + "</p>" if behind else "")
     sections = [
-        ("Funding per year and scheme", *_funding(data["funding"])),
-        ("Transitional scheme 2021–2024: the wind-down", *_winddown(data["winddown"])),
-        ("Budget frames against granted", *_frames(data["frames"])),
-        ("Compliance findings", *_compliance(data["compliance"], today)),
+        (_("Funding per year and scheme"), *_funding(data["funding"])),
+        (_("Transitional scheme 2021–2024: the wind-down"), *_winddown(data["winddown"])),
+        (_("Budget frames against granted"), *_frames(data["frames"])),
+        (_("Compliance findings"), *_compliance(data["compliance"], today)),
     ]
     body = "".join(f'<section><h2>{escape(h)}</h2><div class="pair">{chart}{table}</div>{extra}</section>'
                    for h, chart, table, extra in sections)
-    return (f'<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>{escape(title)} — grants overview'
-            f'</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1>'
-            f'<p class="meta">Kap. 765 Kommunalt rusarbeid and sibling schemes · made {made}'
-            f'{" · " + escape(axes) if axes else ""} · deadlines judged on {today} · amounts in NOK</p>'
-            f"{digest}{lag}{body}</body></html>\n")
+    meta = _("Kap. 765 Kommunalt rusarbeid and sibling schemes · made {made}{axes} · deadlines judged on {today} · "
+             "amounts in NOK").format(made=made, axes=" · " + axes if axes else "", today=today)
+    return (f'<!DOCTYPE html><html lang="{i18n.language()}"><head><meta charset="utf-8"><title>{escape(title)} — '
+            f'{escape(_("grants overview"))}</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1>'
+            f'<p class="meta">{escape(meta)}</p>{digest}{lag}{body}</body></html>\n')
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]], money: set[str] = frozenset()) -> str:
     if not rows:
-        return "<p>No rows.</p>"
-    head = "".join(f'<th class="{"n" if k in money else ""}">{escape(label)}</th>' for k, label in columns)
+        return "<p>" + escape(_("No rows.")) + "</p>"
+    head = "".join(f'<th class="{"n" if k in money else ""}">{escape(_(label))}</th>' for k, label in columns)
     lines = []
     for row in rows:
         cells = []
-        for key, _ in columns:
+        for key, _label in columns:
             value = row.get(key)
             text = kroner(value) if key in money else ("" if value is None else str(plain(value)))
             cells.append(f'<td class="{"n" if key in money or isinstance(value, int) else ""}">{escape(text)}</td>')
@@ -164,8 +173,9 @@ def _short(value: int) -> str:
 
 
 def _no_data(label: str) -> str:
-    axis, _ = _axis(1)
-    return _svg(label, axis + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">no data</text>')
+    axis, _scale = _axis(1)
+    return _svg(label, axis + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">'
+                f'{escape(_("no data"))}</text>')
 
 
 def _legend(names: list[str]) -> str:
@@ -176,10 +186,10 @@ def _legend(names: list[str]) -> str:
 
 def _funding(rows: list[dict]) -> tuple[str, str, str]:
     """Stacked bars: one bar per year, one segment per scheme."""
-    table = _table(rows, [("year", "year"), ("scheme", "scheme"), ("positions", "positions"), ("amount", "granted")],
-                   {"amount"})
+    table = _table(rows, [("year", N_("year")), ("scheme", N_("scheme")), ("positions", N_("positions")),
+                          ("amount", N_("granted"))], {"amount"})
     if not rows:
-        return _no_data("funding per year"), table, ""
+        return _no_data(_("funding per year")), table, ""
     years = sorted({r["year"] for r in rows})
     schemes = sorted({r["scheme"] for r in rows})
     totals = {y: sum(r["amount"] for r in rows if r["year"] == y) for y in years}
@@ -194,18 +204,19 @@ def _funding(rows: list[dict]) -> tuple[str, str, str]:
             if amount:
                 marks.append(f'<rect class="mark" x="{x:.1f}" y="{y(level + amount):.1f}" width="{bar:.1f}" '
                              f'height="{y(level) - y(level + amount):.1f}" fill="{COLOURS[s % len(COLOURS)]}">'
-                             f"<title>{year} {escape(scheme)}: {kroner(amount)} NOK</title></rect>")
+                             f"<title>{year} {escape(scheme)}: "
+                             f"{escape(_('{amount} NOK').format(amount=kroner(amount)))}</title></rect>")
                 level += amount
         marks.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{year}</text>')
-    return _svg("funding per year and scheme", axis + "".join(marks)), table, _legend(schemes)
+    return _svg(_("funding per year and scheme"), axis + "".join(marks)), table, _legend(schemes)
 
 
 def _winddown(rows: list[dict]) -> tuple[str, str, str]:
     """The curve of the transitional scheme's amount per year, points marked with the positions."""
-    table = _table(rows, [("year", "year"), ("positions", "positions"), ("fte", "FTE"), ("amount", "granted")],
-                   {"amount"})
+    table = _table(rows, [("year", N_("year")), ("positions", N_("positions")), ("fte", N_("FTE")),
+                          ("amount", N_("granted"))], {"amount"})
     if not rows:
-        return _no_data("wind-down"), table, ""
+        return _no_data(_("wind-down")), table, ""
     axis, y = _axis(max(max(r["amount"] for r in rows), 1))
     step = (WIDTH - LEFT - 40) / max(len(rows) - 1, 1)
     points = [(LEFT + 16 + step * i, y(r["amount"])) for i, r in enumerate(rows)]
@@ -213,21 +224,22 @@ def _winddown(rows: list[dict]) -> tuple[str, str, str]:
     marks = [f'<path class="mark" d="{path}" fill="none" stroke="{COLOURS[0]}" stroke-width="2.5"/>']
     for (px, py), r in zip(points, rows, strict=True):
         marks.append(f'<circle class="mark" cx="{px:.1f}" cy="{py:.1f}" r="5" fill="{COLOURS[1]}">'
-                     f"<title>{r['year']}: {kroner(r['amount'])} NOK, {r['positions']} positions</title></circle>"
+                     f"<title>{r['year']}: " + escape(_("{amount} NOK, {positions} positions").format(
+                         amount=kroner(r["amount"]), positions=r["positions"])) + "</title></circle>"
                      f'<text x="{px:.1f}" y="{py - 10:.1f}" text-anchor="middle">{r["positions"]}</text>'
                      f'<text x="{px:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{r["year"]}</text>')
-    return _svg("transitional scheme per year", axis + "".join(marks)), table, \
-        "<p class=\"meta\">Numbers over the points: positions funded that year.</p>"
+    return _svg(_("transitional scheme per year"), axis + "".join(marks)), table, \
+        '<p class="meta">' + escape(_("Numbers over the points: positions funded that year.")) + "</p>"
 
 
 def _frames(rows: list[dict]) -> tuple[str, str, str]:
     """Pairs of bars per frame: the frame (grey) and the sum granted (blue, red when over)."""
     numbered = [{"n": i, **r} for i, r in enumerate(rows, start=1)]
-    table = _table(numbered, [("n", "#"), ("year", "year"), ("office", "office"), ("scheme", "scheme"),
-                              ("frame", "frame"), ("granted", "granted"), ("left", "left")],
+    table = _table(numbered, [("n", "#"), ("year", N_("year")), ("office", N_("office")), ("scheme", N_("scheme")),
+                              ("frame", N_("frame")), ("granted", N_("granted")), ("left", N_("left"))],
                    {"frame", "granted", "left"})
     if not rows:
-        return _no_data("frames"), table, ""
+        return _no_data(_("frames")), table, ""
     axis, y = _axis(max(max(r["frame"], r["granted"]) for r in rows))
     slot = (WIDTH - LEFT - 8) / len(rows)
     bar = max(min(22, slot * 0.38), 1.5)
@@ -238,27 +250,31 @@ def _frames(rows: list[dict]) -> tuple[str, str, str]:
                                            ("granted", COLOURS[4] if r["granted"] > r["frame"] else COLOURS[0]))):
             value = r[key]
             marks.append(f'<rect class="mark" x="{x + k * bar:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
-                         f'height="{max(y(0) - y(value), 0.5):.1f}" fill="{colour}"><title>#{r["n"]} {key}: '
-                         f'{kroner(value)} NOK</title></rect>')
+                         f'height="{max(y(0) - y(value), 0.5):.1f}" fill="{colour}"><title>#{r["n"]} '
+                         + escape(_("{what}: {amount} NOK").format(what=_(key), amount=kroner(value)))
+                         + "</title></rect>")
         if len(rows) <= 24:
             marks.append(f'<text x="{x + bar:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{r["n"]}</text>')
-    legend = ('<p class="legend"><span><i style="background:#95a5a6"></i>frame</span>'
-              f'<span><i style="background:{COLOURS[0]}"></i>granted</span>'
-              f'<span><i style="background:{COLOURS[4]}"></i>granted over the frame</span></p>')
-    return _svg("frames against granted", axis + "".join(marks)), table, legend
+    legend = (f'<p class="legend"><span><i style="background:#95a5a6"></i>{escape(_("frame"))}</span>'
+              f'<span><i style="background:{COLOURS[0]}"></i>{escape(_("granted"))}</span>'
+              f'<span><i style="background:{COLOURS[4]}"></i>{escape(_("granted over the frame"))}</span></p>')
+    return _svg(_("frames against granted"), axis + "".join(marks)), table, legend
 
 
 def _compliance(rows: list[dict], today: date) -> tuple[str, str, str]:
     """Horizontal bars: findings per kind; the findings themselves listed below."""
     counts = Counter(r["issue"] for r in rows)
     table = _table([{"issue": k, "findings": n} for k, n in counts.most_common()],
-                   [("issue", "finding"), ("findings", "count")])
-    listed = _table(rows[:MAX_LISTED], [("ref", "ref"), ("year", "year"), ("office", "office"), ("issue", "finding"),
-                                        ("detail", "detail")])
-    more = f"<p>{len(rows) - MAX_LISTED} more: <code>grants compliance</code>.</p>" if len(rows) > MAX_LISTED else ""
-    extra = f"<details><summary>Every finding ({len(rows)})</summary>{listed}{more}</details>"
+                   [("issue", N_("finding")), ("findings", N_("count"))])
+    listed = _table(rows[:MAX_LISTED], [("ref", N_("ref")), ("year", N_("year")), ("office", N_("office")),
+                                        ("issue", N_("finding")), ("detail", N_("detail"))])
+    more = ("<p>" + _("{count} more: {command}.").format(count=len(rows) - MAX_LISTED,
+                                                          command="<code>grants compliance</code>") + "</p>"
+            if len(rows) > MAX_LISTED else "")
+    extra = ("<details><summary>" + escape(_("Every finding ({count})").format(count=len(rows)))
+             + f"</summary>{listed}{more}</details>")
     if not rows:
-        return _no_data("compliance findings"), table, ""
+        return _no_data(_("compliance findings")), table, ""
     height = TOP + BOTTOM + 30 * len(counts)
     top = _nice(max(counts.values()))
     scale = (WIDTH - 200) / top
@@ -269,7 +285,7 @@ def _compliance(rows: list[dict], today: date) -> tuple[str, str, str]:
                      f'<rect class="mark" x="160" y="{y + 3}" width="{n * scale:.1f}" height="18" '
                      f'fill="{COLOURS[4]}"><title>{escape(issue)}: {n}</title></rect>'
                      f'<text x="{166 + n * scale:.1f}" y="{y + 15}">{n}</text>')
-    return _svg(f"compliance findings on {today}", "".join(marks), height), table, extra
+    return _svg(_("compliance findings on {today}").format(today=today), "".join(marks), height), table, extra
 
 
 COMMANDS = {"overview": overview_cmd}

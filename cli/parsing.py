@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from grants.domain.dates import iso_hint
 from grants.domain.errors import InvalidInput, quoted
+from grants.domain.i18n import _
 
 
 def parse_moment(raw: str, option: str = "--as-of") -> datetime:
@@ -13,7 +14,8 @@ def parse_moment(raw: str, option: str = "--as-of") -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"{option}: must be an ISO date or date-time, got {quoted(raw)}{iso_hint(raw)}") from None
+        raise InvalidInput(f"{option}: " + _("must be an ISO date or date-time, got {value}").format(value=quoted(raw))
+                           + iso_hint(raw)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if len(raw.strip()) == 10:
@@ -28,8 +30,8 @@ def parse_day(raw: str | None, today: date, option: str = "--on") -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{option}: must be an ISO date such as 2025-03-01, "
-                           f"got {quoted(raw)}{iso_hint(raw)}") from None
+        raise InvalidInput(f"{option}: " + _("must be an ISO date such as 2025-03-01, got {value}").format(
+            value=quoted(raw)) + iso_hint(raw)) from None
 
 
 def clean_filters(office: str | None, kommune: str | None, scheme: str | None) -> dict[str, str | None]:
@@ -41,7 +43,7 @@ def clean_filters(office: str | None, kommune: str | None, scheme: str | None) -
         scheme = rules.scheme(scheme.strip()).id
     if kommune is not None and KOMMUNENUMMER.fullmatch(kommune):
         if find(kommune) is None:
-            raise InvalidInput(f"--kommune: unknown kommunenummer {kommune!r}")
+            raise InvalidInput("--kommune: " + _("unknown kommunenummer {number}").format(number=repr(kommune)))
     elif kommune is not None:
         kommune = by_name(kommune).number  # a name means today's kommune of that name
     return {"office": office_id(office) if office is not None else None, "kommune": kommune, "scheme": scheme}

@@ -14,17 +14,20 @@ from typing import Any
 
 import click
 
+from grants.domain.i18n import N_, _
+
 # What each stage key of the library means to a person (one place for these words).
 STAGES = {
-    "read": "reading lines",
-    "decide": "checking decisions",
-    "store": "writing events",
-    "build": "making the demo data",
-    "positions": "folding events into positions",
-    "frames": "folding events into frames",
-    "verify": "verifying the chain",
-    "export": "exporting events",
+    "read": N_("reading lines"),
+    "decide": N_("checking decisions"),
+    "store": N_("writing events"),
+    "build": N_("making the demo data"),
+    "positions": N_("folding events into positions"),
+    "frames": N_("folding events into frames"),
+    "verify": N_("verifying the chain"),
+    "export": N_("exporting events"),
 }
+LINES_STAGES = ("read", "decide")  # counted in lines of a file; the others in events
 
 
 class Progress:
@@ -43,8 +46,8 @@ class Progress:
             from tqdm import tqdm
 
             self.stage = stage
-            self.bar = tqdm(total=total, desc=STAGES.get(stage, stage), file=sys.stderr, leave=False,
-                            unit=" events" if stage not in ("read", "decide") else " lines",
+            self.bar = tqdm(total=total, desc=_(STAGES[stage]) if stage in STAGES else stage, file=sys.stderr,
+                            leave=False, unit=" " + (_("lines") if stage in LINES_STAGES else _("events")),
                             dynamic_ncols=True, mininterval=0.2)
         if done > self.bar.n:
             self.bar.update(done - self.bar.n)

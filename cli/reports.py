@@ -15,6 +15,7 @@ from grants.cli.output import YEAR
 from grants.cli.overview import overview_cmd
 from grants.cli.parsing import clean_filters, parse_day
 from grants.cli.tables import output_options, write_tables
+from grants.domain.i18n import N_, _
 
 # The columns of each report, in order: they head a CSV even when it has no rows.
 FUNDING_COLUMNS = {
@@ -58,8 +59,9 @@ def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) 
 
     found = open_views(ctx.obj.ledger(), time_cut(known_at, in_force))
     if found.behind:
-        click.echo(f"Warning: the read models are {found.behind} events behind the log and this login "
-                   "cannot catch them up (run grants projections follow under the application role)", err=True)
+        click.echo(_("Warning: the read models are {behind} events behind the log and this login cannot catch "
+                     "them up (run grants projections follow under the application role)").format(behind=found.behind),
+                   err=True)
     return found
 
 
@@ -137,9 +139,9 @@ def winddown_cmd(ctx, office, kommune, on, only_violations, known_at, in_force, 
     per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
                                             **clean_filters(office, kommune, None))
     if only_violations:
-        write_tables([("violations", violations, VIOLATION_COLUMNS)], fmt, output)
+        write_tables([(N_("violations"), violations, VIOLATION_COLUMNS)], fmt, output)
         return
-    write_tables([("per year", per_year, WINDDOWN_COLUMNS), ("violations", violations, VIOLATION_COLUMNS)], fmt,
+    write_tables([(N_("per year"), per_year, WINDDOWN_COLUMNS), (N_("violations"), violations, VIOLATION_COLUMNS)], fmt,
                  output, json_shape=lambda tables: {"per_year": tables[0], "violations": tables[1]})
 
 

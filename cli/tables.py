@@ -11,6 +11,7 @@ import click
 
 from grants.cli.output import table, to_csv, to_json
 from grants.domain.errors import InvalidInput
+from grants.domain.i18n import _
 
 REPORT_FORMATS = click.Choice(["table", "csv", "json", "xlsx"])
 STDOUT = "-"  # --output - means standard output, as for most command-line tools
@@ -42,14 +43,14 @@ def render(tables: list[Table], fmt: str, json_shape: Callable[[list[list[dict]]
         rows = [selected(r, c) for _, r, c in tables]
         return to_json(json_shape(rows) if json_shape else rows[0])
     if fmt == "csv":  # one table per CSV stream: the first (winddown --violations selects the other)
-        _, rows, columns = tables[0]
+        _name, rows, columns = tables[0]
         return to_csv(rows, columns)
     parts = []
     for number, (name, rows, columns) in enumerate(tables):
         if number:
             parts.append("")
             if fmt == "table":
-                parts.append(f"{name}: {len(rows)}")
+                parts.append(f"{_(name)}: {len(rows)}")
         parts.append(table(rows, columns))
     return "\n".join(parts)
 
@@ -58,7 +59,8 @@ def write_tables(tables: list[Table], fmt: str, output: Path | None,
                  json_shape: Callable[[list[list[dict]]], Any] | None = None) -> None:
     if fmt == "xlsx":
         if output is None:
-            raise InvalidInput("--output: --format xlsx writes a workbook; give --output FILE.xlsx (or - for stdout)")
+            raise InvalidInput("--output: " + _("--format xlsx writes a workbook; give --output FILE.xlsx "
+                                                "(or - for stdout)"))
         from grants.cli.xlsx import write_workbook
 
         if to_stdout(output):
@@ -66,7 +68,8 @@ def write_tables(tables: list[Table], fmt: str, output: Path | None,
             return
         guarded(output, lambda: write_workbook(output, tables))
         count = sum(len(rows) for _, rows, _ in tables)
-        click.echo(f"wrote {count} rows in {len(tables)} sheet(s) to {output}")
+        click.echo(_("wrote {count} rows in {sheets} sheet(s) to {path}").format(count=count, sheets=len(tables),
+                                                                                path=output))
         return
     text = render(tables, fmt, json_shape)
     if to_stdout(output):
@@ -74,7 +77,7 @@ def write_tables(tables: list[Table], fmt: str, output: Path | None,
         return
     assert output is not None
     guarded(output, lambda: output.write_text(text + "\n", encoding="utf-8"))
-    click.echo(f"wrote {fmt} to {output}")
+    click.echo(_("wrote {format} to {path}").format(format=fmt, path=output))
 
 
 def guarded(output: Path, write: Callable[[], Any]) -> None:
@@ -82,4 +85,5 @@ def guarded(output: Path, write: Callable[[], Any]) -> None:
     try:
         write()
     except OSError as error:
-        raise InvalidInput(f"--output: cannot write {str(output)!r}: {error.strerror or error}") from None
+        raise InvalidInput("--output: " + _("cannot write {path}: {problem}").format(
+            path=repr(str(output)), problem=error.strerror or error)) from None

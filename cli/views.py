@@ -1,6 +1,7 @@
 """Plain-dict views of a position for show and history (the JSON shapes are documented)."""
 
 from grants.cli.output import kroner, safe
+from grants.domain.i18n import _
 from grants.domain.kommuner import OFFICE_NAMES, find
 
 YEAR_COLUMNS = ["year", "ladder_year", "fte", "amount", "granted_amount", "rule"]
@@ -17,18 +18,19 @@ def summary(p, year: int | None) -> str:
     """One line after a decision: the position and the year the decision touched."""
     if year is None:
         year = p.termination["effective"].year if p.termination else p.last_year
-    text = f"{safe(p.ref)}: {p.status}, version {p.version}"
+    text = _("{ref}: {status}, version {version}").format(ref=safe(p.ref), status=_(p.status), version=p.version)
     funded = p.years.get(year) if year is not None else None
     if funded is not None:
-        text += (f"; {year}: {kroner(funded.amount)} NOK, ladder year {funded.ladder_year}, "
-                 f"rule {funded.rule_id}")
+        text += _("; {year}: {amount} NOK, ladder year {ladder_year}, rule {rule}").format(
+            year=year, amount=kroner(funded.amount), ladder_year=funded.ladder_year, rule=funded.rule_id)
     elif year is not None and p.carried_in.get(year):
-        text += f"; {year}: {kroner(p.carried_in[year])} NOK carried in"
+        text += _("; {year}: {amount} NOK carried in").format(year=year, amount=kroner(p.carried_in[year]))
     money = p.money(year) if year is not None else None
     if money is not None:
-        text += f"; spent {kroner(money.spent)}, to reclaim {kroner(money.to_reclaim)}"
+        text += _("; spent {spent}, to reclaim {to_reclaim}").format(spent=kroner(money.spent),
+                                                                     to_reclaim=kroner(money.to_reclaim))
     if p.termination:
-        text += f"; ends {p.termination['effective']} ({p.termination['cause']})"
+        text += _("; ends {day} ({cause})").format(day=p.termination["effective"], cause=p.termination["cause"])
     return text
 
 

@@ -7,6 +7,8 @@ metavar, choices and default. The CLI options and the batch-import columns are g
 these fields, so adding a command means adding a model here and its method on the aggregate.
 
 Every field has a limit; `parse` turns every violation into one line naming each field and value.
+Docstrings and descriptions are English; the CLI shows them translated when another language is
+chosen (grants.cli.language; docs/i18n.md), so they need no marking here.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from grants.domain import dates, rules
 from grants.domain.dates import parse_year
-from grants.domain.errors import HINT, GrantsError, InvalidInput, quoted
+from grants.domain.errors import GrantsError, InvalidInput, quoted, split_hint
+from grants.domain.i18n import N_, _
 from grants.domain.kommuner import OFFICE_IDS
-from grants.domain.money import FTE_TEXT, as_decimal, parse_fte, parse_fte_filled, parse_kroner
+from grants.domain.money import FTE_RANGE, FTE_TEXT, as_decimal, parse_fte, parse_fte_filled, parse_kroner
 from grants.domain.position import ATTESTATIONS, CAUSES
 from grants.domain.refs import check_ref
 from grants.domain.users import ROLES
@@ -44,18 +47,18 @@ class Shown:
     not_after_today: bool = False  # a date something was received: never in the future
 
 
-DATE_RULE = "must be an ISO date such as 2024-03-01"
+DATE_RULE = N_("must be an ISO date such as 2024-03-01")
 
 
 def _date(raw: object) -> date:
     if isinstance(raw, date):
         return raw
     if not isinstance(raw, str):
-        raise ValueError(DATE_RULE)
+        raise ValueError(_(DATE_RULE))
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError(DATE_RULE + dates.iso_hint(raw.strip())) from None
+        raise ValueError(_(DATE_RULE) + dates.iso_hint(raw.strip())) from None
 
 
 def text(limit: int) -> Callable[[object], str]:
@@ -63,14 +66,14 @@ def text(limit: int) -> Callable[[object], str]:
 
     def check(raw: object) -> str:
         if not isinstance(raw, str):
-            raise ValueError("must be text")
+            raise ValueError(_("must be text"))
         if CONTROL.search(raw):  # before strip(): str.strip() silently drops \x1c-\x1f
-            raise ValueError("must not contain control characters")
+            raise ValueError(_("must not contain control characters"))
         value = raw.strip()
         if not value:
-            raise ValueError("must not be empty")
+            raise ValueError(_("must not be empty"))
         if len(value) > limit:
-            raise ValueError(f"must be at most {limit} characters")
+            raise ValueError(_("must be at most {limit} characters").format(limit=limit))
         return value
 
     return check
@@ -85,7 +88,7 @@ def one_of(choices: Callable[[], Sequence[str]]) -> Callable[[object], str]:
         value = raw.strip().lower() if isinstance(raw, str) else None
         match = next((a for a in allowed if a.lower() == value), None)
         if match is None:
-            raise ValueError(f"must be one of {', '.join(allowed)}")
+            raise ValueError(_("must be one of {choices}").format(choices=", ".join(allowed)))
         return match
 
     return check
@@ -98,7 +101,7 @@ def _scheme(raw: object) -> str:
         raise ValueError(str(error).removeprefix("scheme: ")) from None
 
 
-KOMMUNE_RULE = "must be a four-digit kommunenummer such as 3401, or a kommune name such as Hamar"
+KOMMUNE_RULE = N_("must be a four-digit kommunenummer such as 3401, or a kommune name such as Hamar")
 
 
 def _kommune(raw: object) -> str:
@@ -110,7 +113,7 @@ def _kommune(raw: object) -> str:
     if re.fullmatch(r"[0-9]{4}", value, re.ASCII):
         return value
     if not value or value.isdigit() or len(value) > 60 or CONTROL.search(value):
-        raise ValueError(KOMMUNE_RULE)
+        raise ValueError(_(KOMMUNE_RULE))
     return value
 
 
@@ -125,11 +128,11 @@ def _fte_checked(parse: Callable[..., Decimal], raw: object) -> Decimal:
     try:
         return parse(raw, widest)
     except ValueError as error:
-        text, hint = str(raw).strip(), "".join(str(error).partition(HINT)[1:])
-        if "more than 0" in str(error) and FTE_TEXT.fullmatch(text) and as_decimal(text) > 0:
-            raise ValueError(f"must be more than 0 and at most {widest.normalize():f} (a team grant; "
-                             f"1 for one position){hint}") from None
-        raise ValueError(str(error).replace(f"at most {widest}", "at most 1")) from None
+        text, (_rule, hint) = str(raw).strip(), split_hint(str(error))
+        if FTE_TEXT.fullmatch(text) and as_decimal(text) > widest:
+            raise ValueError(_("must be more than 0 and at most {limit} (a team grant; 1 for one position)")
+                             .format(limit=f"{widest.normalize():f}") + hint) from None
+        raise ValueError(str(error).replace(_(FTE_RANGE).format(limit=widest), _(FTE_RANGE).format(limit=1))) from None
 
 
 def _fte(raw: object) -> Decimal:
@@ -184,7 +187,7 @@ class Command(BaseModel):
 
     name: ClassVar[str]  # the CLI command and the import file's `command` column
     method: ClassVar[str]  # the GrantPosition method that decides it
-    done: ClassVar[str]  # past tense, for the summary line
+    done: ClassVar[str]  # past tense, for the summary line (marked N_, translated where shown)
     example: ClassVar[str]
 
     ref: Ref = Field(description="The case reference, e.g. 2021/4711-3.")
@@ -207,7 +210,7 @@ class Command(BaseModel):
                 filled[field_name] = shown.default_date(self, position, today)
             value = filled.get(field_name, getattr(self, field_name))
             if shown and shown.not_after_today and isinstance(value, date) and value > today:
-                problems.append(f"{field_name}: {value} is after today ({today})")
+                problems.append(f"{field_name}: " + _("{day} is after today ({today})").format(day=value, today=today))
         if problems:
             raise InvalidInput("; ".join(problems))
         return self.model_copy(update=filled) if filled else self
@@ -226,7 +229,7 @@ class Apply(Command):
 
     name = "apply"
     method = "apply_for"
-    done = "applied"
+    done = N_("applied")
     example = ('grants apply 2021/4711-3 --kommune 3401 --scheme 765.62 --title "Ruskonsulent" '
                "--fte 1 --year 2021 --received 2021-02-01")
 
@@ -265,7 +268,7 @@ class Grant(Command):
 
     name = "grant"
     method = "grant"
-    done = "granted"
+    done = N_("granted")
     example = "grants grant 2021/4711-3 --year 2021 --decided 2021-03-15"
 
     year: Year = Field(description="The year granted (the year applied for).")
@@ -286,7 +289,7 @@ class Reject(Command):
 
     name = "reject"
     method = "reject"
-    done = "rejected"
+    done = N_("rejected")
     example = 'grants reject 2021/4711-3 --reason "outside the scheme" --decided 2021-03-15'
 
     reason: Reason = Field(description="Why the application is rejected.")
@@ -299,7 +302,7 @@ class Advance(Command):
 
     name = "advance"
     method = "advance"
-    done = "advanced"
+    done = N_("advanced")
     example = "grants advance 2021/4711-3 --year 2022"
 
     year: Year = Field(description="The next calendar year (a later year resumes funding after a gap; "
@@ -326,7 +329,7 @@ class ReduceFte(Command):
 
     name = "reduce-fte"
     method = "reduce_fte"
-    done = "reduced"
+    done = N_("reduced")
     example = 'grants reduce-fte 2021/4711-3 --fte 0.5 --effective 2022-07-01 --reason "vacancy"'
 
     fte: Fte = Field(description="The new, lower share of a full-time position.")
@@ -344,7 +347,7 @@ class Report(Command):
 
     name = "report"
     method = "report"
-    done = "reported"
+    done = N_("reported")
     example = "grants report 2021/4711-3 --year 2022 --spent 400000 --self-financing 120000 --received 2023-01-20"
 
     year: Year = Field(description="The funded year reported on.")
@@ -365,7 +368,7 @@ class Terminate(Command):
 
     name = "terminate"
     method = "terminate"
-    done = "terminated"
+    done = N_("terminated")
     example = ('grants terminate 2021/4711-3 --cause wound-down --reason "transitional rule ended" '
                "--effective 2024-12-31")
 
@@ -383,7 +386,7 @@ class CarryOver(Command):
 
     name = "carry-over"
     method = "carry_over"
-    done = "carried over"
+    done = N_("carried over")
     example = 'grants carry-over 2025/118-2 --from-year 2025 --amount 120000 --reason "approved on application"'
 
     from_year: Year = Field(description="The reported year whose unspent money is carried into the next year.")
@@ -425,19 +428,39 @@ def is_multiple(info: Any) -> bool:
     return get_origin(info.annotation) is tuple
 
 
+# pydantic's own checks (types, Field limits), said as the rules above say theirs.
+PYDANTIC_RULES = {
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "string_type": N_("must be text"),
+    "string_too_long": N_("must be at most {max_length} characters"),
+    "too_long": N_("must have at most {max_length} items"),
+    "tuple_type": N_("must be a list"),
+}
+
+
 def describe(error: ValidationError) -> str:
     """All violations in one line: `field: message, got 'value'`."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int)) or "input"
-        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] in PYDANTIC_RULES:
+            message = _(PYDANTIC_RULES[item["type"]]).format(**item.get("ctx", {}))
+        else:
+            message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            parts.append(f"{where}: unknown field")
+            parts.append(f"{where}: " + _("unknown field"))
         elif item["type"] == "missing":
-            parts.append(f"{where}: is required")
+            parts.append(f"{where}: " + _("is required"))
         else:  # a hint (`; did you mean 0.50?`) follows the value it is about
-            rule, hint, suggestion = message.partition(HINT)
-            parts.append(f"{where}: {rule}, got {quoted(item.get('input'))}{hint}{suggestion}")
+            rule, hint = split_hint(message)
+            got = _("{rule}, got {value}").format(rule=rule, value=quoted(item.get("input")))
+            parts.append(f"{where}: {got}{hint}")
     return "; ".join(parts)
 
 
@@ -466,6 +489,8 @@ class SetAppropriation(BaseModel):
     """Record or revise the national appropriation (bevilgning) for a scheme and year (admin)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    example: ClassVar[str] = ('grants appropriation set --scheme 765.62 --year 2021 --amount 455000000 '
+                              '--reason "Prop. 1 S (2020-2021)"')
 
     scheme: Scheme = Field(description="The grant scheme.")
     year: Year = Field(description="The budget year.")

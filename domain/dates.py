@@ -13,7 +13,8 @@ import re
 from datetime import date
 from typing import Any
 
-from grants.domain.errors import HINT
+from grants.domain.errors import hint
+from grants.domain.i18n import _
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a ledger accepts (far wider than any scheme)
 MONTHS = 12
@@ -23,7 +24,7 @@ def parse_year(raw: object) -> int:
     """A calendar year as an int, from an int or a string of digits."""
     text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
     if not (text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        raise ValueError(f"must be a year between {FIRST_YEAR} and {LAST_YEAR}")
+        raise ValueError(_("must be a year between {first} and {last}").format(first=FIRST_YEAR, last=LAST_YEAR))
     return int(text)
 
 
@@ -37,7 +38,7 @@ def iso_hint(text: str) -> str:
         return ""
     day, month, year = (int(part) for part in found.groups())
     try:
-        return f"{HINT}{date(year, month, day).isoformat()}?"
+        return hint(date(year, month, day).isoformat())
     except ValueError:
         return ""
 

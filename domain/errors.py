@@ -1,5 +1,7 @@
 """A small error hierarchy; the CLI maps each class to one exit code."""
 
+from grants.domain.i18n import N_, _
+
 
 class GrantsError(Exception):
     """Base of every error the ledger reports to a user."""
@@ -47,7 +49,19 @@ class StorageFailed(GrantsError):
 
 
 ECHO_LIMIT = 60  # characters of a user's value repeated in a message
-HINT = "; did you mean "  # a message's suggestion starts so, last: `...; did you mean 0.50?`
+HINT = N_("; did you mean {suggestion}?")  # a message's suggestion, last: `...; did you mean 0.50?`
+
+
+def hint(suggestion: str) -> str:
+    """`; did you mean 0.50?`, in the language in use."""
+    return _(HINT).format(suggestion=suggestion)
+
+
+def split_hint(message: str) -> tuple[str, str]:
+    """A message and its hint, apart: (`must be ...`, `; did you mean 0.50?`); ("...", "") without one."""
+    start = _(HINT).partition("{suggestion}")[0]
+    rule, found, rest = message.partition(start)
+    return rule, found + rest
 
 
 def quoted(value: object, limit: int = ECHO_LIMIT) -> str:

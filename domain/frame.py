@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.i18n import _
 from grants.domain.money import format_kroner
 
 FRAME_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062f7a3e0")
@@ -78,12 +79,13 @@ class BudgetFrame(Aggregate):
         """Count a change in granted money against the frame; refuse an excess unless overridden."""
         if delta > 0 and self.committed + delta > self.amount:
             if not over_frame:
-                raise RuleRefused(
-                    f"amount: {self.office} {self.scheme} {self.year} frame is {format_kroner(self.amount)}, "
-                    f"{format_kroner(self.committed)} already granted; {format_kroner(delta)} more exceeds it "
-                    "(over_frame with a reason overrides)")
+                raise RuleRefused("amount: " + _(
+                    "{office} {scheme} {year} frame is {frame}, {committed} already granted; {delta} more exceeds "
+                    "it (over_frame with a reason overrides)").format(
+                    office=self.office, scheme=self.scheme, year=self.year, frame=format_kroner(self.amount),
+                    committed=format_kroner(self.committed), delta=format_kroner(delta)))
             if not reason:
-                raise InvalidInput("reason: is required to grant over the frame")
+                raise InvalidInput("reason: " + _("is required to grant over the frame"))
         self._committed(ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())
 
     @event(Committed)

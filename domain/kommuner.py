@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from grants.domain.errors import HINT, InvalidInput, quoted
+from grants.domain.errors import InvalidInput, hint, quoted
+from grants.domain.i18n import _
 
 DATA = Path(__file__).parent / "data"
 RENUMBERING_YEAR = 2024
@@ -76,17 +77,15 @@ def lookup(raw: str, year: int) -> Kommune:
     number = raw if KOMMUNENUMMER.fullmatch(raw) else by_name(raw, year).number
     kommune = _registry().get(number)
     if kommune is None:
-        raise InvalidInput(f"kommune: unknown kommunenummer {number!r}")
+        raise InvalidInput("kommune: " + _("unknown kommunenummer {number}").format(number=repr(number)))
     if kommune.valid_to is not None and year > kommune.valid_to:
-        raise InvalidInput(
-            f"kommune: kommunenummer {number!r} ({kommune.name}) was replaced by "
-            f"{kommune.successor!r} on {RENUMBERING_YEAR}-01-01; use the new code for {year}"
-        )
+        raise InvalidInput("kommune: " + _(
+            "kommunenummer {number} ({name}) was replaced by {successor} on {day}; use the new code for {year}").format(
+            number=repr(number), name=kommune.name, successor=repr(kommune.successor), day=reform_date(), year=year))
     if kommune.valid_from is not None and year < kommune.valid_from:
-        raise InvalidInput(
-            f"kommune: kommunenummer {number!r} ({kommune.name}) is valid from "
-            f"{kommune.valid_from}; use the code in force in {year}"
-        )
+        raise InvalidInput("kommune: " + _(
+            "kommunenummer {number} ({name}) is valid from {first}; use the code in force in {year}").format(
+            number=repr(number), name=kommune.name, first=kommune.valid_from, year=year))
     return kommune
 
 
@@ -103,7 +102,8 @@ def office_id(raw: str) -> str:
     """The office id for an id, a full name or a short name (`Innlandet`), in any case."""
     found = _office_keys().get(_fold(raw))
     if found is None:
-        raise InvalidInput(f"office: unknown office {quoted(raw)}; one of {', '.join(sorted(OFFICE_NAMES))}")
+        raise InvalidInput("office: " + _("unknown office {office}; one of {known}").format(
+            office=quoted(raw), known=", ".join(sorted(OFFICE_NAMES))))
     return found
 
 
@@ -145,19 +145,22 @@ def by_name(raw: str, year: int | None = None) -> Kommune:
         return in_force[0]
     if len(in_force) > 1:
         candidates = ", ".join(f"{k.number} {k.name}" for k in in_force)
-        raise InvalidInput(f"kommune: {quoted(raw)} names more than one kommune: {candidates}; "
-                           "give the kommunenummer")
+        raise InvalidInput("kommune: " + _("{name} names more than one kommune: {candidates}; give the kommunenummer")
+                           .format(name=quoted(raw), candidates=candidates))
     if matches:
-        when = f"in {year}" if year is not None else "today"
         codes = ", ".join(f"{k.number} {k.name}" for k in matches)
-        raise InvalidInput(f"kommune: {quoted(raw)} has no kommunenummer in force {when} ({codes})")
+        message = (_("{name} has no kommunenummer in force in {year} ({codes})") if year is not None
+                   else _("{name} has no kommunenummer in force today ({codes})"))
+        raise InvalidInput("kommune: " + message.format(name=quoted(raw), year=year, codes=codes))
     import difflib  # only on this error path
 
     close = difflib.get_close_matches(_fold(raw), _names(), n=3, cutoff=0.8)
     suggested = sorted({registry[_names()[c][0]].name for c in close})
-    hint = f"{HINT}{' or '.join(suggested)}?" if suggested else ""
-    raise InvalidInput(f"kommune: unknown kommune {quoted(raw)}; give a kommunenummer such as 3401 "
-                       f"or a kommune name{hint}")
+    # Translators: joins alternatives, as in "Hamar or Hamarøy"
+    suggestion = hint(_(" or ").join(suggested)) if suggested else ""
+    raise InvalidInput("kommune: " + _(
+        "unknown kommune {name}; give a kommunenummer such as 3401 or a kommune name").format(name=quoted(raw))
+        + suggestion)
 
 
 def _in_force(kommune: Kommune, year: int | None) -> bool:

@@ -4,13 +4,15 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from grants.domain.errors import HINT
+from grants.domain.errors import hint
+from grants.domain.i18n import N_, _
 
 HUNDREDTH = Decimal("0.01")
 FTE_TEXT = re.compile(r"[0-9]{1,3}([.,][0-9]+)?|[.,][0-9]+", re.ASCII)
 GROUPED = re.compile(r"[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+", re.ASCII)  # 550 000 (a space every three digits)
 MAX_KRONER = 10**11  # 100 billion: above any single grant by orders of magnitude
-FTE_RULE = "must be a decimal fraction such as 0.5"
+FTE_RULE = N_("must be a decimal fraction such as 0.5")
+FTE_RANGE = N_("must be more than 0 and at most {limit}")
 
 
 def round_kroner(value: Decimal | Fraction) -> int:
@@ -57,14 +59,14 @@ def parse_fte(raw: object, limit: Decimal = Decimal(1)) -> Decimal:
     percent = text.endswith("%")
     text = text.removesuffix("%").strip()
     if not FTE_TEXT.fullmatch(text):  # plain decimals only: no exponent, sign, NaN or Infinity
-        raise ValueError(FTE_RULE)
+        raise ValueError(_(FTE_RULE))
     fte = as_decimal(text)
     if percent or fte > limit:
-        raise ValueError(f"must be more than 0 and at most {limit}{_percent_hint(fte, limit, percent)}")
+        raise ValueError(_(FTE_RANGE).format(limit=limit) + _percent_hint(fte, limit, percent))
     if fte <= 0:
-        raise ValueError(f"must be more than 0 and at most {limit}")
+        raise ValueError(_(FTE_RANGE).format(limit=limit))
     if fte != fte.quantize(HUNDREDTH):
-        raise ValueError("must be whole percent (at most two decimals)")
+        raise ValueError(_("must be whole percent (at most two decimals)"))
     return fte.quantize(HUNDREDTH)
 
 
@@ -80,14 +82,14 @@ def _percent_hint(value: Decimal, limit: Decimal, percent: bool) -> str:
     if not percent and (value < 10 or value != value.to_integral_value()):
         return ""
     if 0 < share <= limit and share == share.quantize(HUNDREDTH):
-        return f"{HINT}{share.quantize(HUNDREDTH)}?"
+        return hint(str(share.quantize(HUNDREDTH)))
     return ""
 
 
 def parse_kroner(raw: object) -> int:
     """Whole, non-negative kroner; strings like '275000' or '275 000', or ints."""
     if isinstance(raw, bool):
-        raise ValueError("must be whole kroner")
+        raise ValueError(_("must be whole kroner"))
     if isinstance(raw, int):
         value = raw
     else:
@@ -95,10 +97,10 @@ def parse_kroner(raw: object) -> int:
         if GROUPED.fullmatch(text):  # 550 000, as the tables print it
             text = re.sub(r"\s", "", text)
         if not text.isdigit() or not text.isascii():
-            raise ValueError("must be whole kroner (digits only)")
+            raise ValueError(_("must be whole kroner (digits only)"))
         value = int(text)
     if value < 0 or value > MAX_KRONER:
-        raise ValueError(f"must be between 0 and {format_kroner(MAX_KRONER)}")
+        raise ValueError(_("must be between 0 and {most}").format(most=format_kroner(MAX_KRONER)))
     return value
 
 

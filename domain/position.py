@@ -18,13 +18,15 @@ from grants.domain import kommuner, rules
 from grants.domain.actor import current_actor
 from grants.domain.dates import MONTHS, months_through
 from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
+from grants.domain.i18n import N_, _
 from grants.domain.money import format_kroner
 
 # Fixed namespace: the id of a position is uuid5(namespace, case reference), so a retried
 # apply finds the position it created instead of creating a second one.
 POSITION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062000000")
 
-APPLIED, ACTIVE, REJECTED, TERMINATED = "applied", "active", "rejected", "terminated"  # statuses
+# Statuses: stored values, the same in every language; marked so that `_(status)` shows them in words.
+APPLIED, ACTIVE, REJECTED, TERMINATED = N_("applied"), N_("active"), N_("rejected"), N_("terminated")
 CAUSES = ("expired", "wound-down", "withdrawn", "other")
 ATTESTATIONS = ("self", "auditor")
 
@@ -236,14 +238,17 @@ class GrantPosition(Aggregate):
         rules_of = rules.scheme(scheme)
         problems: list[GrantsError] = []
         if year < rules_of.first_year:
-            problems.append(RuleRefused(f"year: {scheme} has no funding before {rules_of.first_year}, got {year}"))
+            problems.append(RuleRefused("year: " + _("{scheme} has no funding before {first}, got {year}").format(
+                scheme=scheme, first=rules_of.first_year, year=year)))
         if year > rules_of.last_new_year:
-            hint = f"; new positions go to {rules_of.new_scheme_hint}" if rules_of.new_scheme_hint else ""
-            problems.append(RuleRefused(
-                f"year: {scheme} takes no new positions after {rules_of.last_new_year}, got {year}{hint}"))
+            hint = (_("; new positions go to {scheme}").format(scheme=rules_of.new_scheme_hint)
+                    if rules_of.new_scheme_hint else "")
+            problems.append(RuleRefused("year: " + _("{scheme} takes no new positions after {last}, got {year}").format(
+                scheme=scheme, last=rules_of.last_new_year, year=year) + hint))
         problems += fte_limit_problems(scheme, "fte", fte)
         if other_costs is not None and not rules_of.other_costs:
-            problems.append(RuleRefused(f"other_costs: {scheme} covers salaries for positions only (årsverk)"))
+            problems.append(RuleRefused("other_costs: " + _("{scheme} covers salaries for positions only (årsverk)")
+                                        .format(scheme=scheme)))
         refuse_all(problems)
         return cls(ref=ref, kommunenummer=kommune.number, office=kommune.office, scheme=scheme,
                    title=title, fte=fte, first_year=year, received=received, wage_cost=wage_cost,
@@ -327,26 +332,30 @@ class GrantPosition(Aggregate):
     def _status_problem(self, allowed: tuple[str, ...], action: str) -> list[GrantsError]:
         if self.status in allowed:
             return []
-        return [RuleRefused(f"status: {self.ref!r} is {self.status}; {action}")]
+        return [RuleRefused("status: " + _("{ref} is {status}; {action}").format(
+            ref=repr(self.ref), status=_(self.status), action=_(action)))]
 
     def _date_problems(self, decided: date) -> list[GrantsError]:
         """A decision cannot be dated before the application it decides was received."""
         if decided < self.received:
-            return [InvalidInput(f"decided: {decided} is before the application was received on {self.received}")]
+            return [InvalidInput("decided: " + _("{decided} is before the application was received on {received}")
+                                 .format(decided=decided, received=self.received))]
         return []
 
     def grant(self, *, year: int, decided: date, ladder_year: int | None = None, amount: int | None = None,
               reason: str | None = None, over_frame: bool = False, pre_project: bool = False) -> None:
-        problems = self._status_problem((APPLIED,), "only an application can be granted")
+        problems = self._status_problem((APPLIED,), N_("only an application can be granted"))
         problems += self._date_problems(decided)
         if year != self.first_year:
-            problems.append(RuleRefused(f"year: {self.ref!r} was applied for {self.first_year}, not {year}"))
+            problems.append(RuleRefused("year: " + _("{ref} was applied for {first}, not {year}").format(
+                ref=repr(self.ref), first=self.first_year, year=year)))
         scheme = self._scheme()
         if pre_project:
             if scheme.pre_project_years < 1:
-                problems.append(RuleRefused(f"pre_project: {self.scheme} has no pre-project year"))
+                problems.append(RuleRefused("pre_project: " + _("{scheme} has no pre-project year").format(
+                    scheme=self.scheme)))
             if ladder_year is not None:
-                problems.append(RuleRefused("ladder_year: a pre-project year has no ladder year"))
+                problems.append(RuleRefused("ladder_year: " + _("a pre-project year has no ladder year")))
             ladder_year = 0
         elif ladder_year is not None:
             problems += self._placement_problems(ladder_year, reason)
@@ -364,11 +373,12 @@ class GrantPosition(Aggregate):
         """Placing a position on the ladder (skjønn): ladder schemes, within the ladder, with a reason."""
         scheme, problems = self._scheme(), list[GrantsError]()
         if scheme.basis != "ladder":
-            problems.append(RuleRefused(f"ladder_year: {self.scheme} has no ladder"))
+            problems.append(RuleRefused("ladder_year: " + _("{scheme} has no ladder").format(scheme=self.scheme)))
         elif not 1 <= ladder_year <= scheme.max_years:
-            problems.append(RuleRefused(f"ladder_year: must be 1 to {scheme.max_years}, got {ladder_year}"))
+            problems.append(RuleRefused("ladder_year: " + _("must be 1 to {last}, got {ladder_year}").format(
+                last=scheme.max_years, ladder_year=ladder_year)))
         if ladder_year > 1 and not reason:
-            problems.append(InvalidInput("reason: is required to place a position on the ladder"))
+            problems.append(InvalidInput("reason: " + _("is required to place a position on the ladder")))
         return problems
 
     def advance(self, *, year: int, decided: date, amount: int | None = None, reason: str | None = None,
@@ -377,17 +387,17 @@ class GrantPosition(Aggregate):
         """Fund the next year; after a gap (funding resumes) only with a reason, and then the
         position may be placed on the ladder again. A kommune code that ceased continues under its
         successor (`kommune` names it where the kommune was split)."""
-        problems = self._status_problem((ACTIVE,), "only an active position can advance")
+        problems = self._status_problem((ACTIVE,), N_("only an active position can advance"))
         problems += self._date_problems(decided)
         last = self.last_year
         resumes = last is not None and year > last + 1
         if last is not None and (year <= last or (resumes and not reason)):
-            problems.append(RuleRefused(f"year: {self.ref!r} can only advance to {last + 1}, got {year}"))
+            problems.append(RuleRefused("year: " + _("{ref} can only advance to {next}, got {year}").format(
+                ref=repr(self.ref), next=last + 1, year=year)))
         if ladder_year is not None:
             if not resumes:
-                problems.append(RuleRefused(
-                    "ladder_year: a position is placed on the ladder at its first grant or when funding "
-                    "resumes after a gap"))
+                problems.append(RuleRefused("ladder_year: " + _(
+                    "a position is placed on the ladder at its first grant or when funding resumes after a gap")))
             problems += self._placement_problems(ladder_year, reason)
         problems += self._amount_problems(amount, reason)
         new_kommune, kommune_problems = self._kommune_in(year, kommune)
@@ -397,20 +407,21 @@ class GrantPosition(Aggregate):
         scheme = self._scheme()
         rule = rules.rule_for(self.scheme, year)  # a year with no rule is refused before the four-year limit
         if rule.transitional and scheme.transitional_from is not None and scheme.transitional_from not in self.years:
-            raise RuleRefused(f"year: {year} falls under the transitional rule, which only continues positions "
-                              f"funded in {scheme.transitional_from}")
+            raise RuleRefused("year: " + _(
+                "{year} falls under the transitional rule, which only continues positions funded in {funded_in}")
+                .format(year=year, funded_in=scheme.transitional_from))
         if ladder_year is None:
             ladder_year = self.ladder_year + 1
         if ladder_year > scheme.max_years:
-            raise RuleRefused(
-                f"year: {self.ref!r} expired after {scheme.max_years} funded years; {year} would be year {ladder_year}")
+            raise RuleRefused("year: " + _(
+                "{ref} expired after {years} funded years; {year} would be year {ladder_year}").format(
+                ref=repr(self.ref), years=scheme.max_years, year=year, ladder_year=ladder_year))
         computation, rule_amount = self._compute(year, ladder_year, amount, self.fte)
         if scheme.basis == "amount" and self.years[last].ladder_year > 0:
             ceiling = self._step_down_ceiling()
             if computation.amount > ceiling:
-                raise RuleRefused(
-                    f"amount: {format_kroner(computation.amount)} exceeds the previous year's "
-                    f"{format_kroner(ceiling)} (step-down)")
+                raise RuleRefused("amount: " + _("{amount} exceeds the previous year's {ceiling} (step-down)").format(
+                    amount=format_kroner(computation.amount), ceiling=format_kroner(ceiling)))
         if new_kommune != self.kommunenummer:
             self._kommune_changed(year=year, from_kommunenummer=self.kommunenummer, to_kommunenummer=new_kommune,
                                   actor=current_actor.get(), effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
@@ -427,27 +438,29 @@ class GrantPosition(Aggregate):
         if given is not None:
             if given in candidates:
                 return given, []
-            return self.kommunenummer, [InvalidInput(
-                f"kommune: {self.ref!r} is in {self.kommunenummer}; in {year} it continues under "
-                f"{' or '.join(candidates)}, got {given!r}")]
+            return self.kommunenummer, [InvalidInput("kommune: " + _(
+                "{ref} is in {kommune}; in {year} it continues under {successors}, got {given}").format(
+                ref=repr(self.ref), kommune=self.kommunenummer, year=year, successors=either(candidates),
+                given=repr(given)))]
         if len(candidates) == 1:
             return candidates[0], []
         old = kommuner.find(self.kommunenummer)
         parts = ", ".join(f"{code} ({kommuner.find(code).name})" for code in candidates)  # type: ignore[union-attr]
-        return self.kommunenummer, [InvalidInput(
-            f"kommune: {self.kommunenummer} ({old.name if old else ''}) was split on {kommuner.reform_date()} "
-            f"into {parts}; give the kommune the position continues in")]
+        return self.kommunenummer, [InvalidInput("kommune: " + _(
+            "{kommune} ({name}) was split on {day} into {parts}; give the kommune the position continues in").format(
+            kommune=self.kommunenummer, name=old.name if old else "", day=kommuner.reform_date(), parts=parts))]
 
     def _amount_problems(self, amount: int | None, reason: str | None) -> list[GrantsError]:
         """An amount is entered on amount-based schemes; on ladder schemes it is computed, and an
         entered amount is a discretionary decision (skjønn) that needs a reason."""
         if self._scheme().basis == "ladder":
             if amount is not None and not reason:
-                return [InvalidInput(f"amount: a discretionary amount on {self.scheme} needs a reason "
-                                     "(the rule's amount is kept beside it)")]
+                return [InvalidInput("amount: " + _("a discretionary amount on {scheme} needs a reason (the rule's "
+                                                    "amount is kept beside it)").format(scheme=self.scheme))]
             return []
         if amount is None:
-            return [InvalidInput(f"amount: {self.scheme} is amount-based: the amount is required")]
+            return [InvalidInput("amount: " + _("{scheme} is amount-based: the amount is required").format(
+                scheme=self.scheme))]
         return []
 
     def _compute(self, year: int, ladder_year: int, amount: int | None,
@@ -495,7 +508,7 @@ class GrantPosition(Aggregate):
         self.kommune_changes.append((year, from_kommunenummer, to_kommunenummer))
 
     def reject(self, *, reason: str, decided: date) -> None:
-        problems = self._status_problem((APPLIED,), "only an application can be rejected")
+        problems = self._status_problem((APPLIED,), N_("only an application can be rejected"))
         problems += self._date_problems(decided)
         refuse_all(problems)
         self._rejected(actor=current_actor.get(), effective=decided, reason=reason)
@@ -508,20 +521,22 @@ class GrantPosition(Aggregate):
     def reduce_fte(self, *, fte: Decimal, effective: date, reason: str | None = None, rescale: bool = False) -> None:
         """Lower the FTE from the first of a month. The year's amount follows the FTE where the
         scheme says so (765.62) or the caseworker asks (`rescale`); a 765.60 team grant keeps it."""
-        problems = self._status_problem((ACTIVE,), "only an active position can be reduced")
+        problems = self._status_problem((ACTIVE,), N_("only an active position can be reduced"))
         if effective.day != 1:
-            problems.append(RuleRefused(
-                f"effective: a reduction takes effect on the first day of a month, got {effective}"))
+            problems.append(RuleRefused("effective: " + _(
+                "a reduction takes effect on the first day of a month, got {effective}").format(effective=effective)))
         if fte >= self.fte:
-            problems.append(RuleRefused(f"fte: a reduction must lower the FTE below {self.fte}, got {fte}"))
+            problems.append(RuleRefused("fte: " + _("a reduction must lower the FTE below {fte}, got {given}").format(
+                fte=self.fte, given=fte)))
         if self.last_year is not None and effective.year != self.last_year:
-            problems.append(RuleRefused(
-                f"effective: must fall in the latest funded year {self.last_year}, got {effective}"))
+            problems.append(RuleRefused("effective: " + _(
+                "must fall in the latest funded year {year}, got {effective}").format(
+                year=self.last_year, effective=effective)))
         refuse_all(problems)
         funded = self.years[effective.year]
         if effective.month < funded.segments[-1][0]:
-            raise RuleRefused(
-                f"effective: an earlier reduction took effect in month {funded.segments[-1][0]}, got {effective}")
+            raise RuleRefused("effective: " + _("an earlier reduction took effect in month {month}, got {effective}")
+                              .format(month=funded.segments[-1][0], effective=effective))
         rescaled = rescale or self._scheme().fte_change_rescales
         new_amount, new_rule_amount = funded.amount, None
         if rescaled:
@@ -550,20 +565,25 @@ class GrantPosition(Aggregate):
                reason: str | None = None) -> None:
         problems: list[GrantsError] = []
         if year not in self.years and year not in self.carried_in:
-            funded = ", ".join(map(str, sorted(self.years))) or "none"
-            problems.append(RuleRefused(f"year: {self.ref!r} was not funded in {year} (funded years: {funded})"))
+            funded = ", ".join(map(str, sorted(self.years))) or _("none")
+            problems.append(RuleRefused("year: " + _("{ref} was not funded in {year} (funded years: {funded})").format(
+                ref=repr(self.ref), year=year, funded=funded)))
         if attested not in ATTESTATIONS:
-            problems.append(RuleRefused(f"attested: must be one of {', '.join(ATTESTATIONS)}, got {attested!r}"))
+            problems.append(RuleRefused("attested: " + _("must be one of {choices}, got {given}").format(
+                choices=", ".join(ATTESTATIONS), given=repr(attested))))
         if fte_filled is not None:
             problems += fte_limit_problems(self.scheme, "fte_filled", fte_filled)
         already = bool(self.reports.get(year))
         if already and not correction:
-            problems.append(RuleRefused(f"year: {year} is already reported for {self.ref!r}; record a correction"))
+            problems.append(RuleRefused("year: " + _(
+                "{year} is already reported for {ref}; record a correction").format(year=year, ref=repr(self.ref))))
         if correction and not already and (year in self.years or year in self.carried_in):
-            problems.append(RuleRefused(f"correction: there is no report for {year} to correct"))
+            problems.append(RuleRefused("correction: " + _("there is no report for {year} to correct").format(
+                year=year)))
         if received < date(year, 1, 1):
-            problems.append(InvalidInput(f"received: a report on {year} cannot be received before the year "
-                                         f"began, got {received}"))
+            problems.append(InvalidInput("received: " + _(
+                "a report on {year} cannot be received before the year began, got {received}").format(
+                year=year, received=received)))
         refuse_all(problems)
         entitled = self.entitlement(year, fte_filled)
         paid = self.years[year].amount if year in self.years else 0
@@ -584,28 +604,30 @@ class GrantPosition(Aggregate):
     def carry_over(self, *, from_year: int, amount: int, reason: str, decided: date) -> None:
         """Move approved unspent money of a reported year into the next year (overføring av ubrukte
         midler), also past the scheme's last paying year up to its carry-over limit."""
-        problems = self._status_problem((ACTIVE, TERMINATED), "only a funded position carries money over")
+        problems = self._status_problem((ACTIVE, TERMINATED), N_("only a funded position carries money over"))
         problems += self._date_problems(decided)
         to_year = from_year + 1
         if from_year not in self.years and from_year not in self.carried_in:
-            problems.append(RuleRefused(f"from_year: {self.ref!r} has no money in {from_year}"))
+            problems.append(RuleRefused("from_year: " + _("{ref} has no money in {year}").format(
+                ref=repr(self.ref), year=from_year)))
         limit = self._scheme().carry_over_until
         if limit is None or to_year > limit:
-            problems.append(RuleRefused(f"from_year: {self.scheme} carries no money into {to_year}"
-                                        + (f" (last: {limit})" if limit else "")))
+            problems.append(RuleRefused("from_year: " + _("{scheme} carries no money into {year}").format(
+                scheme=self.scheme, year=to_year) + (_(" (last: {year})").format(year=limit) if limit else "")))
         if amount <= 0:
-            problems.append(InvalidInput(f"amount: must be more than 0, got {amount}"))
+            problems.append(InvalidInput("amount: " + _("must be more than 0, got {amount}").format(amount=amount)))
         money = self.money(from_year)
         if money is None:
-            problems.append(RuleRefused(f"from_year: {from_year} has no report; the unspent amount is known "
-                                        "from the report"))
+            problems.append(RuleRefused("from_year: " + _(
+                "{year} has no report; the unspent amount is known from the report").format(year=from_year)))
         elif amount > money.to_reclaim:
-            problems.append(RuleRefused(f"amount: {format_kroner(amount)} exceeds the unspent "
-                                        f"{format_kroner(money.to_reclaim)} of {from_year}"))
+            problems.append(RuleRefused("amount: " + _("{amount} exceeds the unspent {unspent} of {year}").format(
+                amount=format_kroner(amount), unspent=format_kroner(money.to_reclaim), year=from_year)))
         reports = self.reports.get(from_year)
         if reports and decided < reports[-1].received:  # approved on the report that applies for it
-            problems.append(InvalidInput(f"decided: {decided} is before the {from_year} report was received on "
-                                         f"{reports[-1].received}"))
+            problems.append(InvalidInput("decided: " + _(
+                "{decided} is before the {year} report was received on {received}").format(
+                decided=decided, year=from_year, received=reports[-1].received)))
         refuse_all(problems)
         self._carried_over(from_year=from_year, to_year=to_year, amount=amount, actor=current_actor.get(),
                            effective=decided, reason=reason)
@@ -616,13 +638,15 @@ class GrantPosition(Aggregate):
         self.carried_in[to_year] = self.carried_in.get(to_year, 0) + amount
 
     def terminate(self, *, cause: str, reason: str, effective: date) -> None:
-        problems = self._status_problem((APPLIED, ACTIVE), "it has already ended")
+        problems = self._status_problem((APPLIED, ACTIVE), N_("it has already ended"))
         if cause not in CAUSES:
-            problems.append(RuleRefused(f"cause: must be one of {', '.join(CAUSES)}, got {cause!r}"))
+            problems.append(RuleRefused("cause: " + _("must be one of {choices}, got {given}").format(
+                choices=", ".join(CAUSES), given=repr(cause))))
         earliest = self.received if self.last_year is None else max(self.received, date(self.last_year, 1, 1))
         if effective < earliest:  # a funded year cannot end before it began, nor anything before it was applied for
-            problems.append(InvalidInput(f"effective: a termination cannot take effect before {earliest}, "
-                                         f"got {effective}"))
+            problems.append(InvalidInput("effective: " + _(
+                "a termination cannot take effect before {earliest}, got {effective}").format(
+                earliest=earliest, effective=effective)))
         refuse_all(problems)
         self._terminated(cause=cause, actor=current_actor.get(), effective=effective, reason=reason)
 
@@ -636,6 +660,12 @@ def fte_limit_problems(scheme_id: str, field_name: str, fte: Decimal) -> list[Gr
     """An FTE above one position is a team grant, which only some schemes allow (rules.json max_fte)."""
     limit = rules.scheme(scheme_id).max_fte
     if fte > limit:
-        return [InvalidInput(f"{field_name}: {scheme_id} allows at most {limit.normalize():f} FTE per grant, "
-                             f"got '{fte.normalize():f}'")]
+        return [InvalidInput(f"{field_name}: " + _("{scheme} allows at most {limit} FTE per grant, got {fte}").format(
+            scheme=scheme_id, limit=f"{limit.normalize():f}", fte=f"'{fte.normalize():f}'"))]
     return []
+
+
+def either(choices: list[str] | tuple[str, ...]) -> str:
+    """`1508 or 1580`, in the language in use."""
+    # Translators: joins alternatives, as in "1508 or 1580"
+    return _(" or ").join(choices)

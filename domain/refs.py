@@ -3,15 +3,16 @@
 import re
 
 from grants.domain.errors import InvalidInput, quoted
+from grants.domain.i18n import N_, _
 
 REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
-REF_RULE = "must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)"
+REF_RULE = N_("must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)")
 
 
 def check_ref(raw: object) -> str:
     text = str(raw)
     if not REF_PATTERN.fullmatch(text):
-        raise ValueError(REF_RULE)
+        raise ValueError(_(REF_RULE))
     return text
 
 
@@ -20,4 +21,4 @@ def parse_ref(raw: str) -> str:
     try:
         return check_ref(raw)
     except ValueError:
-        raise InvalidInput(f"ref: {REF_RULE}, got {quoted(raw)}") from None
+        raise InvalidInput("ref: " + _("{rule}, got {value}").format(rule=_(REF_RULE), value=quoted(raw))) from None

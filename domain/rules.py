@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grants.domain.dates import MONTHS
 from grants.domain.errors import InvalidInput, RuleRefused, quoted
+from grants.domain.i18n import N_, _
 from grants.domain.money import format_exact, format_fte, format_kroner, round_kroner
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.json"
@@ -102,19 +103,21 @@ def practices() -> tuple[tuple[str, str], ...]:
     table = _practices_table()
     chosen = {name: spec["default"] for name, spec in table.items()}
     for item in filter(None, (part.strip() for part in os.environ.get(PRACTICE_SETTING, "").split(","))):
-        name, _, choice = item.partition("=")
+        name, _equals, choice = item.partition("=")
         name, choice = name.strip(), choice.strip()
         if name not in table or choice not in table[name]["choices"]:
             known = "; ".join(f"{n}={'|'.join(s['choices'])}" for n, s in table.items())
-            raise InvalidInput(f"{PRACTICE_SETTING}: unknown practice {item!r}; one of {known}")
+            raise InvalidInput(f"{PRACTICE_SETTING}: " + _("unknown practice {item}; one of {known}").format(
+                item=repr(item), known=known))
         chosen[name] = choice
     return tuple(sorted(chosen.items()))
 
 
 def scheme(scheme_id: str) -> Scheme:
-    schemes, _ = _table()
+    schemes, _rules = _table()
     if scheme_id not in schemes:
-        raise InvalidInput(f"scheme: unknown scheme {quoted(scheme_id)}; one of {', '.join(schemes)}")
+        raise InvalidInput("scheme: " + _("unknown scheme {scheme}; one of {known}").format(
+            scheme=quoted(scheme_id), known=", ".join(schemes)))
     return schemes[scheme_id]
 
 
@@ -144,8 +147,9 @@ def _rule_for(scheme_id: str, year: int, chosen: tuple[tuple[str, str], ...]) ->
             return rule
     last = max((r.last for r in _table()[1] if r.scheme == scheme_id), default=None)
     if last is not None and year > last:
-        raise RuleRefused(f"year: {scheme_id} pays nothing after {last} (no rule for {year})")
-    raise RuleRefused(f"year: no funding rule for {scheme_id} in {year}")
+        raise RuleRefused("year: " + _("{scheme} pays nothing after {last} (no rule for {year})").format(
+            scheme=scheme_id, last=last, year=year))
+    raise RuleRefused("year: " + _("no funding rule for {scheme} in {year}").format(scheme=scheme_id, year=year))
 
 
 def rule_by_id(rule_id: str) -> Rule:
@@ -155,7 +159,7 @@ def rule_by_id(rule_id: str) -> Rule:
         if rule.id == rule_id:
             return rule
     return Rule(id=rule_id, scheme="", first=0, last=0, basis="unknown", rates={}, rate=None,
-                note="this rule id is no longer in the rate table; the event's own rate and amount stand")
+                note=N_("this rule id is no longer in the rate table; the event's own rate and amount stand"))
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,9 @@ class Computation:
         """The computation as a person redoes it: 660 000 x (1.00 x 6 + 0.50 x 6) / 12 = 495 000 -> 495 000 NOK."""
         parts = " + ".join(f"{format_fte(f)} x {m}" for m, f in self.segments)
         divisor = "12" if self.base_fte == 1 else f"(12 x {format_fte(self.base_fte)})"
-        return (f"{format_kroner(self.base)} x ({parts}) / {divisor} = {format_exact(self.fraction)}"
-                f" -> {format_kroner(self.amount)} NOK (rounded half up to whole kroner)")
+        return _("{base} x ({parts}) / {divisor} = {exact} -> {amount} NOK (rounded half up to whole kroner)").format(
+            base=format_kroner(self.base), parts=parts, divisor=divisor, exact=format_exact(self.fraction),
+            amount=format_kroner(self.amount))
 
 
 def exact_amount(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Decimal]]) -> Decimal:
@@ -209,9 +214,10 @@ def ladder_amount(scheme_id: str, year: int, ladder_year: int, fte: Decimal) -> 
     """Rate x FTE for a ladder scheme in the given grant year and ladder year."""
     rule = rule_for(scheme_id, year)
     if rule.basis == "amount":
-        raise InvalidInput(f"amount: {scheme_id} is amount-based; give --amount")
+        raise InvalidInput("amount: " + _("{scheme} is amount-based; give --amount").format(scheme=scheme_id))
     if rule.basis == "ladder" and ladder_year not in rule.rates:
-        raise RuleRefused(f"ladder_year: {rule.id} has no rate for ladder year {ladder_year}")
+        raise RuleRefused("ladder_year: " + _("{rule} has no rate for ladder year {ladder_year}").format(
+            rule=rule.id, ladder_year=ladder_year))
     rate = rule.rate_for(ladder_year)
     assert rate is not None  # ladder and flat rules always have a rate
     return compute(rate, Decimal(1), [(MONTHS, fte)], rule.id, rate)
@@ -221,7 +227,8 @@ def entered_amount(scheme_id: str, year: int, amount: int, fte: Decimal) -> Comp
     """An amount-based scheme: the caseworker's amount, at the position's FTE."""
     rule = rule_for(scheme_id, year)
     if rule.basis != "amount":
-        raise InvalidInput(f"amount: {scheme_id} computes the amount from its rate table; omit --amount")
+        raise InvalidInput("amount: " + _("{scheme} computes the amount from its rate table; omit --amount").format(
+            scheme=scheme_id))
     return compute(amount, fte, [(MONTHS, fte)], rule.id, None)
 
 
@@ -287,10 +294,14 @@ def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]
     divisor = "12" if base_fte == 1 else f"(12 x {format_fte(base_fte)})"
     if fte_filled is None:
         return Entitlement(through_month, None, for_months.amount, for_months.amount,
-                           f"{for_months.arithmetic()} ({through_month} months funded)")
+                           _("{arithmetic} ({months} months funded)").format(
+                               arithmetic=for_months.arithmetic(), months=through_month))
     exact = base * Fraction(fte_filled) * through_month / (MONTHS * Fraction(base_fte))
     scaled = min(round_kroner(exact), for_months.amount)
-    capped = "" if round_kroner(exact) <= for_months.amount else f", capped at {format_kroner(for_months.amount)}"
-    return Entitlement(through_month, fte_filled, for_months.amount, scaled,
-                       f"{format_kroner(base)} x {format_fte(fte_filled)} filled x {through_month} / {divisor} = "
-                       f"{format_exact(exact)} -> {format_kroner(scaled)} NOK (rounded half up{capped})")
+    arithmetic = (_("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK (rounded half up)")
+                  if round_kroner(exact) <= for_months.amount else
+                  _("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK "
+                    "(rounded half up, capped at {cap})"))
+    return Entitlement(through_month, fte_filled, for_months.amount, scaled, arithmetic.format(
+        base=format_kroner(base), fte=format_fte(fte_filled), months=through_month, divisor=divisor,
+        exact=format_exact(exact), amount=format_kroner(scaled), cap=format_kroner(for_months.amount)))

@@ -11,10 +11,11 @@ from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, NotAllowed, quoted
+from grants.domain.i18n import N_, _
 
 USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
 SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
-ROLES = ("caseworker", "auditor", "admin")
+ROLES = (N_("caseworker"), N_("auditor"), N_("admin"))  # stored values; `_(role)` shows one in words
 
 
 class LedgerSettings(Aggregate):
@@ -80,9 +81,10 @@ class User(Aggregate):
 def _check(role: str, office: str | None) -> None:
     """A missing or malformed value is invalid input (exit 2), like any other missing option."""
     if role not in ROLES:
-        raise InvalidInput(f"role: must be one of {', '.join(ROLES)}, got {quoted(role)}")
+        raise InvalidInput("role: " + _("must be one of {choices}, got {given}").format(
+            choices=", ".join(ROLES), given=quoted(role)))
     if role == "caseworker" and not office:
-        raise InvalidInput("office: is required for a caseworker (the office whose positions they record)")
+        raise InvalidInput("office: " + _("is required for a caseworker (the office whose positions they record)"))
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,17 @@ class Access:
     office: str | None
 
     def require_admin(self, what: str) -> None:
+        """`what` (marked N_ where it is written) names the work: "managing users"."""
         if self.role != "admin":
-            raise NotAllowed(f"role: {what} is for admins; {self.name!r} is {self.role}")
+            raise NotAllowed("role: " + _("{what} is for admins; {name} is {role}").format(
+                what=_(what), name=repr(self.name), role=_(self.role)))
 
     def require_write(self, office: str, ref: str) -> None:
         if self.role == "admin":
             return
         if self.role != "caseworker":
-            raise NotAllowed(f"role: {self.name!r} is {self.role} and cannot record decisions")
+            raise NotAllowed("role: " + _("{name} is {role} and cannot record decisions").format(
+                name=repr(self.name), role=_(self.role)))
         if office != self.office:
-            raise NotAllowed(f"office: {ref!r} belongs to {office}; {self.name!r} works for {self.office}")
+            raise NotAllowed("office: " + _("{ref} belongs to {office}; {name} works for {own}").format(
+                ref=repr(ref), office=office, name=repr(self.name), own=self.office))

@@ -12,6 +12,7 @@ from grants.domain.actor import current_actor
 from grants.domain.appropriation import Appropriation  # imported so its stored topics resolve
 from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from grants.domain.frame import BudgetFrame
+from grants.domain.i18n import N_, _
 from grants.domain.position import GrantPosition
 from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from grants.ledger import config
@@ -106,7 +107,7 @@ class GrantsLedger(Application):
         try:
             return self.repository.get(GrantPosition.create_id(ref), version=version)
         except AggregateNotFoundError:
-            raise NotFound(f"ref: no position {ref!r}") from None
+            raise NotFound("ref: " + _("no position {ref}").format(ref=repr(ref))) from None
 
     def position_as_of(self, ref: str, moment: datetime) -> GrantPosition:
         """The position as the ledger knew it at `moment` (by recorded time, UTC)."""
@@ -117,17 +118,19 @@ class GrantsLedger(Application):
         known = known_at(self.events_of(ref), cut.known_at)  # replays what was read, no second query
         if not known:
             assert cut.known_at is not None  # without a known-at cut every recorded event is known
-            raise NotFound(f"ref: position {ref!r} was not yet recorded at {cut.known_at.isoformat()}")
+            raise NotFound("ref: " + _("position {ref} was not yet recorded at {moment}").format(
+                ref=repr(ref), moment=cut.known_at.isoformat()))
         state = fold(cut_events(known, TimeCut(in_force=cut.in_force)))
         if state is None:
             assert cut.in_force is not None
-            raise NotFound(f"ref: position {ref!r} had nothing in force on {cut.in_force.isoformat()}")
+            raise NotFound("ref: " + _("position {ref} had nothing in force on {day}").format(
+                ref=repr(ref), day=cut.in_force.isoformat()))
         return state
 
     def events_of(self, ref: str) -> list:
         found = list(self.events.get(GrantPosition.create_id(ref)))
         if not found:
-            raise NotFound(f"ref: no position {ref!r}")
+            raise NotFound("ref: " + _("no position {ref}").format(ref=repr(ref)))
         return found
 
     def head(self) -> int:
@@ -158,7 +161,8 @@ class GrantsLedger(Application):
         try:
             user: User = self.repository.get(User.create_id(name))
         except AggregateNotFoundError:
-            raise NotAllowed(f"actor: {name!r} is not a user of this ledger (ask an admin: grants users add)") from None
+            raise NotAllowed("actor: " + _("{name} is not a user of this ledger (ask an admin: grants users add)")
+                             .format(name=repr(name))) from None
         return Access(user.name, user.role, user.office)
 
     def require_admin(self, what: str) -> None:
@@ -175,19 +179,20 @@ class GrantsLedger(Application):
         only a login owning the ledger's tables may, and it becomes the first admin itself."""
         try:
             self.repository.get(SETTINGS_ID)
-            raise RuleRefused("init: this ledger is already initialised")
+            raise RuleRefused("init: " + _("this ledger is already initialised"))
         except AggregateNotFoundError:
             pass
         if self.on_postgres and not self.recorder.owns_ledger():
-            raise NotAllowed(f"init: login {self.login()!r} does not own this ledger's tables; its owner runs "
-                             "grants init and so chooses the first admin")
+            raise NotAllowed("init: " + _("login {login} does not own this ledger's tables; its owner runs "
+                                          "grants init and so chooses the first admin").format(
+                login=repr(self.login())))
         name = self.acting_name()
         admin = User.add(name=name, role="admin", office=None)
         self._store(LedgerSettings(first_admin=name), admin)
         return admin
 
     def add_user(self, name: str, role: str, office: str | None) -> User:
-        self.require_admin("managing users")
+        self.require_admin(N_("managing users"))
         try:
             user: User = self.repository.get(User.create_id(name))
             user.change_role(role=role, office=office)
@@ -278,7 +283,7 @@ class GrantsLedger(Application):
         amounts: dict[tuple[object, int], int] = {}
         after = 0
         while batch := self.read_log(after, 1000, up_to, topics):
-            for _, e in batch:
+            for _notification, e in batch:
                 if isinstance(e, GrantPosition.Applied):
                     where[e.originator_id] = (e.office, e.scheme)
                 elif isinstance(e, GrantPosition.FteReduced):
@@ -297,7 +302,7 @@ class GrantsLedger(Application):
         summed from the positions' events; storing it asserts that nothing was recorded since
         that sum (else it is summed again, then exit 3), and a grant stored meanwhile without the
         frame asserts the frame was still absent: no grant can go uncounted."""
-        self.require_admin("setting budget frames")
+        self.require_admin(N_("setting budget frames"))
         for attempt in range(attempts):
             frame = self.frame(cmd.office, cmd.scheme, cmd.year)
             if frame is not None:
@@ -313,13 +318,13 @@ class GrantsLedger(Application):
                 return frame
             except ConcurrentChange:
                 if attempt == attempts - 1:
-                    raise ConcurrentChange("frame: decisions were recorded while the frame was summed; "
-                                           "nothing was written, re-run") from None
+                    raise ConcurrentChange("frame: " + _("decisions were recorded while the frame was summed; "
+                                                         "nothing was written, re-run")) from None
         raise AssertionError("unreachable")
 
     def set_appropriation(self, cmd: "SetAppropriation") -> Appropriation:
         """Record or revise the national appropriation for a scheme and year (admin)."""
-        self.require_admin("setting appropriations")
+        self.require_admin(N_("setting appropriations"))
         try:
             appropriation: Appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
             appropriation.revise(amount=cmd.amount, reason=cmd.reason)
@@ -338,7 +343,7 @@ class GrantsLedger(Application):
                 self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
         except IntegrityError:
             raise ConcurrentChange(
-                "position changed by someone else while this command ran; nothing was written, re-run") from None
+                _("position changed by someone else while this command ran; nothing was written, re-run")) from None
 
 
 class AsOf(CutLog):

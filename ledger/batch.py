@@ -15,6 +15,7 @@ from typing import Any
 
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import GrantsError, InvalidInput, quoted
+from grants.domain.i18n import _
 from grants.ledger.progress import Progress
 from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
@@ -39,20 +40,20 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
     columns, values = columns_of(model), {}
     for key, value in raw.items():
         if key is None:
-            raise ValueError("more cells than columns")
+            raise ValueError(_("more cells than columns"))
         column = key.strip().removeprefix("--")
         if column == "command" or value is None or (isinstance(value, str) and value.strip() == ""):
             continue  # a CSV file has every command's columns; each line fills its own
         name = columns.get(column) or columns.get(column.replace("_", "-"))
         if name is None:
-            raise ValueError(f"{column}: not an option of {model.name}")
+            raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
         info = model.model_fields[name]
         if c.is_multiple(info) and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
         if c.is_flag(info) and isinstance(value, str):
             lowered = value.strip().lower()
             if lowered not in TRUE + FALSE:
-                raise ValueError(f"{column}: must be true or false, got {quoted(value)}")
+                raise ValueError(f"{column}: " + _("must be true or false, got {value}").format(value=quoted(value)))
             value = lowered in TRUE
         values[name] = value
     return values
@@ -67,10 +68,10 @@ def _records(path: Path):
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as error:
-                    yield number, None, f"not valid JSON ({error.msg})"
+                    yield number, None, _("not valid JSON ({problem})").format(problem=error.msg)
                     continue
                 if not isinstance(record, dict):
-                    yield number, None, "a line must be a JSON object"
+                    yield number, None, _("a line must be a JSON object")
                     continue
                 yield number, record, None
     else:
@@ -115,30 +116,32 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
     try:
         records = list(xlsx_records(path) if path.suffix.lower() == ".xlsx" else _records(path))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
+        raise InvalidInput("file: " + _("cannot read {path}: {problem}").format(
+            path=repr(str(path)), problem=getattr(error, "strerror", None) or error)) from None
     if len(records) > MAX_LINES:
-        raise InvalidInput(f"file: at most {MAX_LINES} lines, got {len(records)}")
+        raise InvalidInput("file: " + _("at most {most} lines, got {lines}").format(most=MAX_LINES, lines=len(records)))
     parsed = Parsed()
     for done, (number, record, problem) in enumerate(records, start=1):
         if progress is not None and done % 1000 == 0:
             progress("read", done, len(records))
         if problem:
-            parsed.bad(number, f"line {number}: {problem}", None)
+            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem=problem), None)
             continue
         name = record.get("command")
         model = c.COMMANDS.get(name.strip() if isinstance(name, str) else name)
         if model is None:
-            parsed.bad(number, f"line {number}: command: must be one of {', '.join(c.COMMANDS)}, "
-                               f"got {quoted(name)}", record)
+            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem="command: " + _(
+                "must be one of {choices}, got {given}").format(choices=", ".join(c.COMMANDS), given=quoted(name))),
+                record)
             continue
         try:
             parsed.commands.append((number, c.parse(model, **_normalise(model, record))))
         except (ValueError, InvalidInput) as error:
-            parsed.bad(number, f"line {number}: {error}", record)
+            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem=error), record)
     if progress is not None:
         progress("read", len(records), len(records))
     if not parsed.commands and not parsed.problems:
-        parsed.problems.append((0, InvalidInput("file: no commands")))
+        parsed.problems.append((0, InvalidInput("file: " + _("no commands"))))
     return parsed
 
 
@@ -151,7 +154,7 @@ def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Ou
     refusals = [(line, _numbered(line, error)) for line, error in refused]
     problems = sorted(parsed.problems + refusals, key=lambda item: item[0])
     refs, failed = dict(parsed.commands), dict(parsed.bad_refs)
-    for line, _ in refused:  # in line order, so the first failure of each ref is kept
+    for line, _error in refused:  # in line order, so the first failure of each ref is kept
         failed.setdefault(refs[line].ref, line)
     not_checked = [line for line, cmd in parsed.commands if failed.get(cmd.ref, line) < line]
     return Outcome(len(parsed.commands) + len(parsed.problems), written, problems, not_checked)
@@ -159,4 +162,4 @@ def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Ou
 
 def _numbered(line: int, error: GrantsError) -> GrantsError:
     """The same error, its message starting with its line number."""
-    return type(error)(f"line {line}: {error}")
+    return type(error)(_("line {number}: {problem}").format(number=line, problem=error))

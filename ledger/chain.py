@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from grants.domain.errors import NotAllowed
+from grants.domain.i18n import _
 
 CHAIN_TABLE = "grants_chain"
 CHAIN_COLUMNS = ("notification_id", "originator_id", "originator_version", "event_hash", "position_hash",
@@ -74,9 +75,11 @@ def seal_for(key: bytes | None, previous: tuple | None) -> bytes | None:
     """
     sealed = previous is not None and previous[1] is not None
     if sealed and key is None:
-        raise NotAllowed("chain: this ledger is keyed; set GRANTS_CHAIN_KEY_FILE (or GRANTS_CHAIN_KEY) to write")
+        raise NotAllowed("chain: " + _(
+            "this ledger is keyed; set GRANTS_CHAIN_KEY_FILE (or GRANTS_CHAIN_KEY) to write"))
     if sealed and key is not None and previous is not None and not mac_matches(key, previous[0], previous[1]):
-        raise NotAllowed("chain: the configured chain key is not this ledger's key (its last row does not match)")
+        raise NotAllowed("chain: " + _("the configured chain key is not this ledger's key (its last row does not "
+                                       "match)"))
     return key
 
 

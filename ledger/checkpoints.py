@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grants.domain.errors import VerificationFailed
+from grants.domain.i18n import _
 from grants.ledger.verify import Expected, Report, parse_digest
 
 
@@ -28,7 +29,7 @@ class Checkpoint:
     keyed_since: int | None = None
 
     def expected(self) -> Expected:
-        return Expected(self.count, self.head, f"checkpoint of {self.at}", self.keyed_since)
+        return Expected(self.count, self.head, _("checkpoint of {at}").format(at=self.at), self.keyed_since)
 
 
 def last_checkpoint(path: Path) -> Checkpoint | None:
@@ -39,7 +40,8 @@ def last_checkpoint(path: Path) -> Checkpoint | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:
-        raise VerificationFailed(f"checkpoints: cannot read {str(path)!r}: {error}") from None
+        raise VerificationFailed("checkpoints: " + _("cannot read {path}: {problem}").format(
+            path=repr(str(path)), problem=error)) from None
     if not lines:
         return None
     try:
@@ -50,7 +52,8 @@ def last_checkpoint(path: Path) -> Checkpoint | None:
             raise ValueError("keyed_since")
         return Checkpoint(str(record["at"]), count, head, keyed_since)
     except Exception:  # any malformation: the message names the line, not the parser
-        raise VerificationFailed(f"checkpoints: the last line ({len(lines)}) of {str(path)!r} is damaged") from None
+        raise VerificationFailed("checkpoints: " + _("the last line ({line}) of {path} is damaged").format(
+            line=len(lines), path=repr(str(path)))) from None
 
 
 def append_checkpoint(path: Path, report: Report, ledger: str, now: datetime | None = None) -> Checkpoint:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from grants.domain.errors import InvalidInput
+from grants.domain.i18n import _
 
 ENV_DB = "GRANTS_DB"
 ENV_CHAIN_KEY = "GRANTS_CHAIN_KEY"  # the chain key itself (prefer the file: environments leak)
@@ -51,13 +52,16 @@ def chain_key(environ: Mapping[str, str] = os.environ) -> bytes | None:
         try:
             key = Path(path).read_bytes().strip()
         except OSError as error:
-            raise InvalidInput(f"chain key: cannot read {ENV_CHAIN_KEY_FILE} {path!r}: {error.strerror}") from None
+            raise InvalidInput("chain key: " + _("cannot read {setting} {path}: {problem}").format(
+                setting=ENV_CHAIN_KEY_FILE, path=repr(path), problem=error.strerror)) from None
     elif environ.get(ENV_CHAIN_KEY):
         key = environ[ENV_CHAIN_KEY].strip().encode()
     else:
         return None
     if len(key) < MIN_KEY_BYTES:
-        raise InvalidInput(f"chain key: must be at least {MIN_KEY_BYTES} bytes (e.g. 64 hex digits), got {len(key)}")
+        raise InvalidInput("chain key: " + _(
+            "must be at least {least} bytes (e.g. 64 hex digits), got {length}").format(
+            least=MIN_KEY_BYTES, length=len(key)))
     return key
 
 
@@ -75,7 +79,7 @@ def sqlite_path(url: str) -> str | None:
     path = unquote(url.split("://", 1)[1])
     path = path[1:] if path.startswith("/") else path  # sqlite:///rel, sqlite:////abs
     if not path or path == ":memory:":
-        raise InvalidInput("db: an in-memory SQLite ledger would forget everything; give a file path")
+        raise InvalidInput("db: " + _("an in-memory SQLite ledger would forget everything; give a file path"))
     return path
 
 
@@ -88,7 +92,7 @@ def eventsourcing_env(url: str, *, create: bool = False) -> dict[str, str]:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.is_file():
-            raise InvalidInput(f"db: no ledger at {path} (create it with grants init)")
+            raise InvalidInput("db: " + _("no ledger at {where} (create it with grants init)").format(where=path))
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
                 "CREATE_TABLE": "true" if create else "false",
                 "SQLITE_LOCK_TIMEOUT": "5", "APPLICATION_RECORDER_TOPIC": "grants.ledger.chain:ChainedSQLiteRecorder"}
@@ -114,10 +118,12 @@ def eventsourcing_env(url: str, *, create: bool = False) -> dict[str, str]:
         if query.get("connect_timeout", [""])[0].isdigit():  # libpq's own URL parameter, in seconds
             env["POSTGRES_CONNECT_TIMEOUT"] = query["connect_timeout"][0]
         return env
-    raise InvalidInput(f"db: unsupported database URL scheme {scheme!r}; use sqlite:/// or postgresql+psycopg://")
+    raise InvalidInput("db: " + _("unsupported database URL scheme {scheme}; use sqlite:/// or postgresql+psycopg://")
+                       .format(scheme=repr(scheme)))
 
 
 def check_ledger(app: Any) -> None:
     """Refuse a database that holds no ledger (a mistyped URL, or someone else's database)."""
     if not app.recorder.has_ledger_tables():
-        raise InvalidInput(f"db: no ledger at {redacted_url(app.url)} (create it with grants init)")
+        raise InvalidInput("db: " + _("no ledger at {where} (create it with grants init)").format(
+            where=redacted_url(app.url)))

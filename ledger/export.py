@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from grants.domain.errors import InvalidInput, VerificationFailed
+from grants.domain.i18n import _
 from grants.ledger.progress import Progress
 from grants.ledger.verify import Link, Report, Row, counted, ledger_rows, verify
 
@@ -25,7 +26,8 @@ def export_lines(ledger: Any, wanted: str | None = None, scope: str = "all",
     head = ledger.head()
     report = verify(counted(ledger_rows(ledger), progress, "verify", head))
     if report.problem:
-        raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
+        raise VerificationFailed(_("refusing to export a ledger that fails verification: {problem}").format(
+            problem=report.problem))
     lines = [_line(row) for row in counted(ledger_rows(ledger), progress, "export", head)
              if not wanted or (row.event is not None and _hex(row.event[0]) == wanted)]
     manifest = {"format": EXPORT_FORMAT, "scope": scope, "events": len(lines), "digest": report.digest,
@@ -62,7 +64,8 @@ def read_export(path: Path) -> tuple[list[Row], dict]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"file: cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
+        raise InvalidInput("file: " + _("cannot read {path}: {problem}").format(
+            path=repr(str(path)), problem=getattr(error, "strerror", None) or error)) from None
     rows, manifest, damaged = [], {}, None
     for number, line in enumerate(lines, start=1):
         try:
@@ -72,14 +75,15 @@ def read_export(path: Path) -> tuple[list[Row], dict]:
                 continue
             rows.append(_row(record))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            damaged = damaged or f"export line {number} is damaged ({type(error).__name__})"
+            damaged = damaged or _("export line {number} is damaged ({kind})").format(number=number,
+                                                                                        kind=type(error).__name__)
     if not rows and not (isinstance(manifest, dict) and manifest.get("format") == EXPORT_FORMAT):
-        raise InvalidInput(f"file: {str(path)!r} is not an export of grants export (no {EXPORT_FORMAT} manifest "
-                           "and no event lines)")
+        raise InvalidInput("file: " + _("{path} is not an export of grants export (no {format} manifest and no "
+                                        "event lines)").format(path=repr(str(path)), format=EXPORT_FORMAT))
     if damaged:
         raise VerificationFailed(damaged)
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise VerificationFailed(f"export has no {EXPORT_FORMAT} manifest")
+        raise VerificationFailed(_("export has no {format} manifest").format(format=EXPORT_FORMAT))
     return rows, manifest
 
 
@@ -101,7 +105,9 @@ def verify_export(path: Path, expected: tuple | None = None,
     whole = manifest.get("scope") == "all"
     report = verify(counted(rows, progress, "verify", len(rows)), expected, check_log=whole)
     if not report.problem and report.count != manifest.get("events"):
-        report.problem = f"export lists {manifest.get('events')} events but holds {report.count}"
+        report.problem = _("export lists {listed} events but holds {count}").format(listed=manifest.get("events"),
+                                                                                   count=report.count)
     if not report.problem and whole and manifest.get("digest") != report.digest:
-        report.problem = f"export manifest digest {manifest.get('digest')} does not match {report.digest}"
+        report.problem = _("export manifest digest {listed} does not match {digest}").format(
+            listed=manifest.get("digest"), digest=report.digest)
     return report, manifest

@@ -18,6 +18,7 @@ from typing import Any
 
 from grants.domain.errors import NotAllowed
 from grants.domain.frame import BudgetFrame
+from grants.domain.i18n import _
 from grants.domain.position import GrantPosition
 from grants.domain.users import LedgerSettings, User
 
@@ -37,8 +38,9 @@ APPLIED = GrantPosition.Applied.TOPIC
 def bound_name(claimed: str, login: str) -> str:
     """On PostgreSQL the login acts; a claimed actor naming anyone else is refused."""
     if claimed != login:
-        raise NotAllowed(f"actor: GRANTS_ACTOR {claimed!r} is not this database login {login!r}; on PostgreSQL "
-                         "the login is who acts (unset GRANTS_ACTOR or set it to the login)")
+        raise NotAllowed("actor: " + _("GRANTS_ACTOR {claimed} is not this database login {login}; on PostgreSQL "
+                                       "the login is who acts (unset GRANTS_ACTOR or set it to the login)").format(
+            claimed=repr(claimed), login=repr(login)))
     return login
 
 
@@ -64,26 +66,31 @@ class Authority:
     def _judge(self, topic, oid, payload, claimed, login) -> str | None:
         if self.by_login and login is not None:
             if claimed is not None and claimed != login:
-                return f"claims actor {claimed!r} but was recorded by login {login!r}"
+                return _("claims actor {claimed} but was recorded by login {login}").format(
+                    claimed=repr(claimed), login=repr(login))
             who = login
         else:
             who = claimed
         role, office = self.users.get(who, (None, None))
         if role is None:
-            return f"was recorded by {who!r}, who is not a user of the ledger"
+            return _("was recorded by {who}, who is not a user of the ledger").format(who=repr(who))
         needed_office = self._office_needed(topic, oid, payload)
         if role == "admin" or (role == "caseworker" and needed_office is not None and office == needed_office):
             return None
-        at = f" at {office}" if office else ""
-        what = f"a position or frame of {needed_office}" if needed_office else _admin_work(topic)
-        return f"was recorded by {who!r} ({role}{at}), who may not record {what}"
+        what = (_("a position or frame of {office}").format(office=needed_office) if needed_office
+                else _admin_work(topic))
+        if office:
+            return _("was recorded by {who} ({role} at {office}), who may not record {what}").format(
+                who=repr(who), role=_(role), office=office, what=what)
+        return _("was recorded by {who} ({role}), who may not record {what}").format(who=repr(who), role=_(role),
+                                                                                     what=what)
 
     def _office_needed(self, topic: str, oid: str, payload: dict) -> str | None:
         """The office a caseworker must belong to; None: only an admin may record this event."""
         if topic == APPLIED:
             return payload.get("office")
         if topic.startswith(POSITIONS) or topic == COMMITTED:
-            return self.offices.get(oid, "an unknown office")
+            return self.offices.get(oid, _("an unknown office"))
         return None
 
     def _fold(self, topic: str, oid: str, payload: dict) -> None:
@@ -101,10 +108,10 @@ class Authority:
 
 def _admin_work(topic: str) -> str:
     if topic.startswith(USERS):
-        return "changes to users"
+        return _("changes to users")
     if topic.startswith(FRAMES):
-        return "budget frames"
-    return f"{topic!r} events"
+        return _("budget frames")
+    return _("{topic} events").format(topic=repr(topic))
 
 
 def _hex(oid) -> str:

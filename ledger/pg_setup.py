@@ -20,6 +20,7 @@ from typing import Any
 from grants.domain.appropriation import Appropriation
 from grants.domain.errors import NotAllowed, RuleRefused
 from grants.domain.frame import BudgetFrame
+from grants.domain.i18n import N_, _
 
 WRITERS, ADMINS, READERS = "grants_writers", "grants_admins", "grants_readers"
 # Events only admins may append (besides every domain.users event): frames and appropriations.
@@ -72,14 +73,17 @@ def setup_identity(ledger: Any, writers: str = WRITERS, admins: str = ADMINS, re
     """Run the set-up on the ledger's database as its owner; returns the SQL it ran."""
     recorder = ledger.recorder
     if not ledger.on_postgres:
-        raise RuleRefused("db: the login set-up is for PostgreSQL; on SQLite file permissions are the boundary")
+        raise RuleRefused("db: " + _("the login set-up is for PostgreSQL; on SQLite file permissions are the boundary"))
     if not recorder.owns_ledger():
-        raise NotAllowed(f"db: login {ledger.login()!r} does not own this ledger's tables; its owner runs the set-up")
+        raise NotAllowed("db: " + _(
+            "login {login} does not own this ledger's tables; its owner runs the set-up").format(
+            login=repr(ledger.login())))
     if not ledger.is_initialised():
-        raise RuleRefused("init: run grants init first, so that the owner chooses the first admin")
-    ledger.require_admin("setting up logins")
+        raise RuleRefused("init: " + _("run grants init first, so that the owner chooses the first admin"))
+    ledger.require_admin(N_("setting up logins"))
     if not _has_read_models(recorder):
-        raise RuleRefused("projections: create the read-model tables first (as the owner), then run the set-up")
+        raise RuleRefused("projections: " + _(
+            "create the read-model tables first (as the owner), then run the set-up"))
     script = setup_sql(recorder.datastore.schema, writers, admins, readers, recorder.events_table_name)
     with recorder.datastore.transaction(commit=True) as curs:
         curs.execute(script)

@@ -25,45 +25,48 @@ from grants.domain.errors import (
     StorageFailed,
     VerificationFailed,
 )
+from grants.domain.i18n import N_, _
 from grants.ledger.config import redacted_url
 
 # SQLite primary result codes (https://www.sqlite.org/rescode.html)
 SQLITE = {
-    11: (VerificationFailed, "db: the database file is damaged (SQLITE_CORRUPT); restore it from a backup"),
-    26: (InvalidInput, "db: {url} is not a grants ledger (SQLITE_NOTADB: not an SQLite database)"),
-    13: (StorageFailed, "db: the disk is full (SQLITE_FULL); nothing was written, free space and re-run"),
-    10: (StorageFailed, "db: the disk could not be read or written (SQLITE_IOERR); nothing was written"),
-    14: (StorageFailed, "db: the database file cannot be opened (SQLITE_CANTOPEN): check the path and its directory"),
-    8: (NotAllowed, "db: the database file is read-only (SQLITE_READONLY); nothing was written"),
-    3: (NotAllowed, "db: access to the database file was refused (SQLITE_PERM)"),
-    23: (NotAllowed, "db: access to the database file was refused (SQLITE_AUTH)"),
-    5: (ConcurrentChange, "db: the database stayed busy (SQLITE_BUSY); nothing was written, re-run"),
-    6: (ConcurrentChange, "db: the database stayed locked (SQLITE_LOCKED); nothing was written, re-run"),
+    11: (VerificationFailed, N_("db: the database file is damaged (SQLITE_CORRUPT); restore it from a backup")),
+    26: (InvalidInput, N_("db: {url} is not a grants ledger (SQLITE_NOTADB: not an SQLite database)")),
+    13: (StorageFailed, N_("db: the disk is full (SQLITE_FULL); nothing was written, free space and re-run")),
+    10: (StorageFailed, N_("db: the disk could not be read or written (SQLITE_IOERR); nothing was written")),
+    14: (StorageFailed,
+         N_("db: the database file cannot be opened (SQLITE_CANTOPEN): check the path and its directory")),
+    8: (NotAllowed, N_("db: the database file is read-only (SQLITE_READONLY); nothing was written")),
+    3: (NotAllowed, N_("db: access to the database file was refused (SQLITE_PERM)")),
+    23: (NotAllowed, N_("db: access to the database file was refused (SQLITE_AUTH)")),
+    5: (ConcurrentChange, N_("db: the database stayed busy (SQLITE_BUSY); nothing was written, re-run")),
+    6: (ConcurrentChange, N_("db: the database stayed locked (SQLITE_LOCKED); nothing was written, re-run")),
 }
-READ_ONLY_LOGIN = "database: permission denied for this login (read-only? use --as-of for reports)"
+READ_ONLY_LOGIN = N_("database: permission denied for this login (read-only? use --as-of for reports)")
 POSTGRES = {  # exact SQLSTATEs first, then their class (first two characters)
     "42501": (NotAllowed, READ_ONLY_LOGIN),
-    "25006": (NotAllowed, "database: the server is read-only (25006); nothing was written"),
-    "XX001": (VerificationFailed, "database: the server reports damaged data (XX001); restore from a backup"),
-    "XX002": (VerificationFailed, "database: the server reports a damaged index (XX002); reindex"),
-    "40001": (ConcurrentChange, "database: concurrent change (40001); nothing was written, re-run"),
-    "40P01": (ConcurrentChange, "database: deadlock with another writer (40P01); nothing was written, re-run"),
-    "55P03": (ConcurrentChange, "database: a lock was not available in time (55P03); nothing was written, re-run"),
-    "3D000": (InvalidInput, "db: the database named in {url} does not exist (3D000)"),
-    "3F000": (InvalidInput, "db: the schema named in {url} does not exist (3F000); create it first"),
-    "53": (StorageFailed, "database: the server is out of disk space or resources ({sqlstate}); nothing was written"),
-    "58": (StorageFailed, "database: the server could not read or write its files ({sqlstate})"),
-    "08": (InvalidInput, "db: cannot reach {url} ({sqlstate}): check the URL and that the server runs"),
-    "57": (StorageFailed, "database: the server is shutting down or not accepting connections ({sqlstate})"),
-    "28": (NotAllowed, "database: the server refused this login ({sqlstate}): check the user and password"),
+    "25006": (NotAllowed, N_("database: the server is read-only (25006); nothing was written")),
+    "XX001": (VerificationFailed, N_("database: the server reports damaged data (XX001); restore from a backup")),
+    "XX002": (VerificationFailed, N_("database: the server reports a damaged index (XX002); reindex")),
+    "40001": (ConcurrentChange, N_("database: concurrent change (40001); nothing was written, re-run")),
+    "40P01": (ConcurrentChange, N_("database: deadlock with another writer (40P01); nothing was written, re-run")),
+    "55P03": (ConcurrentChange, N_("database: a lock was not available in time (55P03); nothing was written, re-run")),
+    "3D000": (InvalidInput, N_("db: the database named in {url} does not exist (3D000)")),
+    "3F000": (InvalidInput, N_("db: the schema named in {url} does not exist (3F000); create it first")),
+    "53": (StorageFailed,
+           N_("database: the server is out of disk space or resources ({sqlstate}); nothing was written")),
+    "58": (StorageFailed, N_("database: the server could not read or write its files ({sqlstate})")),
+    "08": (InvalidInput, N_("db: cannot reach {url} ({sqlstate}): check the URL and that the server runs")),
+    "57": (StorageFailed, N_("database: the server is shutting down or not accepting connections ({sqlstate})")),
+    "28": (NotAllowed, N_("database: the server refused this login ({sqlstate}): check the user and password")),
 }
-UNREACHABLE = (InvalidInput, "db: cannot reach {url}: check the URL and that the server runs")
+UNREACHABLE = (InvalidInput, N_("db: cannot reach {url}: check the URL and that the server runs"))
 
 
 def translate(error: BaseException, url: str | None = None) -> GrantsError | None:
     """The ledger error for a storage failure anywhere in `error`'s cause chain; None if it is none.
     A wrong or unreachable database is a usage error (exit 2) naming `url` without its password."""
-    where = redacted_url(url) if url else "the database"
+    where = redacted_url(url) if url else _("the database")
     for cause in _causes(error):
         if isinstance(cause, GrantsError):
             return cause
@@ -73,8 +76,9 @@ def translate(error: BaseException, url: str | None = None) -> GrantsError | Non
         if _is_psycopg_error(cause):
             return _postgres(cause, where)
         if _unreadable_event(cause):
-            return VerificationFailed(f"ledger: a stored event cannot be read ({type(cause).__name__}): it was "
-                                      "altered outside the ledger; run grants verify to name it")
+            return VerificationFailed("ledger: " + _(
+                "a stored event cannot be read ({error}): it was altered outside the ledger; "
+                "run grants verify to name it").format(error=type(cause).__name__))
     return None
 
 
@@ -128,4 +132,4 @@ def _make(found, **values) -> GrantsError | None:
     if found is None:
         return None
     kind, message = found
-    return kind(message.format(**values))
+    return kind(_(message).format(**values))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from grants.domain.i18n import N_, _
 from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, sha
 from grants.ledger.progress import Progress
 
@@ -39,7 +40,7 @@ class Expected(NamedTuple):
 
     count: int  # type: ignore[assignment]  # the events counted, not tuple.count
     head: str
-    source: str = "digest"  # or "checkpoint of <time>"
+    source: str = N_("digest")  # or "checkpoint of <time>" (translated where shown)
     keyed_since: int | None = None
 
 
@@ -76,11 +77,12 @@ class Row:
 
 
 def parse_digest(raw: str) -> tuple[int, str]:
-    count, _, head = raw.partition(":")
+    count, _colon, head = raw.partition(":")
     if not count.isdigit() or len(head) != 64 or any(ch not in "0123456789abcdef" for ch in head):
         from grants.domain.errors import InvalidInput
 
-        raise InvalidInput(f"digest: must be N:HASH as printed by grants verify, got {raw!r}")
+        raise InvalidInput("digest: " + _("must be N:HASH as printed by grants verify, got {given}").format(
+            given=repr(raw)))
     return int(count), head
 
 
@@ -110,27 +112,29 @@ def _check_expected(report: Report, wanted: list[Expected]) -> str | None:
             report.checked.append(exp)
             report.digest_checked = True
             if report.head != exp.head:
-                return (f"{exp.source} mismatch: the first {exp.count} events hash to {report.head}, "
-                        f"not the recorded {exp.head}: the chain was rewritten")
+                return _("{source} mismatch: the first {count} events hash to {head}, not the recorded {recorded}: "
+                         "the chain was rewritten").format(source=_(exp.source), count=exp.count, head=report.head,
+                                                           recorded=exp.head)
     return None
 
 
 def _after_walk(report: Report, wanted: list[Expected]) -> str | None:
     for exp in wanted:
         if exp.count > report.count:
-            return (f"{exp.source} covers {exp.count} events but the ledger has only {report.count}: "
-                    "events were deleted")
+            return _("{source} covers {count} events but the ledger has only {found}: events were deleted").format(
+                source=_(exp.source), count=exp.count, found=report.count)
         if exp.keyed_since is not None and (report.keyed_since is None or report.keyed_since > exp.keyed_since):
-            now = f"since event {report.keyed_since}" if report.keyed_since else "not at all"
-            return (f"{exp.source} recorded the chain keyed since event {exp.keyed_since}, now {now}: "
-                    "MACs were stripped")
+            now = (_("since event {event}").format(event=report.keyed_since) if report.keyed_since
+                   else _("not at all"))
+            return _("{source} recorded the chain keyed since event {event}, now {now}: MACs were stripped").format(
+                source=_(exp.source), event=exp.keyed_since, now=now)
     return None
 
 
 def _summarise(findings: list[str]) -> str | None:
     if not findings:
         return None
-    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    more = _(" (and {count} more)").format(count=len(findings) - 1) if len(findings) > 1 else ""
     return findings[0] + more
 
 
@@ -140,7 +144,8 @@ def _name(row: Row, report: Report) -> str:
     oid, version = stored[0], stored[1]
     key = _oid(oid)
     ref = report.refs.get(key)
-    return f"event {row.notification_id} ({'ref ' + repr(ref) if ref else 'position ' + key} version {version})"
+    what = _("ref {ref}").format(ref=repr(ref)) if ref else _("position {id}").format(id=key)
+    return _("event {id} ({what} version {version})").format(id=row.notification_id, what=what, version=version)
 
 
 def _oid(raw) -> str:
@@ -166,24 +171,26 @@ def _note(report: Report, finding: str | None, row: Row) -> None:
 
 def _check(row: Row, report: Report, positions, check_log) -> str | None:
     if row.notification_id <= 0:
-        return (f"{_name(row, report)} is stored at id {row.notification_id}, below the log's first id 1: "
-                "inserted by hand where only loading the position would read it")
+        return _("{event} is stored at id {id}, below the log's first id 1: inserted by hand where only loading "
+                 "the position would read it").format(event=_name(row, report), id=row.notification_id)
     if row.event is None:
-        return f"{_name(row, report)} is missing: deleted from the log"
+        return _("{event} is missing: deleted from the log").format(event=_name(row, report))
     if row.chain is None:
-        return f"{_name(row, report)} has no chain row: inserted outside the ledger"
+        return _("{event} has no chain row: inserted outside the ledger").format(event=_name(row, report))
     oid, version, topic, state = row.event
     try:
         e_hash = event_hash(oid, int(version), str(topic), bytes(state))
     except (TypeError, ValueError) as error:
-        return f"{_name(row, report)} is damaged and cannot be hashed ({error})"
+        return _("{event} is damaged and cannot be hashed ({problem})").format(event=_name(row, report),
+                                                                              problem=error)
     key = _oid(oid)
     if version == 1:
         report.refs[key] = _payload(row).get("ref")
     if (_oid(row.chain.originator_id), int(row.chain.version)) != (key, int(version)):
-        return f"{_name(row, report)} stands where the chain recorded another event: reordered or swapped"
+        return _("{event} stands where the chain recorded another event: reordered or swapped").format(
+            event=_name(row, report))
     if e_hash != row.chain.event_hash:
-        return f"{_name(row, report)} was altered: its content does not match its recorded hash"
+        return _("{event} was altered: its content does not match its recorded hash").format(event=_name(row, report))
     return _check_links(row, report, positions, check_log, key, e_hash)
 
 
@@ -192,15 +199,16 @@ def _check_links(row: Row, report: Report, positions, check_log, key: str, e_has
     version = int(row.event[1])
     last_version, last_hash = positions.get(key, (0, GENESIS))
     if version != last_version + 1:
-        return (f"{_name(row, report)} follows version {last_version} of its position: "
-                "an event was deleted or reordered")
+        return _("{event} follows version {version} of its position: an event was deleted or reordered").format(
+            event=_name(row, report), version=last_version)
     position_hash = sha(last_hash, e_hash)
     if position_hash != row.chain.position_hash:
-        return f"{_name(row, report)} breaks its position's chain: an earlier event was altered"
+        return _("{event} breaks its position's chain: an earlier event was altered").format(event=_name(row, report))
     positions[key] = (version, position_hash)
     log_hash = log_link(report.head, row.notification_id, e_hash, row.chain.login)
     if check_log and log_hash != row.chain.log_hash:
-        return f"{_name(row, report)} breaks the log chain: an earlier event was deleted, inserted or altered"
+        return _("{event} breaks the log chain: an earlier event was deleted, inserted or altered").format(
+            event=_name(row, report))
     report.head = log_hash if check_log else row.chain.log_hash
     report.count += 1
     return None
@@ -212,17 +220,18 @@ def _check_seal(row: Row, report: Report, key: bytes | None) -> str | None:
     mac = row.chain.mac
     if mac is None:
         if report.keyed_since is not None:
-            return (f"{_name(row, report)} has no MAC although the chain is keyed since event "
-                    f"{report.keyed_since}: forged or stripped")
+            return _("{event} has no MAC although the chain is keyed since event {since}: forged or stripped").format(
+                event=_name(row, report), since=report.keyed_since)
         return None
     first = report.keyed_since is None
     if first:
         report.keyed_since = row.notification_id
     if key is not None and not mac_matches(key, row.chain.log_hash, mac):
         if first:
-            return (f"{_name(row, report)} carries a MAC that does not match the given key: the key is not "
-                    "this ledger's, or the keyed rows were forged")
-        return f"{_name(row, report)} carries a forged MAC: written by someone without the chain key"
+            return _("{event} carries a MAC that does not match the given key: the key is not this ledger's, or "
+                     "the keyed rows were forged").format(event=_name(row, report))
+        return _("{event} carries a forged MAC: written by someone without the chain key").format(
+            event=_name(row, report))
     return None
 
 

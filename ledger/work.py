@@ -10,6 +10,7 @@ from uuid import UUID
 
 from grants.domain.errors import NotFound, RuleRefused
 from grants.domain.frame import BudgetFrame
+from grants.domain.i18n import _
 from grants.domain.kommuner import KOMMUNENUMMER, lookup
 from grants.domain.position import GrantPosition
 
@@ -42,7 +43,7 @@ class UnitOfWork:
     def position(self, ref: str) -> GrantPosition:
         if ref not in self.positions:
             if ref in self.absent:
-                raise NotFound(f"ref: no position {ref!r}")
+                raise NotFound("ref: " + _("no position {ref}").format(ref=repr(ref)))
             self.positions[ref] = self.ledger.position(ref)
         return self.positions[ref]
 
@@ -81,7 +82,8 @@ class UnitOfWork:
                           other_costs=cmd.other_costs)
             if existing.same_application(**fields):
                 return existing, False
-            raise RuleRefused(f"ref: {cmd.ref!r} is already used for a different application")
+            raise RuleRefused("ref: " + _("{ref} is already used for a different application").format(
+                ref=repr(cmd.ref)))
         cmd = cmd.with_dates(None, self.today())
         position = GrantPosition.apply_for(ref=cmd.ref, **{**cmd.arguments(), "kommune": kommune})
         self.positions[cmd.ref] = position

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from grants.domain.errors import InvalidInput
+from grants.domain.i18n import _
 
 SHEET = "commands"
 
@@ -39,7 +40,8 @@ def xlsx_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises zip, XML and key errors for a bad file
-        raise InvalidInput(f"file: cannot read {str(path)!r} as an Excel workbook ({type(error).__name__})") from None
+        raise InvalidInput("file: " + _("cannot read {path} as an Excel workbook ({kind})").format(
+            path=repr(str(path)), kind=type(error).__name__)) from None
     try:
         sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

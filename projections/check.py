@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from grants.domain.i18n import _
 from grants.projections import db
 from grants.projections.db import engine_for
 from grants.projections.runner import PROJECTIONS, Runner
@@ -28,17 +29,21 @@ class Difference:
         shown as present/missing."""
         whole = self.column is None
         return {"table": self.table, "key": "; ".join(f"{column}={value}" for column, value in self.key),
-                "column": "(row)" if whole else self.column,
-                "in_table": ("missing" if self.in_table is None else "present") if whole else self.in_table,
-                "from_log": ("missing" if self.from_log is None else "present") if whole else self.from_log}
+                "column": _("(row)") if whole else self.column,
+                "in_table": _present(self.in_table) if whole else self.in_table,
+                "from_log": _present(self.from_log) if whole else self.from_log}
 
     def __str__(self) -> str:
         where = ", ".join(f"{column}={value!r}" for column, value in self.key)
         if self.column is None:
-            what = "is not in the log" if self.from_log is None else "is missing from the table"
+            what = _("is not in the log") if self.from_log is None else _("is missing from the table")
             return f"{self.table} ({where}) {what}"
-        return (f"{self.table} ({where}): {self.column} is {self.in_table!r} in the table, "
-                f"{self.from_log!r} from the log")
+        return f"{self.table} ({where}): " + _("{column} is {stored} in the table, {folded} from the log").format(
+            column=self.column, stored=repr(self.in_table), folded=repr(self.from_log))
+
+
+def _present(row: object) -> str:
+    return _("missing") if row is None else _("present")
 
 
 def status_rows(runner) -> list[dict]:
@@ -46,7 +51,8 @@ def status_rows(runner) -> list[dict]:
     tracked = runner.tracked()
     head = runner.source.head()
     return [{"projection": name, "position": position, "head": head, "behind": max(head - position, 0),
-             "state": "ahead of the log (error)" if position > head else "current" if position == head else "behind"}
+             "state": _("ahead of the log (error)") if position > head else _("current") if position == head
+             else _("behind")}
             for name, position in sorted(tracked.items())]
 
 
@@ -54,7 +60,7 @@ def check(runner) -> list[Difference]:
     """Every difference between the read models and a fold of the log (empty: they agree)."""
     tracked = runner.tracked()
     head = runner.source.head()
-    found = [Difference("proj_tracking", (("name", name),), "position", position, f"at most {head}")
+    found = [Difference("proj_tracking", (("name", name),), "position", position, _("at most {head}").format(head=head))
              for name, position in sorted(tracked.items()) if position > head]
     for projection in PROJECTIONS:
         position = tracked.get(projection.name, 0)

@@ -12,27 +12,30 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from grants.domain.i18n import N_, _
 from grants.domain.money import format_kroner as kr
 from grants.domain.position import ACTIVE
 
+# Each kind (a stable code, the same in every language) and what it means (translated where shown).
 KINDS: dict[str, str] = {
-    "chain": "the hash chain does not verify (an event altered, deleted, inserted or reordered)",
-    "read-models": "a read-model table differs from the log, or lags it",
-    "still-active": "a position still active after its last fundable year (four-year rule, wind-down)",
-    "wind-down": "a transitional position funded or terminated after the wind-down",
-    "missing-report": "a funded year whose report is past its deadline and not received",
-    "late-report": "a report received after its deadline",
-    "self-financing": "wage cost above the grant without documented self-financing",
-    "not-auditor-attested": "a report that needs an auditor's attestation and has none",
-    "to-reclaim": "unspent money to reclaim with no repayment recorded",
-    "late-application": "an application received after its deadline",
-    "no-permanence-plan": "an application without the plan for permanence its scheme asks for",
-    "advanced-without-report": "a position advanced into a year with no report for the year before",
-    "share-not-growing": "a grant stepped down while the kommune's own share did not grow",
-    "frame-exceeded": "an office's budget frame exceeded by the sum granted",
-    "appropriation-exceeded": "the office frames of a scheme and year add up to more than its national appropriation",
-    "deviation-without-reason": "a decision that departs from the rules (ladder placement, over-frame "
-                                "grant, amount other than the rule's) without a reason",
+    "chain": N_("the hash chain does not verify (an event altered, deleted, inserted or reordered)"),
+    "read-models": N_("a read-model table differs from the log, or lags it"),
+    "still-active": N_("a position still active after its last fundable year (four-year rule, wind-down)"),
+    "wind-down": N_("a transitional position funded or terminated after the wind-down"),
+    "missing-report": N_("a funded year whose report is past its deadline and not received"),
+    "late-report": N_("a report received after its deadline"),
+    "self-financing": N_("wage cost above the grant without documented self-financing"),
+    "not-auditor-attested": N_("a report that needs an auditor's attestation and has none"),
+    "to-reclaim": N_("unspent money to reclaim with no repayment recorded"),
+    "late-application": N_("an application received after its deadline"),
+    "no-permanence-plan": N_("an application without the plan for permanence its scheme asks for"),
+    "advanced-without-report": N_("a position advanced into a year with no report for the year before"),
+    "share-not-growing": N_("a grant stepped down while the kommune's own share did not grow"),
+    "frame-exceeded": N_("an office's budget frame exceeded by the sum granted"),
+    "appropriation-exceeded": N_("the office frames of a scheme and year add up to more than its national "
+                                 "appropriation"),
+    "deviation-without-reason": N_("a decision that departs from the rules (ladder placement, over-frame "
+                                   "grant, amount other than the rule's) without a reason"),
 }
 INTEGRITY = frozenset({"chain", "read-models"})
 COMPLIANCE_KINDS = ("late-application", "no-permanence-plan", "advanced-without-report", "missing-report",
@@ -74,11 +77,12 @@ def read_model_findings(ledger: Any, engine: Any) -> list[Finding]:
     head = ledger.head()
     if min(tracked.values()) < head or len(set(tracked.values())) > 1:
         behind = head - min(tracked.values())
-        return [Finding("-", "read-models", f"the read models are {behind} events behind the log "
-                                            "(run grants projections follow, or a report, as the application role)")]
+        return [Finding("-", "read-models", _(
+            "the read models are {behind} events behind the log (run grants projections follow, or a report, as "
+            "the application role)").format(behind=behind))]
     if max(tracked.values()) > head:
-        return [Finding("-", "read-models", f"the read models claim event {max(tracked.values())}, "
-                                            f"but the log ends at {head}")]
+        return [Finding("-", "read-models", _("the read models claim event {claimed}, but the log ends at {head}")
+                        .format(claimed=max(tracked.values()), head=head))]
     replay = Runner(engine_for("sqlite://"), _Prefix(ledger, head))
     replay.catch_up()
     findings = []
@@ -110,11 +114,12 @@ def _differences(table: Any, stored: dict, replayed: dict) -> list[Finding]:
         ref = row.get("ref") or "/".join(str(row.get(k)) for k in ("office", "scheme", "year"))
         where = f"{table.name} {ref}" + (f" {row['year']}" if "year" in row and "ref" in row else "")
         if have is None:
-            found.append(Finding(ref, "read-models", f"{where}: row missing from the table"))
+            found.append(Finding(ref, "read-models", f"{where}: " + _("row missing from the table")))
         elif want is None:
-            found.append(Finding(ref, "read-models", f"{where}: row in the table that the log does not give"))
+            found.append(Finding(ref, "read-models", f"{where}: " + _("row in the table that the log does not give")))
         else:
-            changed = [f"{k} {have[k]!r} in the table, {want[k]!r} from the log" for k in want if have[k] != want[k]]
+            changed = [_("{column} {stored} in the table, {folded} from the log").format(
+                column=k, stored=repr(have[k]), folded=repr(want[k])) for k in want if have[k] != want[k]]
             if changed:
                 found.append(Finding(ref, "read-models", f"{where}: " + "; ".join(changed)))
     return found
@@ -139,7 +144,7 @@ def rule_findings(engine: Any, source: Any, today: date, kinds: set[str]) -> lis
 def _lifetime(engine: Any, today: date) -> list[Finding]:
     from grants.projections import reports as queries
 
-    _, violations = queries.winddown(engine, today)
+    _per_year, violations = queries.winddown(engine, today)
     found = []
     flagged = set()
     for v in violations:  # every wind-down violation, a transitional position still active included
@@ -147,9 +152,9 @@ def _lifetime(engine: Any, today: date) -> list[Finding]:
         found.append(Finding(v["ref"], "wind-down", v["problem"]))
     for p in queries.expiry(engine):
         if p["status"] == ACTIVE and p["last_fundable"] < today.year and p["ref"] not in flagged:
-            found.append(Finding(p["ref"], "still-active",
-                                 f"{p['scheme']} last fundable year {p['last_fundable']}, still active on {today} "
-                                 "(terminate it)"))
+            found.append(Finding(p["ref"], "still-active", _(
+                "{scheme} last fundable year {last}, still active on {today} (terminate it)").format(
+                scheme=p["scheme"], last=p["last_fundable"], today=today)))
     return found
 
 
@@ -160,7 +165,7 @@ def _compliance(engine: Any, today: date) -> list[Finding]:
     for issue in queries.compliance(engine, today):
         detail = f"{issue['year']}: {issue['detail']}"
         if issue["issue"] == "to-reclaim":
-            detail += "; no repayment recorded"
+            detail += _("; no repayment recorded")
         found.append(Finding(issue["ref"], issue["issue"], detail))
     return found
 
@@ -172,15 +177,16 @@ def _frames(engine: Any) -> list[Finding]:
     for f in queries.frames(engine):
         if f["appropriation"] is not None:  # the national row: every office's frame against the bevilgning
             if f["unallocated"] < 0:
-                found.append(Finding(f"national/{f['scheme']}/{f['year']}", "appropriation-exceeded",
-                                     f"office frames {kr(f['frame'])} against an appropriation of "
-                                     f"{kr(f['appropriation'])}, {kr(-f['unallocated'])} over"))
+                found.append(Finding(f"national/{f['scheme']}/{f['year']}", "appropriation-exceeded", _(
+                    "office frames {frames} against an appropriation of {appropriation}, {over} over").format(
+                    frames=kr(f["frame"]), appropriation=kr(f["appropriation"]), over=kr(-f["unallocated"]))))
         elif f["granted"] > f["frame"]:
             decided = f["over_frame_grants"]
-            overrides = f" ({decided} granted over the frame by decision)" if decided else ""
-            found.append(Finding(f"{f['office']}/{f['scheme']}/{f['year']}", "frame-exceeded",
-                                 f"granted {kr(f['granted'])} against a frame of {kr(f['frame'])}, "
-                                 f"{kr(f['granted'] - f['frame'])} over{overrides}"))
+            overrides = (_(" ({count} granted over the frame by decision)").format(count=decided)
+                         if decided else "")
+            found.append(Finding(f"{f['office']}/{f['scheme']}/{f['year']}", "frame-exceeded", _(
+                "granted {granted} against a frame of {frame}, {over} over").format(
+                granted=kr(f["granted"]), frame=kr(f["frame"]), over=kr(f["granted"] - f["frame"])) + overrides))
     return found
 
 
@@ -195,7 +201,7 @@ def deviations(source: Any, page: int = 1000) -> list[Finding]:
     refs: dict[Any, str] = {}
     found, after, head = [], 0, source.head()
     while batch := source.read_log(after, page, head, topics):
-        for _, e in batch:
+        for _notification, e in batch:
             if isinstance(e, GrantPosition.Applied):
                 refs[e.originator_id] = e.ref
                 continue
@@ -204,12 +210,13 @@ def deviations(source: Any, page: int = 1000) -> list[Finding]:
             ref = refs.get(e.originator_id, str(e.originator_id))
             rule_amount = getattr(e, "rule_amount", None)
             if isinstance(e, GrantPosition.Granted) and e.ladder_year > 1:
-                found.append(Finding(ref, "deviation-without-reason",
-                                     f"{e.year}: placed on ladder year {e.ladder_year}"))
+                found.append(Finding(ref, "deviation-without-reason", f"{e.year}: " + _(
+                    "placed on ladder year {ladder_year}").format(ladder_year=e.ladder_year)))
             if e.over_frame:
-                found.append(Finding(ref, "deviation-without-reason", f"{e.year}: granted over the frame"))
+                found.append(Finding(ref, "deviation-without-reason", f"{e.year}: " + _("granted over the frame")))
             if rule_amount is not None and rule_amount != e.amount:
-                found.append(Finding(ref, "deviation-without-reason",
-                                     f"{e.year}: amount {kr(e.amount)} instead of the rule's {kr(rule_amount)}"))
+                found.append(Finding(ref, "deviation-without-reason", f"{e.year}: " + _(
+                    "amount {amount} instead of the rule's {rule_amount}").format(
+                    amount=kr(e.amount), rule_amount=kr(rule_amount))))
         after = batch[-1][0]
     return found

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from grants.domain import rules
+from grants.domain.i18n import _
 from grants.domain.kommuner import find, lineage
 from grants.domain.money import format_kroner as kr
 from grants.domain.position import ACTIVE, TERMINATED
@@ -130,11 +131,11 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
     for p in _positions(engine, pos.c.last_funded_year >= years[0], suspects,
                         scheme=scheme_id, office=filters.get("office"), kommune=filters.get("kommune")):
         if p["last_funded_year"] > years[-1]:
-            problem = f"funded in {p['last_funded_year']}, after the wind-down"
+            problem = _("funded in {year}, after the wind-down").format(year=p["last_funded_year"])
         elif p["status"] == ACTIVE and today > end:
-            problem = f"still active after {years[-1]} (terminate as wound-down)"
+            problem = _("still active after {year} (terminate as wound-down)").format(year=years[-1])
         elif p["end_date"] is not None and p["end_date"] > end and p["status"] == TERMINATED:
-            problem = f"terminated only on {p['end_date']}, after {years[-1]}"
+            problem = _("terminated only on {day}, after {year}").format(day=p["end_date"], year=years[-1])
         else:
             continue
         violations.append({"ref": p["ref"], "office": p["office"], "kommunenummer": p["kommunenummer"],
@@ -229,9 +230,10 @@ def _application_filters(p, year=None, office=None, kommune=None, scheme=None):
 def _application_issues(a: dict):
     due = rules.application_due(a["scheme"], a["first_year"], a["office"])
     if due is not None and a["received"] is not None and a["received"] > due:
-        yield "late-application", f"received {a['received']}, deadline {due}"
+        yield "late-application", _("received {received}, deadline {due}").format(received=a["received"], due=due)
     if rules.scheme(a["scheme"]).permanence_plan and not a["permanence_plan"]:
-        yield "no-permanence-plan", f"{a['scheme']} applications describe the plan for permanence (plan for varighet)"
+        yield "no-permanence-plan", _("{scheme} applications describe the plan for permanence (plan for varighet)"
+                                      ).format(scheme=a["scheme"])
 
 
 def _previous_years(years: list[dict]) -> dict[tuple[str, int], dict]:
@@ -246,27 +248,33 @@ def _previous_years(years: list[dict]) -> dict[tuple[str, int], dict]:
 
 def _issues(r, due: date, today: date, previous: dict | None):
     if r["advanced_unreported"] is not None:
-        yield "advanced-without-report", f"advanced into {r['year']} with no report for {r['advanced_unreported']}"
+        yield "advanced-without-report", _("advanced into {year} with no report for {unreported}").format(
+            year=r["year"], unreported=r["advanced_unreported"])
     if r["reports"] == 0:
         if today > due:
-            yield "missing-report", f"report was due {due}"
+            yield "missing-report", _("report was due {due}").format(due=due)
         return
     if r["report_received"] > due:
-        yield "late-report", f"received {r['report_received']}, due {due}"
+        yield "late-report", _("received {received}, due {due}").format(received=r["report_received"], due=due)
     cost = (r["wage_cost"] or 0) + (r["other_costs"] or 0)
     if r["wage_cost"] is not None and cost > r["amount"]:
         needed = cost - r["amount"]
         if (r["self_financing"] or 0) < needed:
-            yield "self-financing", f"costs exceed the grant by {kr(needed)}, documented {kr(r['self_financing'] or 0)}"
+            yield "self-financing", _("costs exceed the grant by {needed}, documented {documented}").format(
+                needed=kr(needed), documented=kr(r["self_financing"] or 0))
     if (previous is not None and previous["reports"] and r["amount"] < previous["amount"]
             and r["self_financing"] is not None and previous["self_financing"] is not None
             and r["self_financing"] <= previous["self_financing"]):
-        yield "share-not-growing", (f"grant stepped down {kr(previous['amount'])} -> {kr(r['amount'])}, "
-                                    f"self-financing {kr(previous['self_financing'])} -> {kr(r['self_financing'])}")
+        yield "share-not-growing", _(
+            "grant stepped down {before} -> {after}, self-financing {own_before} -> {own_after}").format(
+            before=kr(previous["amount"]), after=kr(r["amount"]), own_before=kr(previous["self_financing"]),
+            own_after=kr(r["self_financing"]))
     if r["to_reclaim"]:
-        carried_in = f" + {kr(r['carried_in'])} carried in" if r["carried_in"] else ""
-        carried_out = f", {kr(r['carried_out'])} carried over" if r["carried_out"] else ""
-        yield "to-reclaim", (f"{kr(r['to_reclaim'])} of {kr(r['paid'] + r['carried_in'])} paid (entitled "
-                             f"{kr(r['entitlement'])}{carried_in}, spent {kr(r['spent'])}{carried_out})")
+        carried_in = _(" + {amount} carried in").format(amount=kr(r["carried_in"])) if r["carried_in"] else ""
+        carried_out = _(", {amount} carried over").format(amount=kr(r["carried_out"])) if r["carried_out"] else ""
+        yield "to-reclaim", _("{reclaim} of {paid} paid (entitled {entitled}{carried_in}, spent {spent}"
+                              "{carried_out})").format(
+            reclaim=kr(r["to_reclaim"]), paid=kr(r["paid"] + r["carried_in"]), entitled=kr(r["entitlement"]),
+            carried_in=carried_in, spent=kr(r["spent"]), carried_out=carried_out)
     if rules.scheme(r["scheme"]).attestation == "auditor" and r["attested"] != "auditor":
-        yield "not-auditor-attested", f"{r['scheme']} reports need an auditor's attestation"
+        yield "not-auditor-attested", _("{scheme} reports need an auditor's attestation").format(scheme=r["scheme"])

@@ -161,8 +161,12 @@ class Runner:
 
 def refuse_ahead(tracked: dict[str, int], head: int) -> None:
     """A tracking position beyond the head means the tables were edited or the log was cut."""
+    from grants.domain.i18n import _  # here: the module's loops use `_` for notification ids
+
     ahead = {name: position for name, position in sorted(tracked.items()) if position > head}
     if ahead:
-        named = ", ".join(f"{name!r} at {position}" for name, position in ahead.items())
-        raise VerificationFailed(f"projections: {named}, ahead of the log's head {head}: the read models were "
-                                 "edited or the log was cut (grants verify; grants projections check)")
+        named = ", ".join(_("{name} at {position}").format(name=repr(name), position=position)
+                          for name, position in ahead.items())
+        raise VerificationFailed("projections: " + _(
+            "{named}, ahead of the log's head {head}: the read models were edited or the log was cut "
+            "(grants verify; grants projections check)").format(named=named, head=head))

@@ -15,6 +15,12 @@ from grants.domain.actor import current_actor
 
 POSTGRES_URL = os.environ.get("GRANTS_TEST_POSTGRES_URL")
 
+# The suite runs in English whatever the machine's locale; the Norwegian tests ask for nb themselves
+# (tests/e2e/test_norwegian.py). Subprocesses (the README walkthrough) inherit this.
+for _locale_setting in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_locale_setting, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 def _postgres_schema_url():
     import psycopg
