@@ -5,9 +5,13 @@ from pathlib import Path
 
 from grants.domain.kommuner import all_current
 
+EVENTS_PER_POSITION = 10
+
 
 def lifecycle_lines(positions: int, prefix: str = "N"):
-    """Per position: apply, grant 2021, advance 2022-2024, report 2021 = 6 events."""
+    """Per position, the whole life of a transitional 765.62 position (10 events): applied and
+    granted for 2021, advanced 2022-2024, a report for each funded year, wound down at the end
+    of 2024 as the rules require (so wind-down and compliance list what a real ledger would)."""
     kommuner = [k.number for k in all_current() if k.valid_from is None]  # codes valid in 2021
     for i in range(positions):
         ref = f"{prefix}{i:07d}"
@@ -17,7 +21,10 @@ def lifecycle_lines(positions: int, prefix: str = "N"):
         yield {"command": "grant", "ref": ref, "year": 2021, "decided": "2021-03-01"}
         for year in (2022, 2023, 2024):
             yield {"command": "advance", "ref": ref, "year": year, "decided": f"{year}-03-01"}
-        yield {"command": "report", "ref": ref, "year": 2021, "spent": "300000", "received": "2022-02-10"}
+        for year in (2021, 2022, 2023, 2024):
+            yield {"command": "report", "ref": ref, "year": year, "spent": "300000", "received": f"{year + 1}-02-10"}
+        yield {"command": "terminate", "ref": ref, "cause": "wound-down", "reason": "overgangsordningen er slutt",
+               "effective": "2024-12-31"}
 
 
 def write_batch(path: Path, positions: int, prefix: str = "N") -> int:

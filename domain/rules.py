@@ -7,6 +7,7 @@ rule id and rate and an auditor can redo the arithmetic by hand (see `Computatio
 import csv
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -98,9 +99,15 @@ def practices() -> tuple[tuple[str, str], ...]:
 
     A setting, not a clock: which rule a decision used is stored in its event (the rule id), so
     switching the practice changes later decisions only, never recorded amounts."""
+    return _practices(os.environ.get(PRACTICE_SETTING, ""))
+
+
+@cache
+def _practices(setting: str) -> tuple[tuple[str, str], ...]:
+    """Cached per value of the setting: asked for every decision of a batch import."""
     table = _practices_table()
     chosen = {name: spec["default"] for name, spec in table.items()}
-    for item in filter(None, (part.strip() for part in os.environ.get(PRACTICE_SETTING, "").split(","))):
+    for item in filter(None, (part.strip() for part in setting.split(","))):
         name, _, choice = item.partition("=")
         name, choice = name.strip(), choice.strip()
         if name not in table or choice not in table[name]["choices"]:
@@ -272,7 +279,11 @@ class Entitlement:
     fte_filled: Decimal | None
     for_months: int
     amount: int
-    arithmetic: str
+    explained: Callable[[], str]  # the arithmetic, written only when asked (explain), not per decision
+
+    @property
+    def arithmetic(self) -> str:
+        return self.explained()
 
 
 def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]], through_month: int,
@@ -284,10 +295,10 @@ def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]
     divisor = "12" if base_fte == 1 else f"(12 x {format_fte(base_fte)})"
     if fte_filled is None:
         return Entitlement(through_month, None, for_months.amount, for_months.amount,
-                           f"{for_months.arithmetic()} ({through_month} months funded)")
+                           lambda: f"{for_months.arithmetic()} ({through_month} months funded)")
     exact = base * Fraction(fte_filled) * through_month / (MONTHS * Fraction(base_fte))
     scaled = min(round_kroner(exact), for_months.amount)
     capped = "" if round_kroner(exact) <= for_months.amount else f", capped at {format_kroner(for_months.amount)}"
-    return Entitlement(through_month, fte_filled, for_months.amount, scaled,
+    return Entitlement(through_month, fte_filled, for_months.amount, scaled, lambda: (
                        f"{format_kroner(base)} x {format_fte(fte_filled)} filled x {through_month} / {divisor} = "
-                       f"{format_exact(exact)} -> {format_kroner(scaled)} NOK (rounded half up{capped})")
+                       f"{format_exact(exact)} -> {format_kroner(scaled)} NOK (rounded half up{capped})"))

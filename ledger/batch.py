@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ MAX_LINES = 1_000_000
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
+@cache
 def columns_of(model: type[c.Command]) -> dict[str, str]:
     """Every column a line of this command may use -> its field: the field name, the CLI
     option's name (with dashes or underscores) and the option's own name (`partner`)."""
@@ -38,7 +40,7 @@ def columns_of(model: type[c.Command]) -> dict[str, str]:
 def _normalise(model: type[c.Command], raw: dict) -> dict:
     """A line's cells as the model's fields; empty cells are absent. Lists and flags are read
     as the CLI reads them: `;` between partners, true/false (or yes/no, 1/0) for flags."""
-    columns, values = columns_of(model), {}
+    columns, values, multiple, flags = columns_of(model), {}, *_kinds(model)
     for key, value in raw.items():
         if key is None:
             raise ValueError("more cells than columns")
@@ -48,16 +50,23 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
         name = columns.get(column) or columns.get(column.replace("_", "-"))
         if name is None:
             raise ValueError(f"{column}: not an option of {model.name}")
-        info = model.model_fields[name]
-        if c.is_multiple(info) and isinstance(value, str):
+        if name in multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
-        if c.is_flag(info) and isinstance(value, str):
+        if name in flags and isinstance(value, str):
             lowered = value.strip().lower()
             if lowered not in TRUE + FALSE:
                 raise ValueError(f"{column}: must be true or false, got {quoted(value)}")
             value = lowered in TRUE
         values[name] = value
     return values
+
+
+@cache
+def _kinds(model: type[c.Command]) -> tuple[frozenset[str], frozenset[str]]:
+    """The model's list fields and its flags, read once per model."""
+    fields = model.model_fields.items()
+    return (frozenset(name for name, info in fields if c.is_multiple(info)),
+            frozenset(name for name, info in fields if c.is_flag(info)))
 
 
 def _records(path: Path):

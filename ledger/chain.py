@@ -17,6 +17,7 @@ detect even a rewrite of the whole chain; the MAC stops a forger who lacks the k
 import getpass
 import hashlib
 import hmac
+from hashlib import sha256
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -36,16 +37,26 @@ def sha(*parts) -> str:
     return hashlib.sha256(joined).hexdigest()
 
 
+# The three hashes below are sha(...) of their parts, written out: they run for every event
+# stored and verified, and formatting the bytes at once costs a third of joining them.
+
 def event_hash(originator_id, version: int, topic: str, state: bytes) -> str:
+    """sha(originator id as hex, version, topic, state)."""
     oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
-    return sha(oid, version, topic, bytes(state))
+    return sha256(b"%s|%d|%s|%s|" % (oid.encode(), version, topic.encode(), bytes(state))).hexdigest()
+
+
+def position_link(previous: str, e_hash: str) -> str:
+    """sha(the position hash of the previous version, event hash)."""
+    return sha256(f"{previous}|{e_hash}|".encode()).hexdigest()
 
 
 def log_link(previous: str, notification_id: int, e_hash: str, login: str | None) -> str:
-    """The log hash of one row; the login is part of it when one was recorded."""
+    """The log hash of one row, sha(previous, id, event hash[, login]): the login is part of it
+    when one was recorded."""
     if login is None:
-        return sha(previous, notification_id, e_hash)
-    return sha(previous, notification_id, e_hash, login)
+        return sha256(f"{previous}|{notification_id}|{e_hash}|".encode()).hexdigest()
+    return sha256(f"{previous}|{notification_id}|{e_hash}|{login}|".encode()).hexdigest()
 
 
 def chain_mac(key: bytes, log_hash: str) -> str:
@@ -83,12 +94,14 @@ def chain_rows(stored_events, notification_ids, previous_position_hash, previous
     rows, positions, log = [], {}, previous_log_hash
     for stored, notification_id in zip(stored_events, notification_ids, strict=True):
         oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
-        if oid not in positions:
-            positions[oid] = previous_position_hash(oid, stored.originator_version - 1)
-        e_hash = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state)
-        positions[oid] = sha(positions[oid], e_hash)
+        version = stored.originator_version
+        previous = positions.get(oid)
+        if previous is None:
+            previous = previous_position_hash(oid, version - 1)
+        e_hash = event_hash(stored.originator_id, version, stored.topic, stored.state)
+        positions[oid] = position_hash = position_link(previous, e_hash)
         log = log_link(log, notification_id, e_hash, login)
-        rows.append((notification_id, oid, stored.originator_version, e_hash, positions[oid], log, login,
+        rows.append((notification_id, oid, version, e_hash, position_hash, log, login,
                      chain_mac(key, log) if key else None))
     return rows
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from uuid import UUID
 
-from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, sha
+from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, position_link
 
 
 class Link(NamedTuple):
@@ -186,7 +186,7 @@ def _check_links(row: Row, report: Report, positions, check_log, key: str, e_has
     if version != last_version + 1:
         return (f"{_name(row, report)} follows version {last_version} of its position: "
                 "an event was deleted or reordered")
-    position_hash = sha(last_hash, e_hash)
+    position_hash = position_link(last_hash, e_hash)
     if position_hash != row.chain.position_hash:
         return f"{_name(row, report)} breaks its position's chain: an earlier event was altered"
     positions[key] = (version, position_hash)

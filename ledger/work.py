@@ -23,7 +23,8 @@ class UnitOfWork:
 
     def __init__(self, ledger: GrantsLedger, today: Callable[[], date]):
         self.ledger = ledger
-        self.today = today
+        self.clock = today
+        self._today: date | None = None
         self.access = ledger.access()
         self.positions: dict[str, GrantPosition] = {}
         self.frames: dict[tuple[str, str, int], BudgetFrame | None] = {}
@@ -34,6 +35,12 @@ class UnitOfWork:
         ids = {GrantPosition.create_id(ref): ref for ref in refs}
         present = self.ledger.recorder.existing(ids)
         self.absent = {ref for oid, ref in ids.items() if oid not in present}
+
+    def today(self) -> date:
+        """The edge's date, read once per unit of work: a batch's lines share one today."""
+        if self._today is None:
+            self._today = self.clock()
+        return self._today
 
     def changed(self) -> list[Any]:
         every = [*self.positions.values(), *self.frames.values()]
