@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from grants.domain.errors import NotFound, RuleRefused
-from grants.domain.frame import BudgetFrame
+from grants.domain.ids import frame_id
 from grants.domain.kommuner import KOMMUNENUMMER, lookup
 from grants.domain.position import GrantPosition
 
 if TYPE_CHECKING:
     from grants.domain.commands import Apply, Command
+    from grants.domain.frame import BudgetFrame
     from grants.ledger.application import GrantsLedger
 
 
@@ -103,7 +104,7 @@ class UnitOfWork:
     def frames_assumed_absent(self) -> list[UUID]:
         """Frames this work found missing: storing it asserts they are still missing, so a frame
         set meanwhile makes the grant conflict (exit 3) instead of going uncounted."""
-        return [BudgetFrame.create_id(*key) for key, frame in self.frames.items() if frame is None]
+        return [frame_id(*key) for key, frame in self.frames.items() if frame is None]
 
     def _commit_to_frames(self, position: GrantPosition, before: dict[int, int], over_frame: bool,
                           reason: str | None) -> None:
