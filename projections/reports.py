@@ -55,7 +55,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
                         y.c.carried_in, y.c.carried_out, y.c.own_money)
                  .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
         with engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
+            rows = _dicts(conn.execute(query))
         for row in rows:  # a discretionary amount (skjønn) beside the rule's: the deviation
             row["deviation"] = None if row["rule_amount"] is None else row["amount"] - row["rule_amount"]
         return rows
@@ -66,7 +66,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
                     func.coalesce(func.sum(y.c.to_reclaim), 0).label("to_reclaim"))
              .where(_filters(y, **filters)).group_by(*keys).order_by(*keys))
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+        rows = _dicts(conn.execute(query))
     for row in rows:
         row["amount"], row["spent"], row["to_reclaim"] = int(row["amount"]), int(row["spent"]), int(row["to_reclaim"])
         if by == "kommune":
@@ -87,7 +87,7 @@ def _positions(engine, *extra, **filters):
         earlier = select(db.years.c.position_id).where(db.years.c.kommunenummer.in_(lineage(kommune)))
         conditions.append(or_(p.c.kommunenummer.in_(lineage(kommune)), p.c.position_id.in_(earlier)))
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(p).where(and_(*conditions)).order_by(p.c.ref)).mappings()]
+        return _dicts(conn.execute(select(p).where(and_(*conditions)).order_by(p.c.ref)))
 
 
 def expiry(engine, year=None, **filters) -> list[dict]:
@@ -156,7 +156,7 @@ def frames(engine, **filters) -> list[dict]:
              .order_by(f.c.year, f.c.office, f.c.scheme))
     national = {k: v for k, v in filters.items() if k in ("year", "scheme")}
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+        rows = _dicts(conn.execute(query))
         appropriations = [dict(r) for r in conn.execute(select(a).where(_filters(a, **national))).mappings()]
         all_granted = {(r["scheme"], r["year"]): int(r["granted"] or 0) for r in conn.execute(
             select(y.c.scheme, y.c.year, func.sum(y.c.amount).label("granted")).group_by(y.c.scheme, y.c.year)
