@@ -101,8 +101,8 @@ class Parsed:
     def bad(self, number: int, message: str, record: dict | None) -> None:
         self.problems.append((number, InvalidInput(message)))
         ref = record.get("ref") if record else None
-        if isinstance(ref, str):
-            self.bad_refs.setdefault(ref.strip(), number)
+        if isinstance(ref, str):  # problems arrive by stage, not by line: keep the first line
+            self.bad_refs[ref.strip()] = min(number, self.bad_refs.get(ref.strip(), number))
 
 
 @dataclass
@@ -130,6 +130,7 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
     if len(records) > MAX_LINES:
         raise InvalidInput(f"file: at most {MAX_LINES} lines, got {len(records)}")
     parsed = Parsed()
+    by_model: dict[type[c.Command], list[tuple[int, dict, dict]]] = {}
     for done, (number, record, problem) in enumerate(records, start=1):
         if progress is not None and done % 1000 == 0:
             progress("read", done, len(records))
@@ -143,14 +144,45 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
                                f"got {quoted(name)}", record)
             continue
         try:
-            parsed.commands.append((number, c.parse(model, **_normalise(model, record))))
+            by_model.setdefault(model, []).append((number, _normalise(model, record), record))
         except (ValueError, InvalidInput) as error:
             parsed.bad(number, f"line {number}: {error}", record)
+    for model, lines in by_model.items():
+        parsed.commands += _validated(model, lines, parsed)
+    parsed.commands.sort(key=lambda item: item[0])
     if progress is not None:
         progress("read", len(records), len(records))
     if not parsed.commands and not parsed.problems:
         parsed.problems.append((0, InvalidInput("file: no commands")))
     return parsed
+
+
+@cache
+def _adapter(model: type[c.Command]) -> Any:
+    """One validator for a list of this command's lines."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _validated(model: type[c.Command], lines: list[tuple[int, dict, dict]], parsed: Parsed,
+               ) -> list[tuple[int, c.Command]]:
+    """Every line of one command validated in one call (no per-line model construction in Python);
+    if any line is bad, each line on its own, so every bad line gets its own message."""
+    from pydantic import ValidationError
+
+    try:
+        commands = _adapter(model).validate_python([values for _, values, _ in lines])
+        return [(number, command) for (number, _, _), command in zip(lines, commands, strict=True)]
+    except ValidationError:
+        pass
+    good = []
+    for number, values, record in lines:
+        try:
+            good.append((number, c.parse(model, **values)))
+        except (ValueError, InvalidInput) as error:
+            parsed.bad(number, f"line {number}: {error}", record)
+    return good
 
 
 def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Outcome:
