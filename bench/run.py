@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
-BASELINE = "import eventsourcing.application, eventsourcing.sqlite, click"
+BASELINE = "import eventsourcing.application, eventsourcing.sqlite, click"  # the issue's, on both engines
+BASELINE_PG = "import eventsourcing.application, eventsourcing.postgres, click"
 REPORTS = (("funding --by office", ("funding", "--by", "office")), ("expiry", ("expiry",)),
            ("winddown", ("winddown",)), ("compliance", ("compliance",)), ("frames", ("frames",)))
 SCANS = {"verify": ("verify",), "check": ("check",)}  # integrity checks that read every event, by design
@@ -181,14 +182,17 @@ work = [(i, c.parse(c.Apply, ref=ref, kommune="3401", scheme="765.62", title="t"
 assert not ledger.execute_all(work)[1]
 """)
     pending = list(refs)
-    times = alternated({
+    cases = {
         "baseline": lambda: run([PY, "-c", BASELINE]),
         "show": lambda: run(grants(url, "show", "D0000001")),
         "grant": lambda: run(grants(url, "grant", pending.pop(), "--year", "2021", "--decided", "2021-03-01")),
-    }, repeat)
+    }
+    if engine == "postgres":  # the same line with the library's PostgreSQL module (it imports psycopg)
+        cases["baseline_pg"] = lambda: run([PY, "-c", BASELINE_PG])
+    times = alternated(cases, repeat)
     base, show, grant = (median(times[name]) for name in ("baseline", "show", "grant"))
     drop_db(url)
-    return [
+    rows = [
         row(engine, "decision", f"python -c '{BASELINE}'", base, f"baseline ({spread(times['baseline'])})"),
         row(engine, "decision", "grants show (whole process)", show, spread(times["show"])),
         row(engine, "decision", "grants grant, ledger of 10,000+ events (whole process)", grant,
@@ -196,6 +200,14 @@ assert not ledger.execute_all(work)[1]
         row(engine, "decision", "RATIO show / baseline (target <= 1.3)", None, f"{show / base:.2f}"),
         row(engine, "decision", "RATIO grant / baseline (target <= 1.6)", None, f"{grant / base:.2f}"),
     ]
+    if engine == "postgres":
+        base_pg = median(times["baseline_pg"])
+        rows += [
+            row(engine, "decision", f"python -c '{BASELINE_PG}'", base_pg, spread(times["baseline_pg"])),
+            row(engine, "decision", "ratio show / the PostgreSQL line", None, f"{show / base_pg:.2f}"),
+            row(engine, "decision", "ratio grant / the PostgreSQL line", None, f"{grant / base_pg:.2f}"),
+        ]
+    return rows
 
 
 def add_long_position(url: str) -> None:
@@ -333,8 +345,9 @@ def main() -> None:
                 rows += case_write(engine, options.postgres, tmp, write_positions, repeat)
                 print_table(rows[-3:], None)
             if "decision" in only:
-                rows += case_decision(engine, options.postgres, tmp, 10 if options.quick else 15)
-                print_table(rows[-5:], None)
+                found = case_decision(engine, options.postgres, tmp, 10 if options.quick else 15)
+                rows += found
+                print_table(found, None)
             if "growth" in only:
                 rows += case_growth(engine, options.postgres, tmp, sizes, 2 if options.quick else 3)
     info = {**machine(), "seconds": round(time.perf_counter() - started)}

@@ -7,6 +7,7 @@ once never fold an event twice (the loser rolls back and retries from the new po
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,19 +35,20 @@ class Projection:
 
 
 def _write_positions(conn, batch) -> None:
-    ids = sorted({str(e.originator_id) for _, e in batch})
+    keys = [str(e.originator_id) for _, e in batch]  # once per event: str(UUID) is not free
+    ids = sorted(set(keys))
     rows = {pid: PositionRows() for pid in ids}
     # A position applied for in this batch has no rows yet: only the others are read (in a
     # rebuild of a log written position by position, one or two per batch).
-    applied = {str(e.originator_id) for _, e in batch if e.originator_version == 1}
+    applied = {key for key, (_, e) in zip(keys, batch, strict=True) if e.originator_version == 1}
     earlier = [pid for pid in ids if pid not in applied]
     if earlier:
         for row in conn.execute(select(db.positions).where(db.positions.c.position_id.in_(earlier))).mappings():
             rows[row["position_id"]].position = dict(row)
         for row in conn.execute(select(db.years).where(db.years.c.position_id.in_(earlier))).mappings():
             rows[row["position_id"]].years[row["year"]] = dict(row)
-    for _, domain_event in batch:
-        fold_position(rows[str(domain_event.originator_id)], domain_event)
+    for key, (_, domain_event) in zip(keys, batch, strict=True):
+        fold_position(rows[key], domain_event)
     conn.execute(delete(db.years).where(db.years.c.position_id.in_(ids)))
     conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(ids)))
     insert_many(conn, db.positions, [r.position for r in rows.values()])
@@ -66,9 +68,10 @@ def insert_many(conn, table, rows: list[dict]) -> None:
     columns = [column.name for column in table.columns]
     processors = [(i, p) for i, column in enumerate(table.columns)
                   if (p := column.type.bind_processor(conn.dialect)) is not None]
+    cells = itemgetter(*columns)
     values = []
     for row in rows:
-        value = [row[name] for name in columns]
+        value = list(cells(row))
         for i, process in processors:
             value[i] = process(value[i])
         values.append(tuple(value))
