@@ -8,11 +8,11 @@
 -- What it gives (docs/audit.md, "Identity"):
 --   grants_writers  caseworkers and admins: SELECT; INSERT events and chain rows, never UPDATE,
 --                   DELETE or TRUNCATE them; write the derived read models (proj_*)
---   grants_admins   admins (also writers): the only logins that may append user and frame events
+--   grants_admins   admins (also writers): the only logins that may append user, frame and
+--                   appropriation events
 --   grants_readers  auditors and reporting jobs: SELECT only
 -- The chain row's login column is filled by a trigger with session_user (created with the tables
 -- by the ledger itself), so every row names the login that inserted it.
-
 DO $$BEGIN CREATE ROLE "grants_writers" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 DO $$BEGIN CREATE ROLE "grants_admins" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 DO $$BEGIN CREATE ROLE "grants_readers" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
@@ -24,19 +24,17 @@ GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "grants_writers", "grants_reade
 GRANT INSERT ON "public"."grants_events", "public".grants_chain TO "grants_writers";
 GRANT USAGE ON SEQUENCE "public"."grants_events_notification_id_seq" TO "grants_writers";
 DO $$DECLARE t text; BEGIN
-  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'proj\_%'
-  LOOP EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.%I TO %I', 'public', t, 'grants_writers');
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+    AND tablename LIKE 'proj\_%'
+  LOOP EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.%I TO %I', 'public', t,
+    'grants_writers');
   END LOOP; END$$;
 CREATE OR REPLACE FUNCTION "public".grants_admin_events() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN IF (NEW.topic LIKE 'domain.users:%' OR NEW.topic IN ('domain.frame:BudgetFrame.FrameSet', 'domain.frame:BudgetFrame.FrameRevised'))
+BEGIN IF (NEW.topic LIKE 'domain.users:%' OR NEW.topic IN ('domain.frame:BudgetFrame.FrameSet', 'domain.frame:BudgetFrame.FrameRevised', 'domain.appropriation:Appropriation.AppropriationSet', 'domain.appropriation:Appropriation.AppropriationRevised'))
   AND NOT pg_has_role(session_user, 'grants_admins', 'MEMBER')
   AND NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
-  RAISE EXCEPTION 'only admin logins may record % events', NEW.topic USING ERRCODE = 'insufficient_privilege';
+  RAISE EXCEPTION 'only admin logins may record % events', NEW.topic
+    USING ERRCODE = 'insufficient_privilege';
 END IF; RETURN NEW; END$$;
 DROP TRIGGER IF EXISTS grants_admin_events ON "public"."grants_events";
 CREATE TRIGGER grants_admin_events BEFORE INSERT ON "public"."grants_events" FOR EACH ROW EXECUTE FUNCTION "public".grants_admin_events();
-
--- One login per person, named as their ledger user (grants users add NAME ...):
-CREATE ROLE "ada.admin" LOGIN PASSWORD 'change-me' IN ROLE "grants_admins";
-CREATE ROLE "kari.nordmann" LOGIN PASSWORD 'change-me' IN ROLE "grants_writers";
-CREATE ROLE "rita.revisor" LOGIN PASSWORD 'change-me' IN ROLE "grants_readers";

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any, ClassVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Self, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -196,7 +196,7 @@ class Command(BaseModel):
         """The funded year this command is about, for the summary line."""
         return getattr(self, "year", None)
 
-    def with_dates(self, position: Any, today: date) -> Command:
+    def with_dates(self, position: Any, today: date) -> Self:
         """A copy with every left-out date filled by its field's rule (domain/dates.py); a date
         something was received cannot lie after `today` (the edge's clock, passed in)."""
         filled, problems = {}, []
@@ -211,15 +211,12 @@ class Command(BaseModel):
         return self.model_copy(update=filled) if filled else self
 
 
-def _day_or_default(rule: Callable[..., date], not_after_today: bool = False) -> Any:
-    """An optional date that `rule` fills when it is left out (see Command.with_dates)."""
-    return Annotated[Day | None, Shown("YYYY-MM-DD", default_date=rule, not_after_today=not_after_today)]
-
-
-ReceivedApplication = _day_or_default(dates.application_received, not_after_today=True)
-DecidedOn = _day_or_default(dates.decision_date)
-ReportReceived = _day_or_default(dates.report_received, not_after_today=True)
-EndsOn = _day_or_default(dates.termination_date)
+# Optional dates that their rule fills when left out (Command.with_dates, domain/dates.py).
+ReceivedApplication = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.application_received,
+                                                  not_after_today=True)]
+DecidedOn = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.decision_date)]
+ReportReceived = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.report_received, not_after_today=True)]
+EndsOn = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.termination_date)]
 
 
 class Apply(Command):

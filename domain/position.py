@@ -279,7 +279,7 @@ class GrantPosition(Aggregate):
         self.termination: dict | None = None
         self.rejection: str | None = None
 
-    def same_application(self, **fields) -> bool:
+    def same_application(self, **fields: Any) -> bool:
         """True when a retried apply carries the data this position was applied with."""
         fields["applied_fte"] = fields.pop("fte")
         return all(getattr(self, name) == value for name, value in fields.items())
@@ -292,7 +292,8 @@ class GrantPosition(Aggregate):
 
     @property
     def ladder_year(self) -> int | None:
-        return self.years[self.last_year].ladder_year if self.years else None
+        last = self.last_year
+        return None if last is None else self.years[last].ladder_year
 
     def _scheme(self) -> rules.Scheme:
         return rules.scheme(self.scheme)

@@ -8,7 +8,7 @@ REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,63}")
 REF_RULE = "must be a case reference like 2021/4711-3 (letters, digits, / . _ -; at most 64)"
 
 
-def check_ref(raw) -> str:
+def check_ref(raw: object) -> str:
     text = str(raw)
     if not REF_PATTERN.fullmatch(text):
         raise ValueError(REF_RULE)

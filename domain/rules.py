@@ -7,7 +7,7 @@ rule id and rate and an auditor can redo the arithmetic by hand (see `Computatio
 import csv
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -198,13 +198,14 @@ class Computation:
                 f" -> {format_kroner(self.amount)} NOK (rounded half up to whole kroner)")
 
 
-def exact_amount(base: int, base_fte: Decimal, segments) -> Decimal:
+def exact_amount(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Decimal]]) -> Decimal:
     """base x sum(months x fte) / (12 x base_fte), before rounding."""
     fte_months = sum((Decimal(m) * f for m, f in segments), Decimal(0))
     return Decimal(base) * fte_months / (MONTHS * Decimal(base_fte))
 
 
-def compute(base: int, base_fte: Decimal, segments, rule_id: str, rate: int | None) -> Computation:
+def compute(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Decimal]], rule_id: str,
+            rate: int | None) -> Computation:
     segments = tuple((int(m), Decimal(f)) for m, f in segments if m)
     return Computation(rule_id, rate, base, Decimal(base_fte), segments,
                        round_kroner(exact_amount(base, base_fte, segments)))
@@ -218,6 +219,7 @@ def ladder_amount(scheme_id: str, year: int, ladder_year: int, fte: Decimal) -> 
     if rule.basis == "ladder" and ladder_year not in rule.rates:
         raise RuleRefused(f"ladder_year: {rule.id} has no rate for ladder year {ladder_year}")
     rate = rule.rate_for(ladder_year)
+    assert rate is not None  # ladder and flat rules always have a rate
     return compute(rate, Decimal(1), [(MONTHS, fte)], rule.id, rate)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, Transcoding
 from eventsourcing.utils import register_topic
 
 import grants.domain
@@ -21,10 +21,9 @@ from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.identity import bound_name
+from grants.ledger.progress import Progress
 from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
-
-Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total), e.g. a progress bar of the CLI
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.appropriation import Appropriation
@@ -61,6 +60,9 @@ class GrantsLedger(Application):
     grants demo) makes a new ledger, so a mistyped database URL never starts an empty one."""
 
     name = "Grants"  # PostgreSQL table "grants_events"
+    # One of the chained recorders (ledger/chain.py, chain_postgres.py): the library's recorder
+    # plus the ledger's own queries (existing, select_chain, recorded_logins, login, upgrade, ...).
+    recorder: Any
 
     def __init__(self, url: str | None = None, *, today: Callable[[], date] = oslo_today,
                  create: bool = False, chain_key: Any = FROM_ENV):
@@ -105,7 +107,7 @@ class GrantsLedger(Application):
         claimed = current_actor.get()
         return bound_name(claimed, self.login()) if self.on_postgres else claimed
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
@@ -125,9 +127,11 @@ class GrantsLedger(Application):
         """The position under a cut of the two time axes (grants.ledger.time_axes)."""
         known = known_at(self.events_of(ref), cut.known_at)  # replays what was read, no second query
         if not known:
+            assert cut.known_at is not None  # without a known-at cut every recorded event is known
             raise NotFound(f"ref: position {ref!r} was not yet recorded at {cut.known_at.isoformat()}")
         state = fold(cut_events(known, TimeCut(in_force=cut.in_force)))
         if state is None:
+            assert cut.in_force is not None
             raise NotFound(f"ref: position {ref!r} had nothing in force on {cut.in_force.isoformat()}")
         return state
 
@@ -141,7 +145,7 @@ class GrantsLedger(Application):
         """The id of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
-    def read_log(self, after: int, limit: int, stop: int, topics=()) -> list[tuple[int, object]]:
+    def read_log(self, after: int, limit: int, stop: int, topics: tuple[str, ...] = ()) -> list[tuple[int, Any]]:
         """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""
         found = self.recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
                                                    inclusive_of_start=False)
@@ -165,7 +169,7 @@ class GrantsLedger(Application):
             return None
         name = self.acting_name()
         try:
-            user = self.repository.get(User.create_id(name))
+            user: User = self.repository.get(User.create_id(name))
         except AggregateNotFoundError:
             raise NotAllowed(f"actor: {name!r} is not a user of this ledger (ask an admin: grants users add)") from None
         return Access(user.name, user.role, user.office)
@@ -203,7 +207,7 @@ class GrantsLedger(Application):
 
         self.require_admin("managing users")
         try:
-            user = self.repository.get(User.create_id(name))
+            user: User = self.repository.get(User.create_id(name))
             user.change_role(role=role, office=office)
         except AggregateNotFoundError:
             user = User.add(name=name, role=role, office=office)
@@ -219,7 +223,8 @@ class GrantsLedger(Application):
         from grants.domain.users import User
 
         topic = User.Added.TOPIC
-        found, after = [], 0
+        found: list[User] = []
+        after = 0
         while batch := self.read_log(after, 1000, self.head(), (topic,)):
             found += [self.repository.get(e.originator_id) for _, e in batch]
             after = batch[-1][0]
@@ -340,7 +345,7 @@ class GrantsLedger(Application):
 
         self.require_admin("setting appropriations")
         try:
-            appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
+            appropriation: Appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))
             appropriation.revise(amount=cmd.amount, reason=cmd.reason)
         except AggregateNotFoundError:
             appropriation = Appropriation.record(scheme=cmd.scheme, year=cmd.year, amount=cmd.amount, reason=cmd.reason)

@@ -9,7 +9,6 @@ every line is valid and every decision is allowed.
 import csv
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,9 +16,8 @@ from typing import Any
 
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import GrantsError, InvalidInput, quoted
+from grants.ledger.progress import Progress
 from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
-
-Progress = Callable[[str, int, "int | None"], None]  # (stage, done, total)
 
 MAX_LINES = 1_000_000
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")

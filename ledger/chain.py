@@ -17,7 +17,9 @@ detect even a rewrite of the whole chain; the MAC stops a forger who lacks the k
 import getpass
 import hashlib
 import hmac
+from collections.abc import Callable, Iterable, Sequence
 from hashlib import sha256
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -31,7 +33,7 @@ CHAIN_COLUMNS = ("notification_id", "originator_id", "originator_version", "even
 GENESIS = ""
 
 
-def sha(*parts) -> str:
+def sha(*parts: object) -> str:
     """sha256 of the parts, each followed by "|" (one call: this runs three times per event)."""
     joined = b"".join([(p if isinstance(p, bytes) else str(p).encode()) + b"|" for p in parts])
     return hashlib.sha256(joined).hexdigest()
@@ -40,7 +42,7 @@ def sha(*parts) -> str:
 # The three hashes below are sha(...) of their parts, written out: they run for every event
 # stored and verified, and formatting the bytes at once costs a third of joining them.
 
-def event_hash(originator_id, version: int, topic: str, state: bytes) -> str:
+def event_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
     """sha(originator id as hex, version, topic, state)."""
     oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
     return sha256(b"%s|%d|%s|%s|" % (oid.encode(), version, topic.encode(), bytes(state))).hexdigest()
@@ -84,14 +86,18 @@ def seal_for(key: bytes | None, previous: tuple | None) -> bytes | None:
     sealed = previous is not None and previous[1] is not None
     if sealed and key is None:
         raise NotAllowed("chain: this ledger is keyed; set GRANTS_CHAIN_KEY_FILE (or GRANTS_CHAIN_KEY) to write")
-    if sealed and not mac_matches(key, previous[0], previous[1]):
+    if sealed and key is not None and previous is not None and not mac_matches(key, previous[0], previous[1]):
         raise NotAllowed("chain: the configured chain key is not this ledger's key (its last row does not match)")
     return key
 
 
-def chain_rows(stored_events, notification_ids, previous_position_hash, previous_log_hash, login=None, key=None):
+def chain_rows(stored_events: Sequence[Any], notification_ids: Sequence[int],
+               previous_position_hash: Callable[[str, int], str], previous_log_hash: str,
+               login: str | None = None, key: bytes | None = None) -> list[tuple]:
     """The chain rows for a batch of newly inserted events, in insertion order (CHAIN_COLUMNS)."""
-    rows, positions, log = [], {}, previous_log_hash
+    rows: list[tuple] = []
+    positions: dict[str, str] = {}  # originator id -> its latest position hash in this batch
+    log = previous_log_hash
     for stored, notification_id in zip(stored_events, notification_ids, strict=True):
         oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
         version = stored.originator_version
@@ -143,9 +149,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         for column in self._missing_columns(c):  # ledgers made before logins and keys were recorded
             c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN {column} TEXT")
 
-    def existing(self, originator_ids) -> set:
+    def existing(self, originator_ids: Iterable[UUID]) -> set[UUID]:
         """Which of these aggregates have events (one query per 500 ids, for batch imports)."""
-        found = set()
+        found: set[UUID] = set()
         with self.datastore.transaction(commit=False) as c:
             for chunk in chunks(oid.hex for oid in originator_ids):
                 c.execute(f"SELECT originator_id FROM {CHAIN_TABLE} WHERE originator_version=1 AND "
@@ -174,6 +180,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         # next cannot move. Reading first would make this a read transaction that SQLite refuses
         # to upgrade ("database is locked", no waiting) once another writer has committed.
         ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None  # the application recorder returns the new notification ids
         self._check_expectations(c, ids, **kwargs)
         c.execute(f"SELECT log_hash, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
         last = c.fetchone()
@@ -212,6 +219,6 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 EXPECTATION_FAILED = "recorded meanwhile by someone else"
 
 
-def chunks(items, size=500):
+def chunks(items: Iterable[Any], size: int = 500) -> list[list[Any]]:
     items = list(items)
     return [items[i:i + size] for i in range(0, len(items), size)]

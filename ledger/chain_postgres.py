@@ -11,6 +11,8 @@ Two things differ from SQLite:
 
 import hashlib
 import time
+from collections.abc import Iterable, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -47,7 +49,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AS found",
                          (f"{self.datastore.schema}.{self.events_table_name}",
                           f"{self.datastore.schema}.{CHAIN_TABLE}"))
-            return bool(curs.fetchone()["found"])
+            row = curs.fetchone()
+            return bool(row and row["found"])
 
     def ensure_tables(self, attempts: int = 5) -> None:
         """Create the tables (or add the login and MAC columns to an older chain) when missing;
@@ -71,14 +74,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s) "
                          "AS current", (f'"{self.datastore.schema}".{CHAIN_TABLE}', LOGIN_TRIGGER))
-            return curs.fetchone()["current"]
+            row = curs.fetchone()
+            return bool(row and row["current"])
 
     def login(self) -> str:
         """The database's session_user: who the chain rows of this connection will name."""
         if self._login is None:
             with self.datastore.transaction(commit=False) as curs:
                 curs.execute("SELECT session_user AS login")
-                self._login = curs.fetchone()["login"]
+                row = curs.fetchone()
+                assert row is not None
+                self._login = row["login"]
         return self._login
 
     def owns_ledger(self) -> bool:
@@ -89,7 +95,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return bool(row and row["owner"])
 
-    def insert_events(self, stored_events, **kwargs):
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
         """As the library's, but without psycopg's pipeline mode: a national batch (100k events in
         one INSERT) stalled forever in Pipeline.sync(); one plain transaction does not."""
         if not stored_events:
@@ -100,10 +106,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._insert_chain(curs, stored_events, login, **kwargs)
 
-    def existing(self, originator_ids) -> set:
+    def existing(self, originator_ids: Iterable[UUID]) -> set[UUID]:
         from psycopg.sql import SQL
 
-        found = set()
+        found: set[UUID] = set()
         with self.datastore.transaction(commit=False) as curs:
             for chunk in chunks(oid.hex for oid in originator_ids):
                 curs.execute(SQL("SELECT originator_id FROM {} WHERE originator_version=1 AND originator_id = ANY(%s)")
@@ -117,6 +123,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         from psycopg.sql import SQL
 
         ids = super()._fetch_ids_after_insert_events(curs, stored_events)
+        assert ids is not None  # the application recorder returns the new notification ids
         self._check_expectations(curs, ids, **kwargs)
         # Writers hold the advisory lock until commit, so the chain's head cannot move.
         curs.execute(SQL("SELECT log_hash, mac FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
@@ -136,7 +143,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """The position hash before each position's first event in this batch."""
         from psycopg.sql import SQL
 
-        wanted = {}
+        wanted: dict[str, int] = {}
         for stored in stored_events:
             oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
             wanted.setdefault(oid, stored.originator_version - 1)
@@ -186,7 +193,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return {row["originator_version"]: row["login"] for row in curs.fetchall()}
 
 
-def login_statements(schema, chain_table) -> list:
+def login_statements(schema: Any, chain_table: Any) -> list:
     """The login and MAC columns and the trigger that fills `login` with session_user.
 
     Added without a default first: a volatile default on ADD COLUMN would stamp every existing

@@ -7,6 +7,7 @@ so a write command never imports SQLAlchemy. The projections use SQLAlchemy on t
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -43,7 +44,7 @@ def redacted_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
 
 
-def chain_key(environ=os.environ) -> bytes | None:
+def chain_key(environ: Mapping[str, str] = os.environ) -> bytes | None:
     """The chain key from GRANTS_CHAIN_KEY_FILE (preferred) or GRANTS_CHAIN_KEY; None when unset."""
     path = environ.get(ENV_CHAIN_KEY_FILE)
     if path:
@@ -60,7 +61,7 @@ def chain_key(environ=os.environ) -> bytes | None:
     return key
 
 
-def checkpoints_path(environ=os.environ) -> Path | None:
+def checkpoints_path(environ: Mapping[str, str] = os.environ) -> Path | None:
     """The checkpoint file named by GRANTS_CHECKPOINTS, if any."""
     raw = environ.get(ENV_CHECKPOINTS)
     return Path(raw).expanduser() if raw else None
@@ -83,7 +84,7 @@ def eventsourcing_env(url: str, *, create: bool = False) -> dict[str, str]:
     not exist is an error (only grants init and grants demo create one)."""
     scheme = urlsplit(url).scheme
     if scheme.startswith("sqlite"):
-        path = Path(sqlite_path(url))
+        path = Path(str(sqlite_path(url)))
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.is_file():

@@ -9,6 +9,7 @@ the new scheme and both 765.60 schemes. Commands go through the same validation 
 import random
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from grants.domain import commands as c
 from grants.domain import rules
@@ -34,7 +35,7 @@ class DemoBuilder:
         self.serial = 0
         self.left_active = 0
 
-    def add(self, model, **values):
+    def add(self, model: type[c.Command], **values: Any) -> None:
         command = c.parse(model, **{k: v for k, v in values.items() if v is not None})
         self.work.run(command)
         self.commands.append(command)

@@ -9,14 +9,17 @@ import base64
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from grants.domain.errors import InvalidInput, VerificationFailed
-from grants.ledger.verify import Link, Row, counted, ledger_rows, verify
+from grants.ledger.progress import Progress
+from grants.ledger.verify import Link, Report, Row, counted, ledger_rows, verify
 
 EXPORT_FORMAT = "grants-export/1"
 
 
-def export_lines(ledger, wanted: str | None = None, scope: str = "all", progress=None) -> tuple[list[str], dict]:
+def export_lines(ledger: Any, wanted: str | None = None, scope: str = "all",
+                 progress: Progress | None = None) -> tuple[list[str], dict]:
     """The event lines (all, or one position's by originator id hex) and the manifest.
     Refuses a ledger that fails verification. `progress` as for verify_ledger."""
     head = ledger.head()
@@ -24,13 +27,14 @@ def export_lines(ledger, wanted: str | None = None, scope: str = "all", progress
     if report.problem:
         raise VerificationFailed(f"refusing to export a ledger that fails verification: {report.problem}")
     lines = [_line(row) for row in counted(ledger_rows(ledger), progress, "export", head)
-             if not wanted or _hex(row.event[0]) == wanted]
+             if not wanted or (row.event is not None and _hex(row.event[0]) == wanted)]
     manifest = {"format": EXPORT_FORMAT, "scope": scope, "events": len(lines), "digest": report.digest,
                 "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
     return lines, manifest
 
 
-def export_text(ledger, wanted: str | None = None, scope: str = "all", progress=None) -> tuple[str, dict]:
+def export_text(ledger: Any, wanted: str | None = None, scope: str = "all",
+                progress: Progress | None = None) -> tuple[str, dict]:
     lines, manifest = export_lines(ledger, wanted, scope, progress)
     return "\n".join([*lines, json.dumps({"manifest": manifest})]) + "\n", manifest
 
@@ -40,6 +44,7 @@ def _hex(oid) -> str:
 
 
 def _line(row: Row) -> str:
+    assert row.event is not None and row.chain is not None  # exported from a ledger that verified
     oid, version, topic, state = row.event
     record = {"notification_id": row.notification_id, "originator_id": _hex(oid), "originator_version": version,
               "topic": topic, "state": base64.b64encode(bytes(state)).decode(), "event_hash": row.chain.event_hash,
@@ -88,7 +93,8 @@ def _row(record: dict) -> Row:
     return Row(int(record["notification_id"]), (oid, version, record["topic"], state), link)
 
 
-def verify_export(path: Path, expected: tuple | None = None, progress=None):
+def verify_export(path: Path, expected: tuple | None = None,
+                  progress: Progress | None = None) -> tuple[Report, dict]:
     """Verify an export away from the database: position chains always, the log chain and the
     manifest digest for an --all export."""
     rows, manifest = read_export(path)

@@ -14,13 +14,24 @@ is kept as claimed (the event's actor) beside the recorded login.
 recorded identity lacked the role or office for it, or whose login differs from its claimed actor.
 """
 
-from grants.domain.errors import NotAllowed
+from typing import Any
 
-USERS, FRAMES, POSITIONS = "domain.users:", "domain.frame:", "domain.position:"
-INITIALIZED = "domain.users:LedgerSettings.Initialized"
-USER_ADDED, ROLE_CHANGED = "domain.users:User.Added", "domain.users:User.RoleChanged"
-FRAME_SET, COMMITTED = "domain.frame:BudgetFrame.FrameSet", "domain.frame:BudgetFrame.Committed"
-APPLIED = "domain.position:GrantPosition.Applied"
+from grants.domain.errors import NotAllowed
+from grants.domain.frame import BudgetFrame
+from grants.domain.position import GrantPosition
+from grants.domain.users import LedgerSettings, User
+
+
+def _module_of(topic: str) -> str:
+    """The stored topic's module part ("domain.users:"), shared by an aggregate's events."""
+    return topic.split(":", 1)[0] + ":"
+
+
+USERS, FRAMES, POSITIONS = _module_of(User.TOPIC), _module_of(BudgetFrame.TOPIC), _module_of(GrantPosition.TOPIC)
+INITIALIZED = LedgerSettings.Initialized.TOPIC
+USER_ADDED, ROLE_CHANGED = User.Added.TOPIC, User.RoleChanged.TOPIC
+FRAME_SET, COMMITTED = BudgetFrame.FrameSet.TOPIC, BudgetFrame.Committed.TOPIC
+APPLIED = GrantPosition.Applied.TOPIC
 
 
 def bound_name(claimed: str, login: str) -> str:
@@ -41,7 +52,7 @@ class Authority:
         self.user_names: dict[str, str] = {}  # user aggregate id -> name
         self.offices: dict[str, str] = {}  # position or frame id -> office
 
-    def see(self, row, payload: dict) -> str | None:
+    def see(self, row: Any, payload: dict) -> str | None:
         """Fold one event; return what is wrong with who recorded it, if anything."""
         topic, oid = str(row.event[2]), _hex(row.event[0])
         claimed = payload.get("first_admin" if topic == INITIALIZED else "actor")
@@ -81,11 +92,11 @@ class Authority:
             self.users[str(payload.get("first_admin"))] = ("admin", None)
         elif topic == USER_ADDED:
             self.user_names[oid] = str(payload.get("name"))
-            self.users[self.user_names[oid]] = (payload.get("role"), payload.get("office"))
+            self.users[self.user_names[oid]] = _role_and_office(payload)
         elif topic == ROLE_CHANGED and oid in self.user_names:
-            self.users[self.user_names[oid]] = (payload.get("role"), payload.get("office"))
+            self.users[self.user_names[oid]] = _role_and_office(payload)
         elif topic in (APPLIED, FRAME_SET):
-            self.offices[oid] = payload.get("office")
+            self.offices[oid] = str(payload.get("office"))
 
 
 def _admin_work(topic: str) -> str:
@@ -98,3 +109,8 @@ def _admin_work(topic: str) -> str:
 
 def _hex(oid) -> str:
     return oid.hex if hasattr(oid, "hex") and not isinstance(oid, str) else str(oid).replace("-", "")
+
+
+def _role_and_office(payload: dict) -> tuple[str, str | None]:
+    office = payload.get("office")
+    return str(payload.get("role")), None if office is None else str(office)

@@ -15,10 +15,16 @@ The chain row's login is written by a trigger (ledger/chain_postgres.py), so wha
 inserts is recorded as that login, and `grants verify` names events recorded without the role.
 """
 
+from typing import Any
+
+from grants.domain.appropriation import Appropriation
 from grants.domain.errors import NotAllowed, RuleRefused
+from grants.domain.frame import BudgetFrame
 
 WRITERS, ADMINS, READERS = "grants_writers", "grants_admins", "grants_readers"
-ADMIN_TOPICS = ("domain.frame:BudgetFrame.FrameSet", "domain.frame:BudgetFrame.FrameRevised")
+# Events only admins may append (besides every domain.users event): frames and appropriations.
+ADMIN_TOPICS = (BudgetFrame.FrameSet.TOPIC, BudgetFrame.FrameRevised.TOPIC, Appropriation.AppropriationSet.TOPIC,
+                Appropriation.AppropriationRevised.TOPIC)
 
 
 def setup_sql(schema: str = "public", writers: str = WRITERS, admins: str = ADMINS, readers: str = READERS,
@@ -62,7 +68,7 @@ def login_sql(login: str, group: str, password: str | None = None) -> str:
     return f"CREATE ROLE {_ident(login)} LOGIN{secret} IN ROLE {_ident(group)};\n"
 
 
-def setup_identity(ledger, writers: str = WRITERS, admins: str = ADMINS, readers: str = READERS) -> str:
+def setup_identity(ledger: Any, writers: str = WRITERS, admins: str = ADMINS, readers: str = READERS) -> str:
     """Run the set-up on the ledger's database as its owner; returns the SQL it ran."""
     recorder = ledger.recorder
     if not ledger.on_postgres:

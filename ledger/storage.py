@@ -14,6 +14,7 @@ cause chain is searched for the driver's own error.
 """
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from grants.domain.errors import (
@@ -74,7 +75,7 @@ def translate(error: BaseException, url: str | None = None) -> GrantsError | Non
 
 
 @contextmanager
-def translated(url: str | None = None):
+def translated(url: str | None = None) -> Iterator[None]:
     """Re-raise storage failures inside the block as ledger errors (others pass unchanged)."""
     try:
         yield
@@ -89,11 +90,12 @@ def translated(url: str | None = None):
 
 def _causes(error: BaseException):
     seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        orig = getattr(error, "orig", None)  # SQLAlchemy keeps the driver's error here
-        error = orig if isinstance(orig, BaseException) else (error.__cause__ or error.__context__)
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)  # SQLAlchemy keeps the driver's error here
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
 
 
 def _is_psycopg_error(cause) -> bool:

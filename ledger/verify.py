@@ -11,11 +11,15 @@ without its chain row or a chain row without its event is named.
 
 import json
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, position_link
+from grants.ledger.progress import Progress
 
 
 class Link(NamedTuple):
@@ -33,7 +37,7 @@ class Link(NamedTuple):
 class Expected(NamedTuple):
     """A digest the ledger must still match: N events hashing to HEAD."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # the events counted, not tuple.count
     head: str
     source: str = "digest"  # or "checkpoint of <time>"
     keyed_since: int | None = None
@@ -80,8 +84,8 @@ def parse_digest(raw: str) -> tuple[int, str]:
     return int(count), head
 
 
-def verify(rows, digest: tuple | None = None, check_log: bool = True, *, expected=(), key: bytes | None = None,
-           authority=None) -> Report:
+def verify(rows: Iterable[Row], digest: tuple | None = None, check_log: bool = True, *,
+           expected: Sequence[Expected] = (), key: bytes | None = None, authority: Any = None) -> Report:
     """Walk rows in notification order; stop at the first broken link. `expected` digests (and
     `digest`) must match where the walk passes their count; with `key` every MAC is checked;
     `authority` (ledger/identity.py) names events recorded without the role for them."""
@@ -131,7 +135,9 @@ def _summarise(findings: list[str]) -> str | None:
 
 
 def _name(row: Row, report: Report) -> str:
-    oid, version = (row.event or row.chain)[0], (row.event or row.chain)[1]
+    stored = row.event or row.chain
+    assert stored is not None  # a row has its event, its chain row, or both
+    oid, version = stored[0], stored[1]
     key = _oid(oid)
     ref = report.refs.get(key)
     return f"event {row.notification_id} ({'ref ' + repr(ref) if ref else 'position ' + key} version {version})"
@@ -145,6 +151,7 @@ def _oid(raw) -> str:
 
 
 def _payload(row: Row) -> dict:
+    assert row.event is not None
     try:
         payload = json.loads(bytes(row.event[3]))
     except (ValueError, TypeError):
@@ -181,6 +188,7 @@ def _check(row: Row, report: Report, positions, check_log) -> str | None:
 
 
 def _check_links(row: Row, report: Report, positions, check_log, key: str, e_hash: str) -> str | None:
+    assert row.event is not None and row.chain is not None  # _check names a row without them
     version = int(row.event[1])
     last_version, last_hash = positions.get(key, (0, GENESIS))
     if version != last_version + 1:
@@ -200,6 +208,7 @@ def _check_links(row: Row, report: Report, positions, check_log, key: str, e_has
 
 def _check_seal(row: Row, report: Report, key: bytes | None) -> str | None:
     """Once a row carries a MAC every later one must; with the key, each must match."""
+    assert row.chain is not None
     mac = row.chain.mac
     if mac is None:
         if report.keyed_since is not None:
@@ -217,12 +226,14 @@ def _check_seal(row: Row, report: Report, key: bytes | None) -> str | None:
     return None
 
 
-def ledger_rows(ledger, page: int = 1000):
+def ledger_rows(ledger: Any, page: int = 1000) -> Iterator[Row]:
     """Merge the events and the chain by notification id, page by page (memory stays flat),
     from the lowest id stored, whatever it is."""
     recorder = ledger.recorder
-    after_event = after_chain = None
-    events, chain = deque(), deque()
+    after_event: int | None = None
+    after_chain: int | None = None
+    events: deque[tuple[int, tuple]] = deque()
+    chain: deque[tuple[int, Link]] = deque()
     while True:
         if not events:
             found = recorder.select_notifications(start=after_event, limit=page, inclusive_of_start=False)
@@ -241,7 +252,7 @@ def ledger_rows(ledger, page: int = 1000):
         yield Row(next_id, event, link)
 
 
-def counted(rows, progress, stage: str, total: int | None):
+def counted(rows: Iterable[Row], progress: Progress | None, stage: str, total: int | None) -> Iterator[Row]:
     """Pass `rows` through, calling `progress(stage, done, total)` every thousand rows and at the
     end (the CLI draws a bar; None: nothing)."""
     if progress is None:
@@ -256,7 +267,8 @@ def counted(rows, progress, stage: str, total: int | None):
     progress(stage, done, total)
 
 
-def verify_ledger(ledger, digest: tuple | None = None, checkpoints=None, now=None, progress=None) -> Report:
+def verify_ledger(ledger: Any, digest: tuple | None = None, checkpoints: Path | None = None,
+                  now: datetime | None = None, progress: Progress | None = None) -> Report:
     """`grants verify` on the database: the whole chain, `digest` if given, the last checkpoint
     of the `checkpoints` file if any (appended to on success), every MAC when the ledger has its
     key, and who recorded each event (ledger/identity.py)."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).parents[2] / "README.md"
 
 
@@ -15,6 +17,7 @@ def walkthrough() -> str:
     return re.search(r"## Using it.*?```sh\n(.*?)```", text, re.S).group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_walkthrough_runs_on_a_fresh_machine_with_dates_from_the_data(tmp_path):
     bin_dir = str(Path(sys.executable).parent)  # the installed grants beside this interpreter
     env = {"HOME": str(tmp_path), "PATH": f"{bin_dir}:{os.environ['PATH']}"}

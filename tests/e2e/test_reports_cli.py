@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.e2e.test_cli import event_count
 
 GOOD_CSV = """command,ref,kommune,scheme,title,fte,year,amount,received,spent,over-frame,reason
@@ -93,6 +95,7 @@ def test_report_filters_are_validated(grants):
     assert grants("compliance", "--on", "someday").exit_code == 2
 
 
+@pytest.mark.slow
 def test_the_demo_builds_its_own_national_ledger_and_never_touches_grants_db(grants, tmp_path):
     grants("apply", "D/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021")
     data_home = tmp_path / "data"

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -231,5 +232,5 @@ class PositionMachine(RuleBasedStateMachine):
         assert {k: v for k, v in replay.__dict__.items() if k != "_pending_events"} == state
 
 
-TestPositionStateful = PositionMachine.TestCase
+TestPositionStateful = pytest.mark.slow(PositionMachine.TestCase)
 TestPositionStateful.settings = settings(max_examples=400, stateful_step_count=30, deadline=None)
