@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, null, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from grants.domain import rules
 from grants.domain.kommuner import OFFICE_IDS, find, lineage
@@ -229,9 +229,9 @@ def _possible_year_issue(conn, y, p):
     pairs = conn.execute(select(y.c.scheme, y.c.year).distinct()).all()
     earliest = [(and_(y.c.scheme == s, y.c.year == yr), min(rules.report_due(s, yr, o) for o in _offices()))
                 for s, yr in pairs]
-    report_due = case(*earliest, else_=None) if earliest else null()
+    late = y.c.report_received > case(*earliest, else_=None) if earliest else false()
     auditor = [i for i in rules.scheme_ids() if rules.scheme(i).attestation == "auditor"]
-    return or_(y.c.advanced_unreported.is_not(None), y.c.reports == 0, y.c.report_received > report_due,
+    return or_(y.c.advanced_unreported.is_not(None), y.c.reports == 0, late,
                and_(y.c.wage_cost.is_not(None), y.c.wage_cost + func.coalesce(p.c.other_costs, 0) > y.c.amount),
                y.c.self_financing.is_not(None), y.c.to_reclaim != 0, y.c.scheme.in_(auditor))
 
@@ -244,9 +244,9 @@ def _possible_application_issue(conn, p):
         found = [d for d in (rules.application_due(s, yr, o) for o in _offices()) if d is not None]
         if found:
             cases.append((and_(p.c.scheme == s, p.c.first_year == yr), min(found)))
-    application_due = case(*cases, else_=None) if cases else null()
+    late = p.c.received > case(*cases, else_=None) if cases else false()
     with_plan = [i for i in rules.scheme_ids() if rules.scheme(i).permanence_plan]
-    return or_(p.c.received > application_due,
+    return or_(late,
                and_(p.c.scheme.in_(with_plan), func.coalesce(p.c.permanence_plan, False).is_(False)))
 
 
