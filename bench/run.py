@@ -326,12 +326,12 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated cases: write,decision,growth")
     parser.add_argument("--engines", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     parser.add_argument("--positions", help="comma-separated growth sizes in positions of 10 events "
-                                            "(default 1000,10000,100000; --quick 1000,10000)")
+                                            "(default 1000,10000,100000; --quick 1000,5000)")
     options = parser.parse_args()
     compile_bytecode()
     repeat = 3 if options.quick else 5
     write_positions = 2_000 if options.quick else 20_000
-    sizes = [1_000, 10_000] if options.quick else [1_000, 10_000, 100_000]  # 10k, 100k, 1M events
+    sizes = [1_000, 5_000] if options.quick else [1_000, 10_000, 100_000]  # 10k, (50k) 100k, 1M events
     if options.positions:
         sizes = [int(n) for n in options.positions.split(",")]
     engines = [e for e in options.engines.split(",") if e == "sqlite" or (e == "postgres" and options.postgres)]

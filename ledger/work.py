@@ -64,13 +64,14 @@ class UnitOfWork:
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
         cmd = cmd.with_dates(position, self.today())
-        named = getattr(cmd, "kommune", None)
+        given = cmd.__dict__  # the fields this command has (getattr on a missing one is slow in pydantic)
+        named = given.get("kommune")
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
             year = cmd.touched_year() or position.last_year or position.first_year
             cmd = cmd.model_copy(update={"kommune": lookup(named, year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
-        self._commit_to_frames(position, before, getattr(cmd, "over_frame", False), getattr(cmd, "reason", None))
+        self._commit_to_frames(position, before, given.get("over_frame", False), given.get("reason"))
         return position
 
     def apply_for(self, cmd: Apply) -> tuple[GrantPosition, bool]:
