@@ -17,7 +17,7 @@ detect even a rewrite of the whole chain; the MAC stops a forger who lacks the k
 import getpass
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
 from typing import Any
 from uuid import UUID
@@ -91,25 +91,31 @@ def seal_for(key: bytes | None, previous: tuple | None) -> bytes | None:
     return key
 
 
+def event_hashes(stored_events: Sequence[Any]) -> list[str]:
+    """Every event's hash, in one pass: they need nothing from the database, so a writer computes
+    them before it takes the write lock."""
+    return [event_hash(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
+
+
 def chain_rows(stored_events: Sequence[Any], notification_ids: Sequence[int],
                previous_position_hash: Callable[[str, int], str], previous_log_hash: str,
-               login: str | None = None, key: bytes | None = None) -> list[tuple]:
-    """The chain rows for a batch of newly inserted events, in insertion order (CHAIN_COLUMNS)."""
-    rows: list[tuple] = []
+               login: str | None = None, key: bytes | None = None,
+               hashes: Sequence[str] | None = None) -> Iterator[tuple]:
+    """The chain rows for a batch of newly inserted events, in insertion order (CHAIN_COLUMNS),
+    one at a time; `hashes` are the events' own hashes when computed beforehand (event_hashes)."""
     positions: dict[str, str] = {}  # originator id -> its latest position hash in this batch
     log = previous_log_hash
-    for stored, notification_id in zip(stored_events, notification_ids, strict=True):
+    for i, (stored, notification_id) in enumerate(zip(stored_events, notification_ids, strict=True)):
         oid = stored.originator_id.hex if isinstance(stored.originator_id, UUID) else str(stored.originator_id)
         version = stored.originator_version
         previous = positions.get(oid)
         if previous is None:
             previous = previous_position_hash(oid, version - 1)
-        e_hash = event_hash(stored.originator_id, version, stored.topic, stored.state)
+        e_hash = hashes[i] if hashes is not None else event_hash(stored.originator_id, version, stored.topic,
+                                                                 stored.state)
         positions[oid] = position_hash = position_link(previous, e_hash)
         log = log_link(log, notification_id, e_hash, login)
-        rows.append((notification_id, oid, version, e_hash, position_hash, log, login,
-                     chain_mac(key, log) if key else None))
-    return rows
+        yield (notification_id, oid, version, e_hash, position_hash, log, login, chain_mac(key, log) if key else None)
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -175,7 +181,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                       (originator_id.hex,))
             return {row[0]: row[1] for row in c.fetchall()}
 
-    def _insert_events(self, c, stored_events, **kwargs):
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
+        """As the library's, with the events' own hashes computed before the write lock is taken."""
+        return super().insert_events(stored_events, hashes=event_hashes(stored_events), **kwargs)
+
+    def _insert_events(self, c, stored_events, hashes=None, **kwargs):
         # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
         # next cannot move. Reading first would make this a read transaction that SQLite refuses
         # to upgrade ("database is locked", no waiting) once another writer has committed.
@@ -194,8 +204,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return row[0] if row else GENESIS
 
-        rows = chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS,
-                          os_login(), key)
+        rows = list(chain_rows(stored_events, ids, previous_position_hash, last[0] if last else GENESIS,
+                               os_login(), key, hashes))  # made before the insert: the lookups share the cursor
         c.executemany(f"INSERT INTO {CHAIN_TABLE} ({', '.join(CHAIN_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
                       rows)
         return ids
