@@ -30,7 +30,7 @@ from grants.ledger.chain import (
 )
 
 LOGIN_TRIGGER = "grants_chain_login"
-CHAIN_CHUNK = 20_000  # chain rows per INSERT: hashed in well under a second
+CHUNK = 20_000  # events (and chain rows) per INSERT: each adapted or hashed in well under a second
 
 
 
@@ -115,8 +115,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         hashes = event_hashes(stored_events)  # before the lock: they need nothing from the database
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._insert_chain(curs, stored_events, login, hashes, **kwargs)
+            ids = self._insert_in_chunks(curs, stored_events)
+            return self._insert_chain(curs, stored_events, ids, login, hashes, **kwargs)
+
+    def _insert_in_chunks(self, curs, stored_events: Sequence[Any]) -> list[int]:
+        """The library's insert (lock, notify, INSERT ... RETURNING), one statement per CHUNK
+        events: psycopg adapts a statement's whole array before sending it, and the session is
+        idle in its transaction meanwhile; eventsourcing ends a session idle for 5 s
+        (POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT), which a 200,000-event import reached."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        ids: list[int] = []
+        for start in range(0, len(stored_events), CHUNK):
+            chunk = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                     for e in stored_events[start:start + CHUNK]]
+            curs.execute(self.insert_events_statement, (chunk,))
+            ids += [row["notification_id"] for row in curs.fetchall()]
+        return ids
 
     def existing(self, originator_ids: Iterable[UUID]) -> set[UUID]:
         from psycopg.sql import SQL
@@ -129,16 +144,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 found.update(UUID(row["originator_id"]) for row in curs.fetchall())
         return found
 
-    def _insert_chain(self, curs, stored_events, login: str, hashes: list[str], **kwargs):
-        """Add the chain rows in the same transaction, one INSERT per CHAIN_CHUNK rows (one query
-        per row stalls psycopg's pipeline on large batches). Hashing a chunk takes a fraction of a
-        second, so the session is never idle in its transaction for the 5 s eventsourcing allows
-        (POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT): a 200,000-event import hashed for longer
-        than that in one stretch and lost its connection."""
+    def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str], **kwargs):
+        """Add the chain rows in the same transaction, one INSERT per CHUNK rows (one query per
+        row stalls psycopg's pipeline on large batches; one for all leaves the session idle while
+        a large batch is hashed, see _insert_in_chunks)."""
         from psycopg.sql import SQL
 
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events)
-        assert ids is not None  # the application recorder returns the new notification ids
         self._check_expectations(curs, ids, **kwargs)
         # Writers hold the advisory lock until commit, so the chain's head cannot move.
         curs.execute(SQL("SELECT log_hash, mac FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
@@ -150,7 +161,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         insert = (SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
                       "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
                   .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))))
-        while chunk := list(islice(rows, CHAIN_CHUNK)):
+        while chunk := list(islice(rows, CHUNK)):
             curs.execute(insert, [list(column) for column in zip(*chunk, strict=True)])
         return ids
 
