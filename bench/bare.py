@@ -22,11 +22,11 @@ class DateAsISO(Transcoding):
 
 
 class Position(Aggregate):
-    """Six events with payloads like the ledger's (ints, a Decimal, dates, strings)."""
+    """Ten events with payloads like the ledger's (ints, a Decimal, dates, strings)."""
 
     @event("Applied")
     def __init__(self, ref: str, kommunenummer: str, fte: Decimal, first_year: int, received: date, actor: str):
-        self.ref, self.fte, self.years = ref, fte, {}
+        self.ref, self.fte, self.years, self.ended = ref, fte, {}, None
 
     @event("Funded")
     def fund(self, year: int, ladder_year: int, fte: Decimal, rate: int, amount: int, rule_id: str,
@@ -36,6 +36,10 @@ class Position(Aggregate):
     @event("Reported")
     def report(self, year: int, spent: int, to_reclaim: int, actor: str, effective: date):
         pass
+
+    @event("Terminated")
+    def terminate(self, cause: str, reason: str, actor: str, effective: date):
+        self.ended = effective
 
 
 class Bare(Application):
@@ -56,9 +60,9 @@ def bare_env(url: str) -> dict:
             **({"POSTGRES_SCHEMA": parts.query.split("schema=")[1]} if "schema=" in parts.query else {})}
 
 
-def bare_write(url: str, positions: int, per_save: int = 1000) -> int:
-    """Create `positions` aggregates of 6 events each and save them `per_save` aggregates at a time
-    (eventsourcing.postgres stalls in psycopg's pipeline on one 120k-event save); returns events saved."""
+def bare_write(url: str, positions: int, per_save: int = 200) -> int:
+    """Create `positions` aggregates of 10 events each (the lifecycle of bench/data.py) and save
+    them `per_save` aggregates at a time (the issue's baseline: batches of 200); returns events saved."""
     app = Bare(bare_env(url))
     aggregates = []
     for i in range(positions):
@@ -67,7 +71,9 @@ def bare_write(url: str, positions: int, per_save: int = 1000) -> int:
         p.fund(2021, 1, Decimal("1.00"), 660000, 660000, "765.62/ladder-2017", "bench", date(2021, 3, 1))
         for year in (2022, 2023, 2024):
             p.fund(year, year - 2020, Decimal("1.00"), 330000, 330000, "r", "bench", date(year, 3, 1))
-        p.report(2021, 300000, 360000, "bench", date(2022, 2, 10))
+        for year in (2021, 2022, 2023, 2024):
+            p.report(year, 300000, 30000, "bench", date(year + 1, 2, 10))
+        p.terminate("wound-down", "overgangsordningen er slutt", "bench", date(2024, 12, 31))
         aggregates.append(p)
         if len(aggregates) == per_save:
             app.save(*aggregates)
@@ -75,7 +81,7 @@ def bare_write(url: str, positions: int, per_save: int = 1000) -> int:
     if aggregates:
         app.save(*aggregates)
     app.close()
-    return positions * 6
+    return positions * 10
 
 
 def bare_read(recorder, mapper, page: int = 1000) -> int:

@@ -88,7 +88,10 @@ FORMULA_START = ("=", "+", "-", "@")  # OWASP CSV injection: a spreadsheet runs 
 
 def safe(text: str) -> str:
     """Escape control characters so user input can never drive the terminal."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+    text = str(text)
+    if text.isprintable():  # nearly every cell of a long report: no per-character pass
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 kroner = format_kroner  # one definition, in the domain (its messages group kroner too)

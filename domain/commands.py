@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, ClassVar, Self, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -194,7 +195,7 @@ class Command(BaseModel):
 
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of the aggregate method: every field but the ref."""
-        return {name: getattr(self, name) for name in type(self).model_fields if name != "ref"}
+        return {name: getattr(self, name) for name in argument_names(type(self))}
 
     def touched_year(self) -> int | None:
         """The funded year this command is about, for the summary line."""
@@ -204,12 +205,11 @@ class Command(BaseModel):
         """A copy with every left-out date filled by its field's rule (domain/dates.py); a date
         something was received cannot lie after `today` (the edge's clock, passed in)."""
         filled, problems = {}, []
-        for field_name, info in type(self).model_fields.items():
-            shown = shown_of(info)
-            if shown and shown.default_date and getattr(self, field_name) is None:
+        for field_name, shown in dated_fields(type(self)):
+            if shown.default_date and getattr(self, field_name) is None:
                 filled[field_name] = shown.default_date(self, position, today)
             value = filled.get(field_name, getattr(self, field_name))
-            if shown and shown.not_after_today and isinstance(value, date) and value > today:
+            if shown.not_after_today and isinstance(value, date) and value > today:
                 problems.append(f"{field_name}: " + _("{day} is after today ({today})").format(day=value, today=today))
         if problems:
             raise InvalidInput("; ".join(problems))
@@ -418,6 +418,21 @@ def _shown_in(annotation: Any) -> Shown | None:
         if found:
             return found
     return None
+
+
+@cache
+def argument_names(model: type[Command]) -> tuple[str, ...]:
+    """The fields passed to the aggregate method (all but the ref), read once per model: a
+    batch import asks for them on every line."""
+    return tuple(name for name in model.model_fields if name != "ref")
+
+
+@cache
+def dated_fields(model: type[Command]) -> tuple[tuple[str, Shown], ...]:
+    """(field, its Shown) for every date field with a default rule or a not-after-today limit."""
+    found = ((name, shown_of(info)) for name, info in model.model_fields.items())
+    return tuple((name, shown) for name, shown in found
+                 if shown is not None and (shown.default_date or shown.not_after_today))
 
 
 def is_flag(info: Any) -> bool:

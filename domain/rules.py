@@ -7,7 +7,7 @@ rule id and rate and an auditor can redo the arithmetic by hand (see `Computatio
 import csv
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -100,9 +100,15 @@ def practices() -> tuple[tuple[str, str], ...]:
 
     A setting, not a clock: which rule a decision used is stored in its event (the rule id), so
     switching the practice changes later decisions only, never recorded amounts."""
+    return _practices(os.environ.get(PRACTICE_SETTING, ""))
+
+
+@cache
+def _practices(setting: str) -> tuple[tuple[str, str], ...]:
+    """Cached per value of the setting: asked for every decision of a batch import."""
     table = _practices_table()
     chosen = {name: spec["default"] for name, spec in table.items()}
-    for item in filter(None, (part.strip() for part in os.environ.get(PRACTICE_SETTING, "").split(","))):
+    for item in filter(None, (part.strip() for part in setting.split(","))):
         name, _equals, choice = item.partition("=")
         name, choice = name.strip(), choice.strip()
         if name not in table or choice not in table[name]["choices"]:
@@ -282,7 +288,11 @@ class Entitlement:
     fte_filled: Decimal | None
     for_months: int
     amount: int
-    arithmetic: str
+    explained: Callable[[], str]  # the arithmetic, written only when asked (explain), not per decision
+
+    @property
+    def arithmetic(self) -> str:
+        return self.explained()
 
 
 def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]], through_month: int,
@@ -294,14 +304,17 @@ def entitlement(base: int, base_fte: Decimal, segments: list[tuple[int, Decimal]
     divisor = "12" if base_fte == 1 else f"(12 x {format_fte(base_fte)})"
     if fte_filled is None:
         return Entitlement(through_month, None, for_months.amount, for_months.amount,
-                           _("{arithmetic} ({months} months funded)").format(
+                           lambda: _("{arithmetic} ({months} months funded)").format(
                                arithmetic=for_months.arithmetic(), months=through_month))
     exact = base * Fraction(fte_filled) * through_month / (MONTHS * Fraction(base_fte))
     scaled = min(round_kroner(exact), for_months.amount)
-    arithmetic = (_("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK (rounded half up)")
-                  if round_kroner(exact) <= for_months.amount else
-                  _("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK "
-                    "(rounded half up, capped at {cap})"))
-    return Entitlement(through_month, fte_filled, for_months.amount, scaled, arithmetic.format(
-        base=format_kroner(base), fte=format_fte(fte_filled), months=through_month, divisor=divisor,
-        exact=format_exact(exact), amount=format_kroner(scaled), cap=format_kroner(for_months.amount)))
+
+    def explained() -> str:
+        arithmetic = (_("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK (rounded half up)")
+                      if round_kroner(exact) <= for_months.amount else
+                      _("{base} x {fte} filled x {months} / {divisor} = {exact} -> {amount} NOK "
+                        "(rounded half up, capped at {cap})"))
+        return arithmetic.format(
+            base=format_kroner(base), fte=format_fte(fte_filled), months=through_month, divisor=divisor,
+            exact=format_exact(exact), amount=format_kroner(scaled), cap=format_kroner(for_months.amount))
+    return Entitlement(through_month, fte_filled, for_months.amount, scaled, explained)

@@ -5,26 +5,29 @@ then on every command checks the actor's role, and every change to users is an e
 """
 
 from dataclasses import dataclass
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, NotAllowed, quoted
 from grants.domain.i18n import N_, _
+from grants.domain.ids import SETTINGS_ID, user_id
 
-USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
-SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
 ROLES = (N_("caseworker"), N_("auditor"), N_("admin"))  # stored values; `_(role)` shows one in words
 
 
 class LedgerSettings(Aggregate):
     TOPIC = "domain.users:LedgerSettings"  # a stable name stored with every event; never change it
 
-    class Created(Aggregate.Created):  # the library's base creation event
+    # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
+    class Event(Aggregate.Event):
+        TOPIC = "domain.users:LedgerSettings.Event"  # a base: no event of this class is stored
+
+    class Created(Aggregate.Created, Event):  # the library's base creation event
         TOPIC = "domain.users:LedgerSettings.Created"
 
-    class Initialized(Aggregate.Created):
+    class Initialized(Aggregate.Created, Event):
         TOPIC = "domain.users:LedgerSettings.Initialized"
         first_admin: str
 
@@ -40,17 +43,21 @@ class LedgerSettings(Aggregate):
 class User(Aggregate):
     TOPIC = "domain.users:User"  # a stable name stored with every event; never change it
 
-    class Created(Aggregate.Created):  # the library's base creation event
+    # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
+    class Event(Aggregate.Event):
+        TOPIC = "domain.users:User.Event"  # a base: no event of this class is stored
+
+    class Created(Aggregate.Created, Event):  # the library's base creation event
         TOPIC = "domain.users:User.Created"
 
-    class Added(Aggregate.Created):
+    class Added(Aggregate.Created, Event):
         TOPIC = "domain.users:User.Added"
         name: str
         role: str
         office: str | None
         actor: str
 
-    class RoleChanged(Aggregate.Event):
+    class RoleChanged(Event):
         TOPIC = "domain.users:User.RoleChanged"
         role: str
         office: str | None
@@ -58,7 +65,7 @@ class User(Aggregate):
 
     @staticmethod
     def create_id(name: str) -> UUID:
-        return uuid5(USER_NAMESPACE, f"user:{name}")
+        return user_id(name)
 
     @classmethod
     def add(cls, *, name: str, role: str, office: str | None) -> "User":

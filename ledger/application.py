@@ -1,5 +1,7 @@
 """The ledger application: a few lines per service (get, decide, record)."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -7,14 +9,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoding
+from eventsourcing.utils import register_topic
 
+import grants.domain
 from grants.domain.actor import current_actor
-from grants.domain.appropriation import Appropriation  # imported so its stored topics resolve
 from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
-from grants.domain.frame import BudgetFrame
 from grants.domain.i18n import N_, _
+from grants.domain.ids import SETTINGS_ID, frame_id, user_id
 from grants.domain.position import GrantPosition
-from grants.domain.users import SETTINGS_ID, Access, LedgerSettings, User
 from grants.ledger import config
 from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
@@ -25,8 +27,17 @@ from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
+    from grants.domain.appropriation import Appropriation
     from grants.domain.commands import Command, SetAppropriation, SetFrame
+    from grants.domain.frame import BudgetFrame
+    from grants.domain.users import Access, User
     from grants.ledger.work import UnitOfWork
+
+# Stored topics are "domain.<module>:<class>" (fixed strings, see the aggregates' TOPIC). With the
+# package registered under "domain", a topic imports its module the first time an event of it
+# is read: a command builds the aggregate classes of the events it meets, not all of them
+# (building them is most of a reading command's start-up).
+register_topic("domain", grants.domain)
 
 
 class DateAsISO(Transcoding):
@@ -71,7 +82,7 @@ class GrantsLedger(Application):
         self.recorder.chain_key = config.chain_key() if chain_key is FROM_ENV else chain_key
 
     @classmethod
-    def create(cls, url: str | None = None, **options: Any) -> "GrantsLedger":
+    def create(cls, url: str | None = None, **options: Any) -> GrantsLedger:
         """Open the ledger at `url`, creating its file and tables when they do not exist."""
         return cls(url, create=True, **options)
     @property
@@ -147,14 +158,16 @@ class GrantsLedger(Application):
 
     def is_initialised(self) -> bool:
         """Whether `grants init` has run (the ledger then checks every actor's role)."""
-        try:
-            self.repository.get(SETTINGS_ID)
-        except AggregateNotFoundError:
-            return False
-        return True
+        return self._has_events(SETTINGS_ID)
+
+    def _has_events(self, originator_id: UUID) -> bool:
+        """Whether an aggregate exists, without reading (or building the classes of) its events."""
+        return bool(self.recorder.select_events(originator_id, limit=1))
 
     def access(self) -> Access | None:
         """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+        from grants.domain.users import Access, User
+
         if not self.is_initialised():
             return None
         name = self.acting_name()
@@ -171,12 +184,15 @@ class GrantsLedger(Application):
             access.require_admin(what)
 
     def require_user(self) -> None:
-        """Reading needs any role once the ledger has users."""
-        self.access()
+        """Reading needs any role once the ledger has users: the user need only exist."""
+        if self.is_initialised() and not self._has_events(user_id(self.acting_name())):
+            self.access()  # refuses, naming the actor
 
     def initialize(self) -> User:
         """Make the current actor the first admin of a ledger that has no users yet. On PostgreSQL
         only a login owning the ledger's tables may, and it becomes the first admin itself."""
+        from grants.domain.users import LedgerSettings, User
+
         try:
             self.repository.get(SETTINGS_ID)
             raise RuleRefused("init: " + _("this ledger is already initialised"))
@@ -192,6 +208,8 @@ class GrantsLedger(Application):
         return admin
 
     def add_user(self, name: str, role: str, office: str | None) -> User:
+        from grants.domain.users import User
+
         self.require_admin(N_("managing users"))
         try:
             user: User = self.repository.get(User.create_id(name))
@@ -207,6 +225,8 @@ class GrantsLedger(Application):
 
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""
+        from grants.domain.users import User
+
         topic = User.Added.TOPIC
         found: list[User] = []
         after = 0
@@ -217,19 +237,19 @@ class GrantsLedger(Application):
 
     # --- deciding -------------------------------------------------------------------------------
 
-    def unit_of_work(self) -> "UnitOfWork":
+    def unit_of_work(self) -> UnitOfWork:
         from grants.ledger.work import UnitOfWork
 
         return UnitOfWork(self, self.today)
 
-    def execute(self, cmd: "Command") -> Any:
+    def execute(self, cmd: Command) -> Any:
         """Run one command and record its events (the position and its frame) in one transaction."""
         work = self.unit_of_work()
         result = work.run(cmd)
         self._store(*work.changed(), expect_absent=work.frames_assumed_absent())
         return result
 
-    def execute_all(self, commands: list[tuple[int, "Command"]], *, failed_refs: dict[str, int] | None = None,
+    def execute_all(self, commands: list[tuple[int, Command]], *, failed_refs: dict[str, int] | None = None,
                     check_only: bool = False, progress: Progress | None = None,
                     ) -> tuple[int, list[tuple[int, GrantsError]]]:
         """Run a batch all or nothing: every line is tried in memory first; if any is refused,
@@ -270,7 +290,7 @@ class GrantsLedger(Application):
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
         try:
-            return self.repository.get(BudgetFrame.create_id(office, scheme, year))
+            return self.repository.get(frame_id(office, scheme, year))
         except AggregateNotFoundError:
             return None
 
@@ -297,11 +317,13 @@ class GrantsLedger(Application):
             totals[key] = totals.get(key, 0) + amount
         return totals
 
-    def set_frame(self, cmd: "SetFrame", attempts: int = 3) -> BudgetFrame:
+    def set_frame(self, cmd: SetFrame, attempts: int = 3) -> BudgetFrame:
         """Record or revise a budget frame. A new frame starts from what was granted before it,
         summed from the positions' events; storing it asserts that nothing was recorded since
         that sum (else it is summed again, then exit 3), and a grant stored meanwhile without the
         frame asserts the frame was still absent: no grant can go uncounted."""
+        from grants.domain.frame import BudgetFrame
+
         self.require_admin(N_("setting budget frames"))
         for attempt in range(attempts):
             frame = self.frame(cmd.office, cmd.scheme, cmd.year)
@@ -322,8 +344,10 @@ class GrantsLedger(Application):
                                                          "nothing was written, re-run")) from None
         raise AssertionError("unreachable")
 
-    def set_appropriation(self, cmd: "SetAppropriation") -> Appropriation:
+    def set_appropriation(self, cmd: SetAppropriation) -> Appropriation:
         """Record or revise the national appropriation for a scheme and year (admin)."""
+        from grants.domain.appropriation import Appropriation
+
         self.require_admin(N_("setting appropriations"))
         try:
             appropriation: Appropriation = self.repository.get(Appropriation.create_id(cmd.scheme, cmd.year))

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ MAX_LINES = 1_000_000
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
+@cache
 def columns_of(model: type[c.Command]) -> dict[str, str]:
     """Every column a line of this command may use -> its field: the field name, the CLI
     option's name (with dashes or underscores) and the option's own name (`partner`)."""
@@ -37,7 +39,7 @@ def columns_of(model: type[c.Command]) -> dict[str, str]:
 def _normalise(model: type[c.Command], raw: dict) -> dict:
     """A line's cells as the model's fields; empty cells are absent. Lists and flags are read
     as the CLI reads them: `;` between partners, true/false (or yes/no, 1/0) for flags."""
-    columns, values = columns_of(model), {}
+    columns, values, multiple, flags = columns_of(model), {}, *_kinds(model)
     for key, value in raw.items():
         if key is None:
             raise ValueError(_("more cells than columns"))
@@ -47,16 +49,23 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
         name = columns.get(column) or columns.get(column.replace("_", "-"))
         if name is None:
             raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
-        info = model.model_fields[name]
-        if c.is_multiple(info) and isinstance(value, str):
+        if name in multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
-        if c.is_flag(info) and isinstance(value, str):
+        if name in flags and isinstance(value, str):
             lowered = value.strip().lower()
             if lowered not in TRUE + FALSE:
                 raise ValueError(f"{column}: " + _("must be true or false, got {value}").format(value=quoted(value)))
             value = lowered in TRUE
         values[name] = value
     return values
+
+
+@cache
+def _kinds(model: type[c.Command]) -> tuple[frozenset[str], frozenset[str]]:
+    """The model's list fields and its flags, read once per model."""
+    fields = model.model_fields.items()
+    return (frozenset(name for name, info in fields if c.is_multiple(info)),
+            frozenset(name for name, info in fields if c.is_flag(info)))
 
 
 def _records(path: Path):
@@ -91,8 +100,8 @@ class Parsed:
     def bad(self, number: int, message: str, record: dict | None) -> None:
         self.problems.append((number, InvalidInput(message)))
         ref = record.get("ref") if record else None
-        if isinstance(ref, str):
-            self.bad_refs.setdefault(ref.strip(), number)
+        if isinstance(ref, str):  # problems arrive by stage, not by line: keep the first line
+            self.bad_refs[ref.strip()] = min(number, self.bad_refs.get(ref.strip(), number))
 
 
 @dataclass
@@ -121,6 +130,7 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
     if len(records) > MAX_LINES:
         raise InvalidInput("file: " + _("at most {most} lines, got {lines}").format(most=MAX_LINES, lines=len(records)))
     parsed = Parsed()
+    by_model: dict[type[c.Command], list[tuple[int, dict, dict]]] = {}
     for done, (number, record, problem) in enumerate(records, start=1):
         if progress is not None and done % 1000 == 0:
             progress("read", done, len(records))
@@ -135,14 +145,45 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
                 record)
             continue
         try:
-            parsed.commands.append((number, c.parse(model, **_normalise(model, record))))
+            by_model.setdefault(model, []).append((number, _normalise(model, record), record))
         except (ValueError, InvalidInput) as error:
             parsed.bad(number, _("line {number}: {problem}").format(number=number, problem=error), record)
+    for model, lines in by_model.items():
+        parsed.commands += _validated(model, lines, parsed)
+    parsed.commands.sort(key=lambda item: item[0])
     if progress is not None:
         progress("read", len(records), len(records))
     if not parsed.commands and not parsed.problems:
         parsed.problems.append((0, InvalidInput("file: " + _("no commands"))))
     return parsed
+
+
+@cache
+def _adapter(model: type[c.Command]) -> Any:
+    """One validator for a list of this command's lines."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _validated(model: type[c.Command], lines: list[tuple[int, dict, dict]], parsed: Parsed,
+               ) -> list[tuple[int, c.Command]]:
+    """Every line of one command validated in one call (no per-line model construction in Python);
+    if any line is bad, each line on its own, so every bad line gets its own message."""
+    from pydantic import ValidationError
+
+    try:
+        commands = _adapter(model).validate_python([values for _, values, _ in lines])
+        return [(number, command) for (number, _, _), command in zip(lines, commands, strict=True)]
+    except ValidationError:
+        pass
+    good = []
+    for number, values, record in lines:
+        try:
+            good.append((number, c.parse(model, **values)))
+        except (ValueError, InvalidInput) as error:
+            parsed.bad(number, f"line {number}: {error}", record)
+    return good
 
 
 def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Outcome:

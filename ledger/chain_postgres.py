@@ -12,14 +12,25 @@ Two things differ from SQLite:
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from grants.ledger.chain import CHAIN_COLUMNS, CHAIN_TABLE, EXPECTATION_FAILED, GENESIS, chain_rows, chunks, seal_for
+from grants.ledger.chain import (
+    CHAIN_COLUMNS,
+    CHAIN_TABLE,
+    EXPECTATION_FAILED,
+    GENESIS,
+    chain_rows,
+    chunks,
+    event_hashes,
+    seal_for,
+)
 
 LOGIN_TRIGGER = "grants_chain_login"
+CHUNK = 20_000  # events (and chain rows) per INSERT: each adapted or hashed in well under a second
 
 
 
@@ -101,10 +112,26 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         login = self.login()  # outside the transaction: the pool may hand out another connection
+        hashes = event_hashes(stored_events)  # before the lock: they need nothing from the database
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._insert_chain(curs, stored_events, login, **kwargs)
+            ids = self._insert_in_chunks(curs, stored_events)
+            return self._insert_chain(curs, stored_events, ids, login, hashes, **kwargs)
+
+    def _insert_in_chunks(self, curs, stored_events: Sequence[Any]) -> list[int]:
+        """The library's insert (lock, notify, INSERT ... RETURNING), one statement per CHUNK
+        events: psycopg adapts a statement's whole array before sending it, and the session is
+        idle in its transaction meanwhile; eventsourcing ends a session idle for 5 s
+        (POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT), which a 200,000-event import reached."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        ids: list[int] = []
+        for start in range(0, len(stored_events), CHUNK):
+            chunk = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                     for e in stored_events[start:start + CHUNK]]
+            curs.execute(self.insert_events_statement, (chunk,))
+            ids += [row["notification_id"] for row in curs.fetchall()]
+        return ids
 
     def existing(self, originator_ids: Iterable[UUID]) -> set[UUID]:
         from psycopg.sql import SQL
@@ -117,13 +144,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 found.update(UUID(row["originator_id"]) for row in curs.fetchall())
         return found
 
-    def _insert_chain(self, curs, stored_events, login: str, **kwargs):
-        """Add the chain rows in the same transaction, in three statements whatever the batch size
-        (one query per row stalls psycopg's pipeline on large batches)."""
+    def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str], **kwargs):
+        """Add the chain rows in the same transaction, one INSERT per CHUNK rows (one query per
+        row stalls psycopg's pipeline on large batches; one for all leaves the session idle while
+        a large batch is hashed, see _insert_in_chunks)."""
         from psycopg.sql import SQL
 
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events)
-        assert ids is not None  # the application recorder returns the new notification ids
         self._check_expectations(curs, ids, **kwargs)
         # Writers hold the advisory lock until commit, so the chain's head cannot move.
         curs.execute(SQL("SELECT log_hash, mac FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
@@ -131,12 +157,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         key = seal_for(self.chain_key, (last["log_hash"], last["mac"]) if last else None)
         previous = self._previous_position_hashes(curs, stored_events)
         rows = chain_rows(stored_events, ids, lambda oid, version: previous.get(oid, GENESIS),
-                          last["log_hash"] if last else GENESIS, login, key)
-        columns = list(zip(*rows, strict=True))
-        curs.execute(SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
-                         "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
-                     .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))),
-                     [list(col) for col in columns])
+                          last["log_hash"] if last else GENESIS, login, key, hashes)
+        insert = (SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
+                      "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
+                  .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))))
+        while chunk := list(islice(rows, CHUNK)):
+            curs.execute(insert, [list(column) for column in zip(*chunk, strict=True)])
         return ids
 
     def _previous_position_hashes(self, curs, stored_events) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from grants.domain.i18n import N_, _
-from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, sha
+from grants.ledger.chain import GENESIS, event_hash, log_link, mac_matches, position_link
 from grants.ledger.progress import Progress
 
 
@@ -201,7 +201,7 @@ def _check_links(row: Row, report: Report, positions, check_log, key: str, e_has
     if version != last_version + 1:
         return _("{event} follows version {version} of its position: an event was deleted or reordered").format(
             event=_name(row, report), version=last_version)
-    position_hash = sha(last_hash, e_hash)
+    position_hash = position_link(last_hash, e_hash)
     if position_hash != row.chain.position_hash:
         return _("{event} breaks its position's chain: an earlier event was altered").format(event=_name(row, report))
     positions[key] = (version, position_hash)

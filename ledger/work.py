@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from grants.domain.errors import NotFound, RuleRefused
-from grants.domain.frame import BudgetFrame
 from grants.domain.i18n import _
+from grants.domain.ids import frame_id
 from grants.domain.kommuner import KOMMUNENUMMER, lookup
 from grants.domain.position import GrantPosition
 
 if TYPE_CHECKING:
     from grants.domain.commands import Apply, Command
+    from grants.domain.frame import BudgetFrame
     from grants.ledger.application import GrantsLedger
 
 
@@ -24,7 +25,8 @@ class UnitOfWork:
 
     def __init__(self, ledger: GrantsLedger, today: Callable[[], date]):
         self.ledger = ledger
-        self.today = today
+        self.clock = today
+        self._today: date | None = None
         self.access = ledger.access()
         self.positions: dict[str, GrantPosition] = {}
         self.frames: dict[tuple[str, str, int], BudgetFrame | None] = {}
@@ -35,6 +37,12 @@ class UnitOfWork:
         ids = {GrantPosition.create_id(ref): ref for ref in refs}
         present = self.ledger.recorder.existing(ids)
         self.absent = {ref for oid, ref in ids.items() if oid not in present}
+
+    def today(self) -> date:
+        """The edge's date, read once per unit of work: a batch's lines share one today."""
+        if self._today is None:
+            self._today = self.clock()
+        return self._today
 
     def changed(self) -> list[Any]:
         every = [*self.positions.values(), *self.frames.values()]
@@ -57,13 +65,14 @@ class UnitOfWork:
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
         cmd = cmd.with_dates(position, self.today())
-        named = getattr(cmd, "kommune", None)
+        given = cmd.__dict__  # the fields this command has (getattr on a missing one is slow in pydantic)
+        named = given.get("kommune")
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
             year = cmd.touched_year() or position.last_year or position.first_year
             cmd = cmd.model_copy(update={"kommune": lookup(named, year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
-        self._commit_to_frames(position, before, getattr(cmd, "over_frame", False), getattr(cmd, "reason", None))
+        self._commit_to_frames(position, before, given.get("over_frame", False), given.get("reason"))
         return position
 
     def apply_for(self, cmd: Apply) -> tuple[GrantPosition, bool]:
@@ -98,7 +107,7 @@ class UnitOfWork:
     def frames_assumed_absent(self) -> list[UUID]:
         """Frames this work found missing: storing it asserts they are still missing, so a frame
         set meanwhile makes the grant conflict (exit 3) instead of going uncounted."""
-        return [BudgetFrame.create_id(*key) for key, frame in self.frames.items() if frame is None]
+        return [frame_id(*key) for key, frame in self.frames.items() if frame is None]
 
     def _commit_to_frames(self, position: GrantPosition, before: dict[int, int], over_frame: bool,
                           reason: str | None) -> None:

@@ -1,0 +1,33 @@
+"""Every aggregate's id: uuid5 of a fixed namespace and the aggregate's natural key.
+
+Here, apart from the aggregate classes, so that a command can find (or check for) an aggregate
+without building its class: eventsourcing makes every event class a frozen dataclass when the
+class is defined, which costs more at start-up than the rest of a reading command. The classes'
+own `create_id` methods return these.
+"""
+
+from uuid import UUID, uuid5
+
+# Fixed namespaces: never change them, every stored event is filed under these ids.
+POSITION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062000000")
+FRAME_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062f7a3e0")
+APPROPRIATION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620b3e11")
+USER_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-7650620a11e5")
+SETTINGS_ID = uuid5(USER_NAMESPACE, "ledger-settings")
+
+
+def position_id(ref: str) -> UUID:
+    """A position's id from its case reference: a retried apply finds the position it created."""
+    return uuid5(POSITION_NAMESPACE, ref)
+
+
+def frame_id(office: str, scheme: str, year: int) -> UUID:
+    return uuid5(FRAME_NAMESPACE, f"{office}|{scheme}|{year}")
+
+
+def appropriation_id(scheme: str, year: int) -> UUID:
+    return uuid5(APPROPRIATION_NAMESPACE, f"{scheme}|{year}")
+
+
+def user_id(name: str) -> UUID:
+    return uuid5(USER_NAMESPACE, f"user:{name}")
