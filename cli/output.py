@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import click
@@ -190,17 +191,34 @@ def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
 
 
 def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> str:
-    cells = [[cell(c, row.get(c), office_names) for c in columns] for row in rows]
+    # Column by column, each distinct value formatted once: a long report (100,000 positions in
+    # `expiry`) repeats offices, schemes, statuses and years on every line.
+    try:  # one C-level pass over the rows where every row has every column
+        by_column = list(zip(*map(itemgetter(*columns), rows), strict=True)) if len(columns) > 1 else None
+    except KeyError:
+        by_column = None
+    if by_column is None:
+        by_column = [[row.get(c) for row in rows] for c in columns]
+    shown = [_column(c, list(values), office_names) for c, values in zip(columns, by_column, strict=True)]
     headings = [heading(c) for c in columns]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headings)]
-    numeric = [all(isinstance(row.get(c), (int, Decimal)) and not isinstance(row.get(c), bool)
-                   or row.get(c) is None for row in rows) for c in columns]
+    widths = [max(len(h), *map(len, cells)) for h, (cells, _numeric) in zip(headings, shown, strict=True)]
+    pattern = "  ".join(f"{{:{'>' if numeric else '<'}{w}}}"
+                        for w, (_cells, numeric) in zip(widths, shown, strict=True))
+    lines = [pattern.format(*headings), pattern.format(*("-" * w for w in widths))]
+    lines += [pattern.format(*values) for values in zip(*(cells for cells, _numeric in shown), strict=True)]
+    return "\n".join(line.rstrip() for line in lines)
 
-    def line(values: list[str]) -> str:
-        cells = zip(values, widths, numeric, strict=True)
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in cells).rstrip()
 
-    return "\n".join([line(headings), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+def _column(column: str, values: list[Any], office_names: bool) -> tuple[list[str], bool]:
+    """A column's cells, and whether it is numeric (right-aligned): every value a number or empty."""
+    types = set(map(type, values))
+    numeric = types <= {int, Decimal, type(None)}
+    # Each distinct value once, where equal values print alike: not Decimal (0.5 == 0.50), not
+    # True beside 1, not lists (unhashable).
+    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
+        formatted = {value: cell(column, value, office_names) for value in set(values)}
+        return list(map(formatted.__getitem__, values)), numeric
+    return [cell(column, value, office_names) for value in values], numeric
 
 
 def _widest(text: str) -> int:

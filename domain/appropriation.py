@@ -39,6 +39,9 @@ class Appropriation(Aggregate):
         actor: str
         reason: str | None
 
+        def apply(self, aggregate: Appropriation) -> None:
+            aggregate.amount = self.amount
+
     @staticmethod
     def create_id(scheme: str, year: int) -> UUID:
         return appropriation_id(scheme, year)
@@ -53,8 +56,4 @@ class Appropriation(Aggregate):
         self.amount = amount
 
     def revise(self, *, amount: int, reason: str | None = None) -> None:
-        self._revised(amount=amount, actor=current_actor.get(), reason=reason)
-
-    @event(AppropriationRevised)
-    def _revised(self, amount, actor, reason):
-        self.amount = amount
+        self.trigger_event(self.AppropriationRevised, amount=amount, actor=current_actor.get(), reason=reason)

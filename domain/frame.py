@@ -46,12 +46,18 @@ class BudgetFrame(Aggregate):
         actor: str
         reason: str | None
 
+        def apply(self, aggregate: BudgetFrame) -> None:
+            aggregate.amount = self.amount
+
     class Committed(Event):
         TOPIC = "domain.frame:BudgetFrame.Committed"
         ref: str
         delta: int
         over_frame: bool
         actor: str
+
+        def apply(self, aggregate: BudgetFrame) -> None:
+            aggregate.committed += self.delta
 
     @staticmethod
     def create_id(office: str, scheme: str, year: int) -> UUID:
@@ -72,11 +78,7 @@ class BudgetFrame(Aggregate):
 
     def set_amount(self, *, amount: int, reason: str | None = None) -> None:
         """Set or revise the frame amount."""
-        self._revised(amount=amount, actor=current_actor.get(), reason=reason)
-
-    @event(FrameRevised)
-    def _revised(self, amount, actor, reason):
-        self.amount = amount
+        self.trigger_event(self.FrameRevised, amount=amount, actor=current_actor.get(), reason=reason)
 
     def commit(self, *, ref: str, delta: int, over_frame: bool, reason: str | None) -> None:
         """Count a change in granted money against the frame; refuse an excess unless overridden."""
@@ -89,8 +91,4 @@ class BudgetFrame(Aggregate):
                     committed=format_kroner(self.committed), delta=format_kroner(delta)))
             if not reason:
                 raise InvalidInput("reason: " + _("is required to grant over the frame"))
-        self._committed(ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())
-
-    @event(Committed)
-    def _committed(self, ref, delta, over_frame, actor):
-        self.committed += delta
+        self.trigger_event(self.Committed, ref=ref, delta=delta, over_frame=over_frame, actor=current_actor.get())

@@ -1,6 +1,7 @@
 """Money and FTE arithmetic. Kroner are int; FTE and intermediate products are Decimal."""
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -109,3 +110,27 @@ def parse_fte_filled(raw: object, limit: Decimal = Decimal(1)) -> Decimal:
     if str(raw).strip() in ("0", "0.0", "0.00", "0,0", "0,00"):
         return Decimal("0.00")
     return parse_fte(raw, limit)
+
+
+@dataclass(frozen=True)
+class YearMoney:
+    """A reported year's money: to reclaim = paid + carried in - carried out - min(spent, usable),
+    where usable = entitlement + carried in; spending above usable is the kommune's own money."""
+
+    paid: int
+    carried_in: int
+    carried_out: int
+    entitlement: int
+    spent: int
+
+    @property
+    def usable(self) -> int:
+        return self.entitlement + self.carried_in
+
+    @property
+    def to_reclaim(self) -> int:
+        return max(self.paid + self.carried_in - self.carried_out - min(self.spent, self.usable), 0)
+
+    @property
+    def own_money(self) -> int:
+        return max(self.spent - self.usable, 0)

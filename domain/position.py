@@ -1,7 +1,9 @@
 """The GrantPosition aggregate: one funded position (or project) under one scheme.
 
-Public command methods check the rules and raise a GrantsError; private @event methods only set
-fields, so replaying the events rebuilds exactly the state that was decided.
+Public command methods check the rules and raise a GrantsError, then trigger one event; each
+event's `apply` only sets fields, so replaying the events rebuilds exactly the state that was
+decided. (Explicit `apply` rather than `@event` methods: eventsourcing defines a second class for
+every `@event(Class)` method when the aggregate is built, which a reading command pays at start-up.)
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ from grants.domain.dates import MONTHS, months_through
 from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
 from grants.domain.i18n import N_, _
 from grants.domain.ids import position_id
-from grants.domain.money import format_kroner
+from grants.domain.money import YearMoney, format_kroner
+from grants.domain.status import ACTIVE, APPLIED, REJECTED, TERMINATED
 
-# Statuses: stored values, the same in every language; marked so that `_(status)` shows them in words.
-APPLIED, ACTIVE, REJECTED, TERMINATED = N_("applied"), N_("active"), N_("rejected"), N_("terminated")
 CAUSES = ("expired", "wound-down", "withdrawn", "other")
 ATTESTATIONS = ("self", "auditor")
 
@@ -87,30 +88,6 @@ class YearReport:
     paid: int = 0  # the year's amount when the report was recorded
 
 
-@dataclass(frozen=True)
-class YearMoney:
-    """A reported year's money: to reclaim = paid + carried in - carried out - min(spent, usable),
-    where usable = entitlement + carried in; spending above usable is the kommune's own money."""
-
-    paid: int
-    carried_in: int
-    carried_out: int
-    entitlement: int
-    spent: int
-
-    @property
-    def usable(self) -> int:
-        return self.entitlement + self.carried_in
-
-    @property
-    def to_reclaim(self) -> int:
-        return max(self.paid + self.carried_in - self.carried_out - min(self.spent, self.usable), 0)
-
-    @property
-    def own_money(self) -> int:
-        return max(self.spent - self.usable, 0)
-
-
 class GrantPosition(Aggregate):
     TOPIC = "domain.position:GrantPosition"  # a stable name stored with every event; never change it
 
@@ -162,17 +139,26 @@ class GrantPosition(Aggregate):
 
     class Granted(_Funding):
         TOPIC = "domain.position:GrantPosition.Granted"
-        pass
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.status = ACTIVE
+            aggregate._fund(self)
 
     class YearAdvanced(_Funding):
         TOPIC = "domain.position:GrantPosition.YearAdvanced"
-        pass
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate._fund(self)
 
     class Rejected(Event):
         TOPIC = "domain.position:GrantPosition.Rejected"
         actor: str
         effective: date
         reason: str
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.status = REJECTED
+            aggregate.rejection = self.reason
 
     class FteReduced(Event):
         TOPIC = "domain.position:GrantPosition.FteReduced"
@@ -185,6 +171,16 @@ class GrantPosition(Aggregate):
         reason: str | None
         rescaled: bool = True  # version 2: False when a team grant kept its amount
         new_rule_amount: int | None = None  # version 2: the rule's amount after it, beside a discretionary one
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.fte = self.to_fte
+            funded = aggregate.years[self.year]
+            kept = [(self.effective.month, self.to_fte)]
+            if self.rescaled:
+                funded.segments = [s for s in funded.segments if s[0] < self.effective.month] + kept
+            else:
+                funded.kept = [s for s in funded.kept if s[0] < self.effective.month] + kept
+            funded.amount = self.new_amount
 
     class Reported(Event):
         TOPIC = "domain.position:GrantPosition.Reported"
@@ -200,12 +196,23 @@ class GrantPosition(Aggregate):
         reason: str | None
         entitlement: int | None = None  # version 2; older reports: the year's amount then
 
+        def apply(self, aggregate: GrantPosition) -> None:
+            paid = aggregate.years[self.year].amount if self.year in aggregate.years else 0
+            aggregate.reports.setdefault(self.year, []).append(
+                YearReport(self.year, self.spent, self.to_reclaim, self.fte_filled, self.self_financing,
+                           self.attested, self.effective, self.correction,
+                           paid if self.entitlement is None else self.entitlement, paid))
+
     class Terminated(Event):
         TOPIC = "domain.position:GrantPosition.Terminated"
         cause: str
         actor: str
         effective: date
         reason: str
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.status = TERMINATED
+            aggregate.termination = {"cause": self.cause, "effective": self.effective, "reason": self.reason}
 
     class CarriedOver(Event):
         TOPIC = "domain.position:GrantPosition.CarriedOver"
@@ -215,6 +222,10 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.carried_out[self.from_year] = aggregate.carried_out.get(self.from_year, 0) + self.amount
+            aggregate.carried_in[self.to_year] = aggregate.carried_in.get(self.to_year, 0) + self.amount
 
     class KommuneChanged(Event):
         """The position continues under the successor of a kommune code that ceased (a reform)."""
@@ -226,6 +237,10 @@ class GrantPosition(Aggregate):
         actor: str
         effective: date
         reason: str | None
+
+        def apply(self, aggregate: GrantPosition) -> None:
+            aggregate.kommunenummer = self.to_kommunenummer
+            aggregate.kommune_changes.append((self.year, self.from_kommunenummer, self.to_kommunenummer))
 
     @staticmethod
     def create_id(ref: str) -> UUID:
@@ -331,7 +346,7 @@ class GrantPosition(Aggregate):
 
     # --- decisions ----------------------------------------------------------------------------
     # Each public method collects every problem with the command before refusing it (refuse_all),
-    # then records one event through a private @event method that only sets fields.
+    # then triggers one event whose `apply` only sets fields.
 
     def _status_problem(self, allowed: tuple[str, ...], action: str) -> list[GrantsError]:
         if self.status in allowed:
@@ -368,10 +383,10 @@ class GrantPosition(Aggregate):
         problems += self._amount_problems(amount, reason)
         refuse_all(problems)
         computation, rule_amount = self._compute(year, ladder_year, amount, self.fte)
-        self._granted(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
-                      amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                      actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
-                      wage_cost=self.wage_cost)
+        self.trigger_event(self.Granted, year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
+                           amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
+                           actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
+                           wage_cost=self.wage_cost)
 
     def _placement_problems(self, ladder_year: int, reason: str | None) -> list[GrantsError]:
         """Placing a position on the ladder (skjønn): ladder schemes, within the ladder, with a reason."""
@@ -427,14 +442,14 @@ class GrantPosition(Aggregate):
                 raise RuleRefused("amount: " + _("{amount} exceeds the previous year's {ceiling} (step-down)").format(
                     amount=format_kroner(computation.amount), ceiling=format_kroner(ceiling)))
         if new_kommune != self.kommunenummer:
-            self._kommune_changed(year=year, from_kommunenummer=self.kommunenummer, to_kommunenummer=new_kommune,
-                                  actor=current_actor.get(), effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
-                                  reason=f"kommune reform {kommuner.reform_date()}: "
-                                         f"{self.kommunenummer} -> {new_kommune}")
-        self._advanced(year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
-                       amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
-                       actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
-                       wage_cost=wage_cost if wage_cost is not None else self.wage_cost)
+            self.trigger_event(self.KommuneChanged, year=year, from_kommunenummer=self.kommunenummer,
+                               to_kommunenummer=new_kommune, actor=current_actor.get(),
+                               effective=date(kommuner.RENUMBERING_YEAR, 1, 1),
+                               reason=f"kommune reform {kommuner.reform_date()}: {self.kommunenummer} -> {new_kommune}")
+        self.trigger_event(self.YearAdvanced, year=year, ladder_year=ladder_year, fte=self.fte, rate=computation.rate,
+                           amount=computation.amount, rule_id=computation.rule_id, over_frame=over_frame,
+                           actor=current_actor.get(), effective=decided, reason=reason, rule_amount=rule_amount,
+                           wage_cost=wage_cost if wage_cost is not None else self.wage_cost)
 
     def _kommune_in(self, year: int, given: str | None) -> tuple[str, list[GrantsError]]:
         """The code the position continues under in `year`, and any problem with the one given."""
@@ -487,40 +502,20 @@ class GrantPosition(Aggregate):
         return rules.compute(previous.base, previous.base_fte, [(12, previous.segments[-1][1])],
                              previous.rule_id, None).amount
 
-    @event(Granted)
-    def _granted(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
-                 rule_amount=None, wage_cost=None):
-        self.status = ACTIVE
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
-
-    @event(YearAdvanced)
-    def _advanced(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, actor, effective, reason,
-                  rule_amount=None, wage_cost=None):
-        self._fund(year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason)
-
-    def _fund(self, year, ladder_year, fte, rate, amount, rule_id, over_frame, rule_amount, wage_cost, reason):
-        # A rate-based amount is rate x FTE; an entered or discretionary amount is its own base at its FTE.
-        base, base_fte = (rate, Decimal(1)) if rate is not None and rule_amount is None else (amount, fte)
-        if wage_cost is not None:
-            self.wage_cost = wage_cost
-        self.years[year] = FundedYear(year, ladder_year, rule_id, rate, base, base_fte, amount, amount,
-                                      [(1, fte)], over_frame, rule_amount, wage_cost, reason=reason)
-
-    @event(KommuneChanged)
-    def _kommune_changed(self, year, from_kommunenummer, to_kommunenummer, actor, effective, reason):
-        self.kommunenummer = to_kommunenummer
-        self.kommune_changes.append((year, from_kommunenummer, to_kommunenummer))
+    def _fund(self, e: GrantPosition._Funding) -> None:
+        """A granted or advanced year. A rate-based amount is rate x FTE; an entered or
+        discretionary amount is its own base at its FTE."""
+        base, base_fte = (e.rate, Decimal(1)) if e.rate is not None and e.rule_amount is None else (e.amount, e.fte)
+        if e.wage_cost is not None:
+            self.wage_cost = e.wage_cost
+        self.years[e.year] = FundedYear(e.year, e.ladder_year, e.rule_id, e.rate, base, base_fte, e.amount, e.amount,
+                                        [(1, e.fte)], e.over_frame, e.rule_amount, e.wage_cost, reason=e.reason)
 
     def reject(self, *, reason: str, decided: date) -> None:
         problems = self._status_problem((APPLIED,), N_("only an application can be rejected"))
         problems += self._date_problems(decided)
         refuse_all(problems)
-        self._rejected(actor=current_actor.get(), effective=decided, reason=reason)
-
-    @event(Rejected)
-    def _rejected(self, actor, effective, reason):
-        self.status = REJECTED
-        self.rejection = reason
+        self.trigger_event(self.Rejected, actor=current_actor.get(), effective=decided, reason=reason)
 
     def reduce_fte(self, *, fte: Decimal, effective: date, reason: str | None = None, rescale: bool = False) -> None:
         """Lower the FTE from the first of a month. The year's amount follows the FTE where the
@@ -549,20 +544,9 @@ class GrantPosition(Aggregate):
             new_amount = reduced.computation().amount
             rule = reduced.rule_computation()
             new_rule_amount = rule.amount if rule is not None else None
-        self._fte_reduced(year=effective.year, from_fte=self.fte, to_fte=fte, new_amount=new_amount,
-                          actor=current_actor.get(), effective=effective, reason=reason, rescaled=rescaled,
-                          new_rule_amount=new_rule_amount)
-
-    @event(FteReduced)
-    def _fte_reduced(self, year, from_fte, to_fte, new_amount, actor, effective, reason, rescaled=True,
-                     new_rule_amount=None):
-        self.fte = to_fte
-        funded = self.years[year]
-        if rescaled:
-            funded.segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, to_fte)]
-        else:
-            funded.kept = [s for s in funded.kept if s[0] < effective.month] + [(effective.month, to_fte)]
-        funded.amount = new_amount
+        self.trigger_event(self.FteReduced, year=effective.year, from_fte=self.fte, to_fte=fte, new_amount=new_amount,
+                           actor=current_actor.get(), effective=effective, reason=reason, rescaled=rescaled,
+                           new_rule_amount=new_rule_amount)
 
     def report(self, *, year: int, spent: int, received: date, fte_filled: Decimal | None = None,
                self_financing: int | None = None, attested: str = "self", correction: bool = False,
@@ -593,17 +577,9 @@ class GrantPosition(Aggregate):
         paid = self.years[year].amount if year in self.years else 0
         money = YearMoney(paid, self.carried_in.get(year, 0), self.carried_out.get(year, 0),
                           entitled.amount if entitled else 0, spent)
-        self._reported(year=year, spent=spent, to_reclaim=money.to_reclaim, fte_filled=fte_filled,
-                       self_financing=self_financing, attested=attested, correction=correction,
-                       actor=current_actor.get(), effective=received, reason=reason, entitlement=money.entitlement)
-
-    @event(Reported)
-    def _reported(self, year, spent, to_reclaim, fte_filled, self_financing, attested, correction,
-                  actor, effective, reason, entitlement=None):
-        paid = self.years[year].amount if year in self.years else 0
-        self.reports.setdefault(year, []).append(
-            YearReport(year, spent, to_reclaim, fte_filled, self_financing, attested, effective, correction,
-                       paid if entitlement is None else entitlement, paid))
+        self.trigger_event(self.Reported, year=year, spent=spent, to_reclaim=money.to_reclaim, fte_filled=fte_filled,
+                           self_financing=self_financing, attested=attested, correction=correction,
+                           actor=current_actor.get(), effective=received, reason=reason, entitlement=money.entitlement)
 
     def carry_over(self, *, from_year: int, amount: int, reason: str, decided: date) -> None:
         """Move approved unspent money of a reported year into the next year (overføring av ubrukte
@@ -633,13 +609,8 @@ class GrantPosition(Aggregate):
                 "{decided} is before the {year} report was received on {received}").format(
                 decided=decided, year=from_year, received=reports[-1].received)))
         refuse_all(problems)
-        self._carried_over(from_year=from_year, to_year=to_year, amount=amount, actor=current_actor.get(),
-                           effective=decided, reason=reason)
-
-    @event(CarriedOver)
-    def _carried_over(self, from_year, to_year, amount, actor, effective, reason):
-        self.carried_out[from_year] = self.carried_out.get(from_year, 0) + amount
-        self.carried_in[to_year] = self.carried_in.get(to_year, 0) + amount
+        self.trigger_event(self.CarriedOver, from_year=from_year, to_year=to_year, amount=amount,
+                           actor=current_actor.get(), effective=decided, reason=reason)
 
     def terminate(self, *, cause: str, reason: str, effective: date) -> None:
         problems = self._status_problem((APPLIED, ACTIVE), N_("it has already ended"))
@@ -652,12 +623,7 @@ class GrantPosition(Aggregate):
                 "a termination cannot take effect before {earliest}, got {effective}").format(
                 earliest=earliest, effective=effective)))
         refuse_all(problems)
-        self._terminated(cause=cause, actor=current_actor.get(), effective=effective, reason=reason)
-
-    @event(Terminated)
-    def _terminated(self, cause, actor, effective, reason):
-        self.status = TERMINATED
-        self.termination = {"cause": cause, "effective": effective, "reason": reason}
+        self.trigger_event(self.Terminated, cause=cause, actor=current_actor.get(), effective=effective, reason=reason)
 
 
 def fte_limit_problems(scheme_id: str, field_name: str, fte: Decimal) -> list[GrantsError]:

@@ -151,7 +151,7 @@ def _rule_for(scheme_id: str, year: int, chosen: tuple[tuple[str, str], ...]) ->
             continue
         if rule.scheme == scheme_id and rule.first <= year <= rule.last:
             return rule
-    last = max((r.last for r in _table()[1] if r.scheme == scheme_id), default=None)
+    last = last_rule_year(scheme_id)
     if last is not None and year > last:
         raise RuleRefused("year: " + _("{scheme} pays nothing after {last} (no rule for {year})").format(
             scheme=scheme_id, last=last, year=year))
@@ -270,8 +270,14 @@ def last_fundable_year(scheme_id: str, last_funded_year: int, ladder_year: int) 
     """The last year the four-year rule (and the scheme's last rule year) allows, counted from the
     latest funded year and its ladder year (so a gap or a placement on resuming counts right)."""
     by_count = last_funded_year + scheme(scheme_id).max_years - ladder_year
-    last_rule = max(r.last for r in _table()[1] if r.scheme == scheme_id)
-    return min(by_count, last_rule)
+    last_rule = last_rule_year(scheme_id)
+    return by_count if last_rule is None else min(by_count, last_rule)
+
+
+@cache
+def last_rule_year(scheme_id: str) -> int | None:
+    """The last year any rule of the scheme covers (asked per position by `expiry`)."""
+    return max((r.last for r in _table()[1] if r.scheme == scheme_id), default=None)
 
 
 @dataclass(frozen=True)

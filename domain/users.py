@@ -63,6 +63,9 @@ class User(Aggregate):
         office: str | None
         actor: str
 
+        def apply(self, aggregate: "User") -> None:
+            aggregate.role, aggregate.office = self.role, self.office
+
     @staticmethod
     def create_id(name: str) -> UUID:
         return user_id(name)
@@ -78,11 +81,7 @@ class User(Aggregate):
 
     def change_role(self, *, role: str, office: str | None) -> None:
         _check(role, office)
-        self._role_changed(role=role, office=office, actor=current_actor.get())
-
-    @event(RoleChanged)
-    def _role_changed(self, role, office, actor):
-        self.role, self.office = role, office
+        self.trigger_event(self.RoleChanged, role=role, office=office, actor=current_actor.get())
 
 
 def _check(role: str, office: str | None) -> None:

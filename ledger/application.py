@@ -15,13 +15,11 @@ import grants.domain
 from grants.domain.actor import current_actor
 from grants.domain.errors import ConcurrentChange, GrantsError, NotAllowed, NotFound, RuleRefused
 from grants.domain.i18n import N_, _
-from grants.domain.ids import SETTINGS_ID, frame_id, user_id
-from grants.domain.position import GrantPosition
+from grants.domain.ids import SETTINGS_ID, frame_id, position_id, user_id
 from grants.ledger import config
 from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
-from grants.ledger.identity import bound_name
 from grants.ledger.progress import Progress
 from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
@@ -30,6 +28,7 @@ if TYPE_CHECKING:  # the command models need pydantic; reading commands never im
     from grants.domain.appropriation import Appropriation
     from grants.domain.commands import Command, SetAppropriation, SetFrame
     from grants.domain.frame import BudgetFrame
+    from grants.domain.position import GrantPosition
     from grants.domain.users import Access, User
     from grants.ledger.work import UnitOfWork
 
@@ -106,7 +105,12 @@ class GrantsLedger(Application):
         """The name roles are checked against: the login on PostgreSQL (a GRANTS_ACTOR naming
         anyone else is refused), the claimed actor on SQLite."""
         claimed = current_actor.get()
-        return bound_name(claimed, self.login()) if self.on_postgres else claimed
+        if not self.on_postgres:
+            return claimed
+        # Imported here: identity builds the user and frame aggregate classes, which `show` never needs.
+        from grants.ledger.identity import bound_name
+
+        return bound_name(claimed, self.login())
 
     def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)
@@ -116,7 +120,7 @@ class GrantsLedger(Application):
 
     def position(self, ref: str, version: int | None = None) -> GrantPosition:
         try:
-            return self.repository.get(GrantPosition.create_id(ref), version=version)
+            return self.repository.get(position_id(ref), version=version)
         except AggregateNotFoundError:
             raise NotFound("ref: " + _("no position {ref}").format(ref=repr(ref))) from None
 
@@ -139,7 +143,7 @@ class GrantsLedger(Application):
         return state
 
     def events_of(self, ref: str) -> list:
-        found = list(self.events.get(GrantPosition.create_id(ref)))
+        found = list(self.events.get(position_id(ref)))
         if not found:
             raise NotFound("ref: " + _("no position {ref}").format(ref=repr(ref)))
         return found
@@ -221,7 +225,7 @@ class GrantsLedger(Application):
 
     def recorded_logins(self, ref: str) -> dict[int, str | None]:
         """Version -> the login that recorded it, for one position (None before logins were kept)."""
-        return self.recorder.recorded_logins(GrantPosition.create_id(ref))
+        return self.recorder.recorded_logins(position_id(ref))
 
     def users(self) -> list[User]:
         """Every user, found through the log (users are few)."""
@@ -297,6 +301,8 @@ class GrantsLedger(Application):
     def granted_totals(self, up_to: int) -> dict[tuple[str, str, int], int]:
         """Kroner granted per (office, scheme, year), after reductions, folded from the log up to
         notification id `up_to` (the positions themselves, not the read models)."""
+        from grants.domain.position import GrantPosition
+
         topics = tuple(getattr(GrantPosition, name).TOPIC for name in
                        ("Applied", "Granted", "YearAdvanced", "FteReduced"))
         where: dict[object, tuple[str, str]] = {}

@@ -23,8 +23,6 @@ from typing import Any
 
 from eventsourcing.domain import CanInitAggregate
 
-from grants.domain.position import GrantPosition
-
 
 @dataclass(frozen=True)
 class TimeCut:
@@ -92,6 +90,9 @@ class InForce:
         if not isinstance(year, int):
             return True  # builds on the creation only (a rejection, termination, frame revision)
         funded = self.funded[oid]
+        # Imported here: a report that is not cut in time never builds the aggregate's classes.
+        from grants.domain.position import GrantPosition
+
         if isinstance(domain_event, GrantPosition.YearAdvanced):
             needed: int | None = year - 1
         elif isinstance(domain_event, GrantPosition.Granted):

@@ -14,7 +14,7 @@ from typing import Any
 
 from grants.domain.i18n import N_, _
 from grants.domain.money import format_kroner as kr
-from grants.domain.position import ACTIVE
+from grants.domain.status import ACTIVE
 
 # Each kind (a stable code, the same in every language) and what it means (translated where shown).
 KINDS: dict[str, str] = {

@@ -6,7 +6,8 @@ it touches, folds its events over them and hands the changed rows to the writer.
 
 from dataclasses import dataclass, field
 
-from grants.domain.position import ACTIVE, APPLIED, REJECTED, TERMINATED, YearMoney
+from grants.domain.money import YearMoney
+from grants.domain.status import ACTIVE, APPLIED, REJECTED, TERMINATED
 
 
 @dataclass

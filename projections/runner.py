@@ -7,15 +7,13 @@ once never fold an event twice (the loser rolls back and retries from the new po
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from grants.domain.appropriation import Appropriation
 from grants.domain.errors import VerificationFailed
-from grants.domain.frame import BudgetFrame
-from grants.domain.position import GrantPosition
 from grants.projections import db
 from grants.projections.fold import PositionRows, fold_appropriation, fold_frame, fold_position
 
@@ -30,7 +28,7 @@ class TrackingMoved(Exception):
 @dataclass(frozen=True)
 class Projection:
     name: str
-    topics: tuple[str, ...]
+    topics: Callable[[], tuple[str, ...]]  # asked only when there are events to fold (see below)
     write: Callable  # (connection, [(id, event)]) -> None
 
 
@@ -85,6 +83,8 @@ def insert_many(conn, table, rows: list[dict]) -> None:
 
 def _write_frames(conn, batch) -> None:
     """Frames and the appropriations above them (one projection: both are budget money)."""
+    from grants.domain.appropriation import Appropriation  # built only when there are events to fold
+
     is_appropriation = [isinstance(e, (Appropriation.AppropriationSet, Appropriation.AppropriationRevised))
                         for _, e in batch]
     appropriations = [item for item, yes in zip(batch, is_appropriation, strict=True) if yes]
@@ -104,15 +104,29 @@ def _write_frames(conn, batch) -> None:
         conn.execute(insert(table), list(rows.values()))
 
 
-POSITION_TOPICS = tuple(getattr(GrantPosition, n).TOPIC for n in
-                        ("Applied", "Granted", "YearAdvanced", "FteReduced", "Reported", "Rejected", "Terminated",
-                         "CarriedOver", "KommuneChanged"))
-FRAME_TOPICS = (BudgetFrame.FrameSet.TOPIC, BudgetFrame.FrameRevised.TOPIC,
-                Appropriation.AppropriationSet.TOPIC, Appropriation.AppropriationRevised.TOPIC)
+# The topics come from the event classes, built when first asked: a report on read models that
+# are up to date never builds the aggregates' classes.
+@cache
+def position_topics() -> tuple[str, ...]:
+    from grants.domain.position import GrantPosition
+
+    return tuple(getattr(GrantPosition, n).TOPIC for n in
+                 ("Applied", "Granted", "YearAdvanced", "FteReduced", "Reported", "Rejected", "Terminated",
+                  "CarriedOver", "KommuneChanged"))
+
+
+@cache
+def frame_topics() -> tuple[str, ...]:
+    from grants.domain.appropriation import Appropriation
+    from grants.domain.frame import BudgetFrame
+
+    return (BudgetFrame.FrameSet.TOPIC, BudgetFrame.FrameRevised.TOPIC,
+            Appropriation.AppropriationSet.TOPIC, Appropriation.AppropriationRevised.TOPIC)
+
 
 PROJECTIONS = (
-    Projection("positions", POSITION_TOPICS, _write_positions),
-    Projection("frames", FRAME_TOPICS, _write_frames),
+    Projection("positions", position_topics, _write_positions),
+    Projection("frames", frame_topics, _write_frames),
 )
 
 
@@ -161,7 +175,7 @@ class Runner:
                              .where(db.tracking.c.name == projection.name)).scalar_one()
         if start >= head:
             return True, 0, start
-        events = self.source.read_log(start, batch, head, projection.topics)
+        events = self.source.read_log(start, batch, head, projection.topics())
         done = len(events) < batch
         new_position = head if done else events[-1][0]
         if events:

@@ -42,9 +42,9 @@ def test_a_decision_that_bypassed_the_rules_without_a_reason_is_found(db_url):
     ledger = GrantsLedger(db_url)
     ledger.execute(c.parse(c.Apply, ref="D/1", kommune="3401", scheme="765.62", title="t", fte="1", year="2021"))
     position = ledger.position("D/1")
-    position._granted(year=2021, ladder_year=3, fte=position.fte, rate=440000, amount=440000,  # not through grant()
-                      rule_id="765.62/ladder-2017", over_frame=True, actor="x", effective=position.received,
-                      reason=None)
+    position.trigger_event(position.Granted, year=2021, ladder_year=3, fte=position.fte, rate=440000,  # not grant()
+                           amount=440000, rule_id="765.62/ladder-2017", over_frame=True, actor="x",
+                           effective=position.received, reason=None)
     ledger.save(position)
     ledger.close()
     result = check(db_url, "--only", "deviation-without-reason")

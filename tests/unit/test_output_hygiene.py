@@ -31,3 +31,20 @@ def test_a_reason_typed_as_a_formula_reaches_the_history_csv_neutralised(grants)
     assert grants("reject", "F/1", "--reason", "=cmd|' /C calc'!A0").exit_code == 0
     lines = grants("history", "F/1", "--format", "csv").stdout.splitlines()
     assert ",'=cmd|' /C calc'!A0," in lines[2]  # the reason cell, before the login
+
+
+def test_a_table_formats_equal_values_that_print_differently_each_as_written():
+    """The table formats each distinct value once; values equal in Python but written apart
+    (Decimal 0.5 and 0.50, True and 1) and unhashable ones keep their own text and alignment."""
+    from grants.cli.output import table
+
+    rows = [{"note": Decimal("0.5"), "flag": True, "n": 1, "tags": ["a"]},
+            {"note": Decimal("0.50"), "flag": 1, "n": 22, "tags": ["b", "c"]},
+            {"note": None, "flag": False, "n": None, "tags": ["a"]}]
+    assert table(rows).splitlines() == [
+        "note  flag    n  tags",
+        "----  -----  --  ----------",
+        " 0.5  true    1  ['a']",
+        "0.50  1      22  ['b', 'c']",
+        "      false      ['a']",
+    ]
