@@ -47,8 +47,9 @@ def _write_positions(conn, batch) -> None:
             rows[row["position_id"]].years[row["year"]] = dict(row)
     for key, (_, domain_event) in zip(keys, batch, strict=True):
         fold_position(rows[key], domain_event)
-    conn.execute(delete(db.years).where(db.years.c.position_id.in_(ids)))
-    conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(ids)))
+    if earlier:  # rows are replaced; a position applied in this batch has none to delete
+        conn.execute(delete(db.years).where(db.years.c.position_id.in_(earlier)))
+        conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(earlier)))
     insert_many(conn, db.positions, [r.position for r in rows.values()])
     insert_many(conn, db.years, [y for r in rows.values() for y in r.years.values()])
 
