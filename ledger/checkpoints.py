@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grants.domain.errors import VerificationFailed
+from grants.domain.errors import InvalidInput, VerificationFailed
 from grants.domain.i18n import _
 from grants.ledger.verify import Expected, Report, parse_digest
 
@@ -34,7 +34,12 @@ class Checkpoint:
 
 def last_checkpoint(path: Path) -> Checkpoint | None:
     """The newest checkpoint in the file; None when there is no file yet. A damaged last line
-    fails closed: a checkpoint that cannot be read cannot vouch for anything."""
+    fails closed: a checkpoint that cannot be read cannot vouch for anything. A file in a folder
+    that does not exist is refused (exit 2) rather than started afresh: a mistyped
+    GRANTS_CHECKPOINTS would otherwise compare with nothing, and pass, for good."""
+    if not path.parent.is_dir():
+        raise InvalidInput("checkpoints: " + _("no folder {folder} for the checkpoint file (create it first)").format(
+            folder=repr(str(path.parent))))
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except FileNotFoundError:
@@ -63,7 +68,6 @@ def append_checkpoint(path: Path, report: Report, ledger: str, now: datetime | N
     checkpoint = Checkpoint(at.replace("+00:00", "Z"), report.count, report.head, report.keyed_since)
     line = json.dumps({"at": checkpoint.at, "digest": report.digest, "keyed_since": report.keyed_since,
                        "ledger": ledger}, ensure_ascii=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(descriptor, line.encode())

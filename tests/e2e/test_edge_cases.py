@@ -90,6 +90,15 @@ def test_check_compares_with_the_last_checkpoint_as_verify_does(grants, tmp_path
     assert "covers 2 events but the ledger has only 1" in result.stdout
 
 
+def test_a_checkpoint_file_in_a_folder_that_does_not_exist_is_exit_2_and_nothing_is_written(grants, tmp_path):
+    ok(grants("apply", "K/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1",
+              "--year", "2021", "--received", "2021-02-01"))
+    mistyped = tmp_path / "checkpionts" / "daily.jsonl"
+    one_line(grants("verify", "--checkpoints", str(mistyped)), 2, "checkpoints: no folder")
+    one_line(grants("verify", env_extra={"GRANTS_CHECKPOINTS": str(mistyped)}), 2, "checkpoints: no folder")
+    assert not mistyped.parent.exists()
+
+
 def test_a_damaged_event_row_is_one_line_and_exit_7_not_an_internal_error(grants):
     ok(grants("apply", "B/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1",
               "--year", "2021", "--received", "2021-02-01"))

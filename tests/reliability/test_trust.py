@@ -173,6 +173,7 @@ def test_a_replaced_tail_with_a_recomputed_chain_fails_against_the_checkpoint(of
 
 def test_each_successful_verify_appends_a_checkpoint_that_later_events_extend(office, tmp_path, db_url):
     ledger, _ = office
+    (tmp_path / "sub").mkdir()
     checkpoints = tmp_path / "sub" / "checkpoints.jsonl"
     first = verify_ledger(ledger, checkpoints=checkpoints)
     assert first.checkpoint is None and first.appended.count == 6
