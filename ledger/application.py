@@ -39,6 +39,15 @@ if TYPE_CHECKING:  # the command models need pydantic; reading commands never im
 register_topic("domain", grants.domain)
 
 
+def bound_name(claimed: str, login: str) -> str:
+    """On PostgreSQL the login acts; a claimed actor naming anyone else is refused."""
+    if claimed != login:
+        raise NotAllowed("actor: " + _("GRANTS_ACTOR {claimed} is not this database login {login}; on PostgreSQL "
+                                       "the login is who acts (unset GRANTS_ACTOR or set it to the login)").format(
+            claimed=repr(claimed), login=repr(login)))
+    return login
+
+
 class DateAsISO(Transcoding):
     """Business dates are plain dates (no time, no zone) in the stored events."""
 
@@ -107,9 +116,6 @@ class GrantsLedger(Application):
         claimed = current_actor.get()
         if not self.on_postgres:
             return claimed
-        # Imported here: identity builds the user and frame aggregate classes, which `show` never needs.
-        from grants.ledger.identity import bound_name
-
         return bound_name(claimed, self.login())
 
     def register_transcodings(self, transcoder: Any) -> None:

@@ -3,8 +3,9 @@
 PostgreSQL (a shared ledger): the identity is the database login, `session_user`. The chain row of
 every event records it (a trigger no client can override, ledger/chain_postgres.py); once the
 ledger is initialised, roles are checked against the login, and a GRANTS_ACTOR that names anyone
-else is refused (exit 5). Only a login that owns the ledger's tables may run `grants init`, so
-the first admin is the owner's choice, not whoever comes first.
+else is refused (exit 5, `bound_name` in ledger/application.py). Only a login that owns the
+ledger's tables may run `grants init`, so the first admin is the owner's choice, not whoever
+comes first.
 
 SQLite (a personal ledger): file permissions are the boundary. The chain row records the OS user;
 the actor is GRANTS_ACTOR or, unset, the OS user, and a GRANTS_ACTOR that differs from the OS user
@@ -16,7 +17,6 @@ recorded identity lacked the role or office for it, or whose login differs from 
 
 from typing import Any
 
-from grants.domain.errors import NotAllowed
 from grants.domain.frame import BudgetFrame
 from grants.domain.i18n import _
 from grants.domain.position import GrantPosition
@@ -33,15 +33,6 @@ INITIALIZED = LedgerSettings.Initialized.TOPIC
 USER_ADDED, ROLE_CHANGED = User.Added.TOPIC, User.RoleChanged.TOPIC
 FRAME_SET, COMMITTED = BudgetFrame.FrameSet.TOPIC, BudgetFrame.Committed.TOPIC
 APPLIED = GrantPosition.Applied.TOPIC
-
-
-def bound_name(claimed: str, login: str) -> str:
-    """On PostgreSQL the login acts; a claimed actor naming anyone else is refused."""
-    if claimed != login:
-        raise NotAllowed("actor: " + _("GRANTS_ACTOR {claimed} is not this database login {login}; on PostgreSQL "
-                                       "the login is who acts (unset GRANTS_ACTOR or set it to the login)").format(
-            claimed=repr(claimed), login=repr(login)))
-    return login
 
 
 class Authority:
