@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from grants.cli.main import cli
 from grants.domain import commands as c
@@ -383,10 +383,12 @@ def test_read_models_made_before_64_bit_money_are_upgraded_in_place(db_url):
 
         drop_views(conn)
         conn.execute(text("DROP TABLE proj_schema"))
+        conn.execute(text("DROP INDEX ix_proj_years_totals"))  # added in version 4
         if engine.dialect.name == "postgresql":
             conn.execute(text("ALTER TABLE proj_years ALTER COLUMN amount TYPE integer"))
     runner = Runner(engine, ledger)
     assert current_version(engine) == SCHEMA_VERSION and check(runner) == []  # rows kept, nothing refolded
+    assert "ix_proj_years_totals" in {index["name"] for index in inspect(engine).get_indexes("proj_years")}
     funded(ledger, "U/2", 3_000_000_000)
     runner.catch_up()
     assert sum(r["amount"] for r in reports.funding(engine, by="position")) == 3_000_700_000
