@@ -191,33 +191,36 @@ def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
 
 
 def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> str:
-    # Column by column, each distinct value formatted once: a long report (100,000 positions in
-    # `expiry`) repeats offices, schemes, statuses and years on every line.
+    # Column by column, each distinct value formatted and padded once, lines joined by C loops: a
+    # long report (100,000 positions in `expiry`) repeats offices, schemes, statuses and years.
     try:  # one C-level pass over the rows where every row has every column
         by_column = list(zip(*map(itemgetter(*columns), rows), strict=True)) if len(columns) > 1 else None
     except KeyError:
         by_column = None
     if by_column is None:
         by_column = [[row.get(c) for row in rows] for c in columns]
-    shown = [_column(c, list(values), office_names) for c, values in zip(columns, by_column, strict=True)]
     headings = [heading(c) for c in columns]
-    widths = [max(len(h), *map(len, cells)) for h, (cells, _numeric) in zip(headings, shown, strict=True)]
-    pattern = "  ".join(f"{{:{'>' if numeric else '<'}{w}}}"
-                        for w, (_cells, numeric) in zip(widths, shown, strict=True))
-    lines = [pattern.format(*headings), pattern.format(*("-" * w for w in widths))]
-    lines += [pattern.format(*values) for values in zip(*(cells for cells, _numeric in shown), strict=True)]
-    return "\n".join(line.rstrip() for line in lines)
+    padded = []
+    for column, title, values in zip(columns, headings, by_column, strict=True):
+        cells, numeric = _column(column, list(values), office_names)
+        width = max(len(title), *map(len, cells.values() if isinstance(cells, dict) else cells))
+        pad = (lambda text, w=width: text.rjust(w)) if numeric else (lambda text, w=width: text.ljust(w))
+        if isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
+            shown = {value: pad(text) for value, text in cells.items()}
+            padded.append([pad(title), pad("-" * width), *map(shown.__getitem__, values)])
+        else:
+            padded.append([pad(title), pad("-" * width), *map(pad, cells)])
+    return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
 
 
-def _column(column: str, values: list[Any], office_names: bool) -> tuple[list[str], bool]:
-    """A column's cells, and whether it is numeric (right-aligned): every value a number or empty."""
+def _column(column: str, values: list[Any], office_names: bool) -> tuple[dict[Any, str] | list[str], bool]:
+    """A column's text, and whether it is numeric (right-aligned): every value a number or empty.
+    The text is a dict of distinct values where equal values print alike (not Decimal: 0.5 ==
+    0.50; not True beside 1; not lists, unhashable), else one text per row."""
     types = set(map(type, values))
     numeric = types <= {int, Decimal, type(None)}
-    # Each distinct value once, where equal values print alike: not Decimal (0.5 == 0.50), not
-    # True beside 1, not lists (unhashable).
     if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
-        formatted = {value: cell(column, value, office_names) for value in set(values)}
-        return list(map(formatted.__getitem__, values)), numeric
+        return {value: cell(column, value, office_names) for value in set(values)}, numeric
     return [cell(column, value, office_names) for value in values], numeric
 
 
