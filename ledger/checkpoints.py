@@ -68,10 +68,14 @@ def append_checkpoint(path: Path, report: Report, ledger: str, now: datetime | N
     checkpoint = Checkpoint(at.replace("+00:00", "Z"), report.count, report.head, report.keyed_since)
     line = json.dumps({"at": checkpoint.at, "digest": report.digest, "keyed_since": report.keyed_since,
                        "ledger": ledger}, ensure_ascii=False) + "\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(descriptor, line.encode())
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line.encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError as error:  # the folder went away or may not be written: one line, exit 2
+        raise InvalidInput("checkpoints: " + _("cannot write {path}: {problem}").format(
+            path=repr(str(path)), problem=error.strerror or error)) from None
     return checkpoint

@@ -161,17 +161,35 @@ MONEY_COLUMNS = {"proj_positions": ["wage_cost"],
                  "proj_frames": ["amount"], "proj_tracking": ["position"]}
 
 
+# The oldest layout this version still reads right: version 4 only added an index, so a login
+# that may not write (a reporting login) keeps reporting from version-3 tables until a writer's
+# next command upgrades them, instead of failing.
+READABLE_FROM = 3
+
+
 def ensure_tables(engine, tracked_names=()) -> None:
     """Create the read models and the reporting views, or upgrade them in place, unless they are
     current: the layout version and the reference data they were made with (one SELECT)."""
-    if current_state(engine) == wanted_state():
+    found = current_state(engine)
+    if found == wanted_state():
         return
     try:
         with engine.begin() as conn:
             _create_or_upgrade(conn, tracked_names)
-    except DBAPIError:
-        if current_state(engine) != wanted_state():  # not another process doing it at once
-            raise
+    except DBAPIError as error:
+        if current_state(engine) == wanted_state():  # another process did it at the same time
+            return
+        if found is not None and found[0] >= READABLE_FROM and found[1] == wanted_state()[1] and _read_only(error):
+            return
+        raise
+
+
+def _read_only(error: BaseException) -> bool:
+    """The database's "this login may not write" (grants.ledger.storage, by SQLSTATE)."""
+    from grants.domain.errors import NotAllowed
+    from grants.ledger.storage import translate
+
+    return isinstance(translate(error), NotAllowed)
 
 
 def wanted_state() -> tuple[int, str]:

@@ -47,9 +47,10 @@ def _write_positions(conn, batch) -> None:
             rows[row["position_id"]].years[row["year"]] = dict(row)
     for key, (_, domain_event) in zip(keys, batch, strict=True):
         fold_position(rows[key], domain_event)
-    if earlier:  # rows are replaced; a position applied in this batch has none to delete
-        conn.execute(delete(db.years).where(db.years.c.position_id.in_(earlier)))
-        conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(earlier)))
+    # Every touched position's rows are replaced, also those applied in this batch (they have none
+    # unless a tracking position was reset behind the tables): folding a batch twice stays safe.
+    conn.execute(delete(db.years).where(db.years.c.position_id.in_(ids)))
+    conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(ids)))
     insert_many(conn, db.positions, [r.position for r in rows.values()])
     insert_many(conn, db.years, [y for r in rows.values() for y in r.years.values()])
 
@@ -71,7 +72,7 @@ def insert_many(conn, table, rows: list[dict]) -> None:
                 copy.write_row(cells(row))
         return
     processors = [(i, p) for i, column in enumerate(table.columns)
-                  if (p := column.type.bind_processor(conn.dialect)) is not None]
+                  if (p := column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None]
     values = []
     for row in rows:
         value = list(cells(row))

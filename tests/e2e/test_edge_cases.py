@@ -145,3 +145,15 @@ def test_init_into_a_postgres_schema_that_does_not_exist_is_one_line_and_exit_2(
     result = CliRunner().invoke(cli, ["--db", url, "init"], env={"GRANTS_ACTOR": "ada"})
     one_line(result, 2, "the schema named in")
     assert ":grants@" not in result.stderr  # the password is never printed
+
+
+def test_a_checkpoint_that_cannot_be_appended_is_one_clear_error_not_a_traceback(tmp_path):
+    """The folder checked before verifying may be gone by the time the checkpoint is appended."""
+    from types import SimpleNamespace
+
+    from grants.domain.errors import InvalidInput
+    from grants.ledger.checkpoints import append_checkpoint
+
+    report = SimpleNamespace(count=2, head=2, digest="2:" + "0" * 64, keyed_since=None)
+    with pytest.raises(InvalidInput, match=r"^checkpoints: cannot write .*gone.*No such file or directory"):
+        append_checkpoint(tmp_path / "gone" / "daily.jsonl", report, "sqlite:///x")
