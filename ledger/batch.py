@@ -182,7 +182,7 @@ def _validated(model: type[c.Command], lines: list[tuple[int, dict, dict]], pars
         try:
             good.append((number, c.parse(model, **values)))
         except (ValueError, InvalidInput) as error:
-            parsed.bad(number, f"line {number}: {error}", record)
+            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem=error), record)
     return good
 
 

@@ -92,6 +92,18 @@ def test_an_import_in_norwegian_names_each_bad_line(grants, tmp_path):
                                           "Feil: 1 linje(r) med feil; ingenting ble lagret"]
 
 
+def test_an_import_in_norwegian_names_a_line_that_fails_validation(grants, tmp_path):
+    """A command's lines are validated together; a bad one is named on its own, in the language in use."""
+    batch = tmp_path / "batch.csv"
+    batch.write_text("command,ref,kommune,scheme,title,fte,year\n"
+                     "apply,B/1,3401,765.62,Ruskonsulent,1,2021\n"
+                     "apply,B/2,3401,765.62,Ruskonsulent,x,2021\n", encoding="utf-8")
+    result = grants("import", str(batch), env_extra=NB)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["Feil: linje 3: fte: må være et desimaltall som 0.5, oppgitt 'x'",
+                                          "Feil: 1 linje(r) med feil; ingenting ble lagret"]
+
+
 def test_an_unknown_language_falls_back_to_english_and_lang_overrides_the_locale(grants):
     for env in ({"LANG": "de_DE.UTF-8"}, {"LC_ALL": "C", "LANG": "nb_NO.UTF-8"}):
         assert grants("show", REF, env_extra=env).stderr == "Error: ref: no position '2021/4711-3'\n"
