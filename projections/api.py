@@ -153,7 +153,7 @@ NOW = TimeCut()  # no cut: today's answer
 def open_views(ledger: Any, cut: TimeCut = NOW, progress: Any = None) -> Views:
     """The catch-up rule shared by the CLI and the API (see the module docstring); `progress`, if
     given, is called as (projection, position, head) after each batch folded."""
-    from grants.projections.db import engine_for
+    from grants.projections.db import cannot_write, engine_for
     from grants.projections.runner import Runner
 
     if not cut.is_now:
@@ -168,15 +168,6 @@ def open_views(ledger: Any, cut: TimeCut = NOW, progress: Any = None) -> Views:
             raise
     behind = max(0, ledger.head() - min(runner.tracked().values()))
     return Views(runner.engine, behind, cut)
-
-
-def cannot_write(error: BaseException) -> bool:
-    """True for the database's "this login may not write" (PostgreSQL 42501 or a read-only
-    session, a read-only SQLite file): by SQLSTATE and result code (grants.ledger.storage)."""
-    from grants.domain.errors import NotAllowed
-    from grants.ledger.storage import translate
-
-    return isinstance(translate(error), NotAllowed)
 
 
 class Reports:

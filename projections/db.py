@@ -179,13 +179,14 @@ def ensure_tables(engine, tracked_names=()) -> None:
     except DBAPIError as error:
         if current_state(engine) == wanted_state():  # another process did it at the same time
             return
-        if found is not None and found[0] >= READABLE_FROM and found[1] == wanted_state()[1] and _read_only(error):
+        if found is not None and found[0] >= READABLE_FROM and found[1] == wanted_state()[1] and cannot_write(error):
             return
         raise
 
 
-def _read_only(error: BaseException) -> bool:
-    """The database's "this login may not write" (grants.ledger.storage, by SQLSTATE)."""
+def cannot_write(error: BaseException) -> bool:
+    """True for the database's "this login may not write" (PostgreSQL 42501 or a read-only
+    session, a read-only SQLite file): by SQLSTATE and result code (grants.ledger.storage)."""
     from grants.domain.errors import NotAllowed
     from grants.ledger.storage import translate
 
