@@ -266,9 +266,11 @@ def report_due(scheme_id: str, year: int, office: str = "") -> date:
     return date(year + 1, month, day)
 
 
+@cache
 def last_fundable_year(scheme_id: str, last_funded_year: int, ladder_year: int) -> int:
     """The last year the four-year rule (and the scheme's last rule year) allows, counted from the
-    latest funded year and its ladder year (so a gap or a placement on resuming counts right)."""
+    latest funded year and its ladder year (so a gap or a placement on resuming counts right).
+    Cached: `expiry` asks for each of 100,000 positions, with few distinct arguments."""
     by_count = last_funded_year + scheme(scheme_id).max_years - ladder_year
     last_rule = last_rule_year(scheme_id)
     return by_count if last_rule is None else min(by_count, last_rule)

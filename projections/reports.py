@@ -78,7 +78,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
 
 
 def _position_conditions(extra, filters) -> list:
-    """Funded positions matching the filters and any extra SQL conditions."""
+    """The SQL conditions of funded positions matching the filters, and any extra ones."""
     p = db.positions
     conditions = [p.c.first_funded_year.is_not(None), *extra]
     for key in ("office", "scheme"):
@@ -106,11 +106,9 @@ def expiry(engine, year=None, **filters) -> list[dict]:
                     p.c.last_funded_year, p.c.ladder_year)
              .where(and_(*_position_conditions((), filters))).order_by(p.c.ref))
     rows = []
-    fundable: dict[tuple[str, int, int], int] = {}  # few distinct (scheme, last funded, ladder year)
     with engine.connect() as conn:
         for ref, office, kommune, scheme, status, first, last_funded, ladder_year in conn.execute(query).all():
-            key = (scheme, last_funded, ladder_year)
-            last_fundable = fundable.get(key) or fundable.setdefault(key, rules.last_fundable_year(*key))
+            last_fundable = rules.last_fundable_year(scheme, last_funded, ladder_year)
             active = status == ACTIVE
             ends = last_fundable if active else last_funded
             if year is not None and ends != year:
