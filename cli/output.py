@@ -202,7 +202,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> 
     headings = [heading(c) for c in columns]
     padded = []
     for column, title, values in zip(columns, headings, by_column, strict=True):
-        cells, numeric = _column(column, list(values), office_names)
+        cells, numeric = _column(column, values, office_names)
         width = max(len(title), *map(len, cells.values() if isinstance(cells, dict) else cells))
         pad = (lambda text, w=width: text.rjust(w)) if numeric else (lambda text, w=width: text.ljust(w))
         if isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
@@ -213,7 +213,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> 
     return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
 
 
-def _column(column: str, values: list[Any], office_names: bool) -> tuple[dict[Any, str] | list[str], bool]:
+def _column(column: str, values: Sequence[Any], office_names: bool) -> tuple[dict[Any, str] | list[str], bool]:
     """A column's text, and whether it is numeric (right-aligned): every value a number or empty.
     The text is a dict of distinct values where equal values print alike (not Decimal: 0.5 ==
     0.50; not True beside 1; not lists, unhashable), else one text per row."""

@@ -72,9 +72,13 @@ class InForce:
     """
 
     def __init__(self, day: date):
+        # Imported here, once per cut: a report that is not cut in time never builds these classes.
+        from grants.domain.position import GrantPosition
+
         self.day = day
         self.created: set[Any] = set()
         self.funded: dict[Any, set[int]] = {}
+        self.position_events = GrantPosition
 
     def keep(self, domain_event: Any) -> bool:
         oid = domain_event.originator_id
@@ -90,18 +94,16 @@ class InForce:
         if not isinstance(year, int):
             return True  # builds on the creation only (a rejection, termination, frame revision)
         funded = self.funded[oid]
-        # Imported here: a report that is not cut in time never builds the aggregate's classes.
-        from grants.domain.position import GrantPosition
-
-        if isinstance(domain_event, GrantPosition.YearAdvanced):
+        events = self.position_events
+        if isinstance(domain_event, events.YearAdvanced):
             needed: int | None = year - 1
-        elif isinstance(domain_event, GrantPosition.Granted):
+        elif isinstance(domain_event, events.Granted):
             needed = None
         else:  # a reduction, report or other event about one funded year
             needed = year
         if needed is not None and needed not in funded:
             return False
-        if isinstance(domain_event, GrantPosition._Funding):
+        if isinstance(domain_event, events._Funding):
             funded.add(year)
         return True
 
