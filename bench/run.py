@@ -246,9 +246,9 @@ def bare_read_in_process(url: str) -> tuple[float, ...]:
     return timed_python(f"""
 import time
 from grants.ledger.application import GrantsLedger
-from bench.bare import bare_read
-ledger = GrantsLedger({url!r})
-started = time.perf_counter(); bare_read(ledger.recorder, ledger.mapper); print(time.perf_counter() - started)
+from bench.bare import bare_read, library_mapper
+ledger, mapper = GrantsLedger({url!r}), library_mapper()
+started = time.perf_counter(); bare_read(ledger.recorder, mapper); print(time.perf_counter() - started)
 """)
 
 

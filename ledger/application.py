@@ -23,6 +23,7 @@ from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.progress import Progress
 from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
+from grants.ledger.transcoder import FastJSONTranscoder
 
 if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
     from grants.domain.appropriation import Appropriation
@@ -117,6 +118,12 @@ class GrantsLedger(Application):
         if not self.on_postgres:
             return claimed
         return bound_name(claimed, self.login())
+
+    def construct_transcoder(self) -> FastJSONTranscoder:
+        """The library's JSON format, written and read through orjson (ledger/transcoder.py)."""
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)

@@ -17,6 +17,7 @@ from typing import Any
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import GrantsError, InvalidInput, quoted
 from grants.domain.i18n import _
+from grants.ledger.gc_pause import collector_paused
 from grants.ledger.progress import Progress
 from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
@@ -189,9 +190,10 @@ def _validated(model: type[c.Command], lines: list[tuple[int, dict, dict]], pars
 def import_file(ledger: Any, path: Path, progress: Progress | None = None) -> Outcome:
     """Check the whole file (format, then every good line against the rules and permissions, in
     memory) and write it in one transaction only if no line has a problem."""
-    parsed = parse_file(path, progress)
-    written, refused = ledger.execute_all(parsed.commands, failed_refs=parsed.bad_refs,
-                                          check_only=bool(parsed.problems), progress=progress)
+    with collector_paused():  # every line's command and events live until the write: see gc_pause
+        parsed = parse_file(path, progress)
+        written, refused = ledger.execute_all(parsed.commands, failed_refs=parsed.bad_refs,
+                                              check_only=bool(parsed.problems), progress=progress)
     refusals = [(line, _numbered(line, error)) for line, error in refused]
     problems = sorted(parsed.problems + refusals, key=lambda item: item[0])
     refs, failed = dict(parsed.commands), dict(parsed.bad_refs)

@@ -192,8 +192,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
         # next cannot move. Reading first would make this a read transaction that SQLite refuses
         # to upgrade ("database is locked", no waiting) once another writer has committed.
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        assert ids is not None  # the application recorder returns the new notification ids
+        ids = self._insert_rows(c, stored_events)
         self._check_expectations(c, ids, **kwargs)
         c.execute(f"SELECT log_hash, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
         last = c.fetchone()
@@ -211,6 +210,27 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                                os_login(), key, hashes))  # made before the insert: the lookups share the cursor
         c.executemany(f"INSERT INTO {CHAIN_TABLE} ({', '.join(CHAIN_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
                       rows)
+        return ids
+
+    def _insert_rows(self, c, stored_events: Sequence[Any]) -> list[int]:
+        """The events' rows, all but the first by one executemany (the library inserts them one by
+        one to read each rowid); returns their notification ids. SQLite gives a new row the largest
+        rowid + 1, so the ids follow the first one's, which the largest rowid afterwards confirms."""
+        rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                 s.originator_version, s.topic, s.state) for s in stored_events]
+        if not rows:
+            return []
+        c.execute(self.insert_events_statement, rows[0])
+        first = c.lastrowid
+        c.executemany(self.insert_events_statement, rows[1:])
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        if c.fetchone()[0] == first + len(rows) - 1:
+            return list(range(first, first + len(rows)))
+        ids = []  # not consecutive: a row at the largest possible rowid makes SQLite choose at random
+        for oid, version, _topic, _state in rows:
+            c.execute(f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? AND originator_version=?",
+                      (oid, version))
+            ids.append(c.fetchone()[0])
         return ids
 
     def _check_expectations(self, c, ids, expect_absent=(), expect_head=None, **_) -> None:
