@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from grants.domain import commands as c  # the command models define the columns
 from grants.domain.errors import GrantsError, InvalidInput, quoted
 from grants.domain.i18n import _
@@ -44,12 +46,18 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
     for key, value in raw.items():
         if key is None:
             raise ValueError(_("more cells than columns"))
-        column = key.strip().removeprefix("--")
-        if column == "command" or value is None or (isinstance(value, str) and value.strip() == ""):
+        if value is None or (isinstance(value, str) and (not value or value.isspace())):
             continue  # a CSV file has every command's columns; each line fills its own
-        name = columns.get(column) or columns.get(column.replace("_", "-"))
+        name = columns.get(key)  # most lines name their columns exactly; the rest are tidied first
         if name is None:
-            raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
+            column = key.strip().removeprefix("--")
+            if column == "command":
+                continue
+            name = columns.get(column) or columns.get(column.replace("_", "-"))
+            if name is None:
+                raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
+        else:
+            column = key
         if name in multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
         if name in flags and isinstance(value, str):
@@ -69,6 +77,23 @@ def _kinds(model: type[c.Command]) -> tuple[frozenset[str], frozenset[str]]:
             frozenset(name for name, info in fields if c.is_flag(info)))
 
 
+def _json_line(line: str) -> Any:
+    """One JSON Lines record as json.loads reads it, parsed by orjson (C) where that is the same:
+    a record with a float (orjson reads an integer beyond 64 bits as one; json reads it exactly),
+    a list or an object inside, or a line orjson refuses (json's message names the problem) goes
+    through json."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if isinstance(record, dict) and not any(type(value) in _NOT_FLAT for value in record.values()):
+        return record
+    return json.loads(line)
+
+
+_NOT_FLAT = frozenset({float, list, dict})
+
+
 def _records(path: Path):
     text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel's CSV) is not data
     first = text.lstrip()[:1]
@@ -76,7 +101,7 @@ def _records(path: Path):
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 try:
-                    record = json.loads(line)
+                    record = _json_line(line)
                 except json.JSONDecodeError as error:
                     yield number, None, _("not valid JSON ({problem})").format(problem=error.msg)
                     continue

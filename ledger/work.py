@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from grants.domain.commands import Apply  # a unit of work runs commands: their models are loaded anyway
 from grants.domain.errors import NotFound, RuleRefused
 from grants.domain.i18n import _
 from grants.domain.ids import frame_id
@@ -15,7 +16,7 @@ from grants.domain.kommuner import KOMMUNENUMMER, lookup
 from grants.domain.position import GrantPosition
 
 if TYPE_CHECKING:
-    from grants.domain.commands import Apply, Command
+    from grants.domain.commands import Command
     from grants.domain.frame import BudgetFrame
     from grants.ledger.application import GrantsLedger
 
@@ -57,8 +58,6 @@ class UnitOfWork:
 
     def run(self, cmd: Command) -> Any:
         """Decide one command: the model names the aggregate method and carries its arguments."""
-        from grants.domain.commands import Apply
-
         if isinstance(cmd, Apply):
             return self.apply_for(cmd)
         position = self.position(cmd.ref)
