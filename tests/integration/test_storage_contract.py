@@ -86,3 +86,38 @@ def test_sqlite_ledger_is_durable_wal_with_synchronous_full(sqlite_url):
         assert cursor.fetchone()[0] == 2  # FULL: durable on power loss; NORMAL (1) is not
     app.close()
     assert sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def chain_rows_match_events(path) -> tuple[int, int]:
+    """(chain rows, chain rows naming the notification id their event was stored under)."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT COUNT(*) FROM grants_chain").fetchone()[0]
+        matching = conn.execute(
+            "SELECT COUNT(*) FROM grants_chain c JOIN stored_events e ON e.rowid = c.notification_id "
+            "AND e.originator_id = c.originator_id AND e.originator_version = c.originator_version").fetchone()[0]
+    return rows, matching
+
+
+def test_sqlite_events_written_together_get_the_ids_sqlite_gave_them(sqlite_url):
+    """The events of a save are inserted by one executemany and their ids derived from the first
+    one's; a planted row at the largest rowid makes SQLite choose ids at random, and each event's
+    own id is then read back, so the chain still names the row it seals."""
+    path = sqlite_url.split("///", 1)[1]
+    ledger = GrantsLedger(sqlite_url)
+    work = [(1, apply_cmd("A/1")), (2, apply_cmd("A/2")), (3, c.parse(c.Grant, ref="A/1", year=2021))]
+    assert ledger.execute_all(work) == (3, [])
+    assert chain_rows_match_events(path) == (3, 3)
+    with sqlite3.connect(path) as conn:
+        ids = [row[0] for row in conn.execute("SELECT rowid FROM stored_events ORDER BY rowid")]
+        conn.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+                     "VALUES (9223372036854775807, 'planted', 1, 'x', x'')")
+    assert ids == [1, 2, 3]
+    work = [(1, apply_cmd("B/1")), (2, apply_cmd("B/2")), (3, c.parse(c.Grant, ref="B/1", year=2021)),
+            (4, c.parse(c.Grant, ref="B/2", year=2021))]
+    assert ledger.execute_all(work) == (4, [])
+    with sqlite3.connect(path) as conn:
+        new_ids = [row[0] for row in conn.execute("SELECT rowid FROM stored_events WHERE rowid > 3 AND "
+                                                  "originator_id != 'planted'")]
+    assert len(new_ids) == 4 and new_ids != list(range(4, 8))  # not consecutive: SQLite chose them
+    assert chain_rows_match_events(path) == (7, 7)
+    ledger.close()
