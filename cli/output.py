@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -203,25 +204,32 @@ def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> 
     padded = []
     for column, title, values in zip(columns, headings, by_column, strict=True):
         cells, numeric = _column(column, values, office_names)
-        width = max(len(title), *map(len, cells.values() if isinstance(cells, dict) else cells))
-        pad = (lambda text, w=width: text.rjust(w)) if numeric else (lambda text, w=width: text.ljust(w))
+        width = max(len(title), max(map(len, cells.values() if isinstance(cells, dict) else cells)))
+        pad = str.rjust if numeric else str.ljust
         if isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
-            shown = {value: pad(text) for value, text in cells.items()}
-            padded.append([pad(title), pad("-" * width), *map(shown.__getitem__, values)])
-        else:
-            padded.append([pad(title), pad("-" * width), *map(pad, cells)])
+            shown = {value: pad(text, width) for value, text in cells.items()}
+            padded.append([pad(title, width), "-" * width, *map(shown.__getitem__, values)])
+        else:  # one text per row (a ref, a detail): padded in one C loop, no call per row
+            padded.append([pad(title, width), "-" * width, *map(pad, cells, repeat(width))])
     return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
 
 
-def _column(column: str, values: Sequence[Any], office_names: bool) -> tuple[dict[Any, str] | list[str], bool]:
+def _column(column: str, values: Sequence[Any], office_names: bool) -> tuple[dict[Any, str] | Sequence[str], bool]:
     """A column's text, and whether it is numeric (right-aligned): every value a number or empty.
     The text is a dict of distinct values where equal values print alike (not Decimal: 0.5 ==
     0.50; not True beside 1; not lists, unhashable), else one text per row."""
     types = set(map(type, values))
     numeric = types <= {int, Decimal, type(None)}
+    if types == {str} and _shown_as_written(column, office_names) and "".join(values).isprintable():
+        return values, False  # text shown as it is (every ref of a long report): nothing to format
     if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
         return {value: cell(column, value, office_names) for value in set(values)}, numeric
     return [cell(column, value, office_names) for value in values], numeric
+
+
+def _shown_as_written(column: str, office_names: bool) -> bool:
+    """True where `cell` shows a printable text as it is (not a status in words, not an office by name)."""
+    return column not in WORDS_COLUMNS and not (column in OFFICE_COLUMNS and office_names)
 
 
 def _widest(text: str) -> int:

@@ -16,6 +16,7 @@ from grants.cli.overview import overview_cmd
 from grants.cli.parsing import clean_filters, parse_day
 from grants.cli.tables import output_options, write_tables
 from grants.domain.i18n import N_, _
+from grants.ledger.gc_pause import collector_paused
 
 # The columns of each report, in order: they head a CSV even when it has no rows.
 FUNDING_COLUMNS = {
@@ -87,9 +88,10 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, known_at, in_force, fmt,
     """
     from grants.projections import reports
 
-    found = read_models(ctx, known_at, in_force)
-    rows = reports.funding(found.engine, by=by, year=year, **clean_filters(office, kommune, scheme))
-    write_tables([("funding", rows, FUNDING_COLUMNS[by])], fmt, output)
+    with collector_paused():  # the rows live until written (`--by position`: one per funded year)
+        found = read_models(ctx, known_at, in_force)
+        rows = reports.funding(found.engine, by=by, year=year, **clean_filters(office, kommune, scheme))
+        write_tables([("funding", rows, FUNDING_COLUMNS[by])], fmt, output)
 
 
 @click.command("expiry", short_help="Where each position's four funded years end.")
@@ -107,9 +109,10 @@ def expiry_cmd(ctx, year, office, kommune, scheme, known_at, in_force, fmt, outp
     """
     from grants.projections import reports
 
-    found = read_models(ctx, known_at, in_force)
-    rows = reports.expiry(found.engine, year=year, **clean_filters(office, kommune, scheme))
-    write_tables([("expiry", rows, EXPIRY_COLUMNS)], fmt, output)
+    with collector_paused():  # a row per funded position: 100,000 at a million events, see gc_pause
+        found = read_models(ctx, known_at, in_force)
+        rows = reports.expiry(found.engine, year=year, **clean_filters(office, kommune, scheme))
+        write_tables([("expiry", rows, EXPIRY_COLUMNS)], fmt, output)
 
 
 @click.command("winddown", short_help="The transitional scheme 2021-2024 and its breaches.")
@@ -135,14 +138,15 @@ def winddown_cmd(ctx, office, kommune, on, only_violations, known_at, in_force, 
     """
     from grants.projections import reports
 
-    found = read_models(ctx, known_at, in_force)
-    per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
-                                            **clean_filters(office, kommune, None))
-    if only_violations:
-        write_tables([(N_("violations"), violations, VIOLATION_COLUMNS)], fmt, output)
-        return
-    write_tables([(N_("per year"), per_year, WINDDOWN_COLUMNS), (N_("violations"), violations, VIOLATION_COLUMNS)], fmt,
-                 output, json_shape=lambda tables: {"per_year": tables[0], "violations": tables[1]})
+    with collector_paused():  # the rows live until written
+        found = read_models(ctx, known_at, in_force)
+        per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
+                                                **clean_filters(office, kommune, None))
+        if only_violations:
+            write_tables([(N_("violations"), violations, VIOLATION_COLUMNS)], fmt, output)
+            return
+        write_tables([(N_("per year"), per_year, WINDDOWN_COLUMNS), (N_("violations"), violations, VIOLATION_COLUMNS)],
+                     fmt, output, json_shape=lambda tables: {"per_year": tables[0], "violations": tables[1]})
 
 
 @click.command("compliance", short_help="Missing or late reports, money to reclaim.")
@@ -162,10 +166,11 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, known_at, in_force, f
     """
     from grants.projections import reports
 
-    found = read_models(ctx, known_at, in_force)
-    rows = reports.compliance(found.engine, judged_on(ctx, on, found), year=year,
-                              **clean_filters(office, kommune, scheme))
-    write_tables([("compliance", rows, COMPLIANCE_COLUMNS)], fmt, output)
+    with collector_paused():  # the rows live until written
+        found = read_models(ctx, known_at, in_force)
+        rows = reports.compliance(found.engine, judged_on(ctx, on, found), year=year,
+                                  **clean_filters(office, kommune, scheme))
+        write_tables([("compliance", rows, COMPLIANCE_COLUMNS)], fmt, output)
 
 
 @click.command("frames", short_help="Budget frames against the sums granted.")
@@ -185,9 +190,10 @@ def frames_cmd(ctx, year, office, scheme, known_at, in_force, fmt, output):
     """
     from grants.projections import reports
 
-    found = read_models(ctx, known_at, in_force)
-    rows = reports.frames(found.engine, year=year, **clean_filters(office, None, scheme))
-    write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
+    with collector_paused():  # the rows live until written
+        found = read_models(ctx, known_at, in_force)
+        rows = reports.frames(found.engine, year=year, **clean_filters(office, None, scheme))
+        write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
 
 
 COMMANDS = {c.name: c for c in (funding_cmd, expiry_cmd, winddown_cmd, compliance_cmd, frames_cmd, overview_cmd)}

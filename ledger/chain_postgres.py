@@ -12,7 +12,6 @@ Two things differ from SQLite:
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +29,6 @@ from grants.ledger.chain import (
 )
 
 LOGIN_TRIGGER = "grants_chain_login"
-CHUNK = 20_000  # events (and chain rows) per INSERT: each adapted or hashed in well under a second
 
 
 
@@ -114,23 +112,30 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         login = self.login()  # outside the transaction: the pool may hand out another connection
         hashes = event_hashes(stored_events)  # before the lock: they need nothing from the database
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            ids = self._insert_in_chunks(curs, stored_events)
+            self._insert_events(curs, stored_events, **kwargs)  # the library's hook (nothing)
+            ids = self._copy_events(curs, stored_events)
             return self._insert_chain(curs, stored_events, ids, login, hashes, **kwargs)
 
-    def _insert_in_chunks(self, curs, stored_events: Sequence[Any]) -> list[int]:
-        """The library's insert (lock, notify, INSERT ... RETURNING), one statement per CHUNK
-        events: psycopg adapts a statement's whole array before sending it, and the session is
-        idle in its transaction meanwhile; eventsourcing ends a session idle for 5 s
-        (POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT), which a 200,000-event import reached."""
+    def _copy_events(self, curs, stored_events: Sequence[Any]) -> list[int]:
+        """The events' rows by one binary COPY, after the lock (the library's insert adapts an
+        array of composite values in Python, most of a PostgreSQL import's time). Their
+        notification ids come from the table's own sequence, drawn while the ledger's write lock
+        is held, so ids still follow the order transactions commit in."""
+        from psycopg.sql import SQL, Identifier
+
         self._lock_table(curs)
         self._notify_channel(curs)
-        ids: list[int] = []
-        for start in range(0, len(stored_events), CHUNK):
-            chunk = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                     for e in stored_events[start:start + CHUNK]]
-            curs.execute(self.insert_events_statement, (chunk,))
-            ids += [row["notification_id"] for row in curs.fetchall()]
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        curs.execute(SQL("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id "
+                         "FROM generate_series(1, %s)"),
+                     (f'"{self.datastore.schema}"."{self.events_table_name}"', len(stored_events)))
+        ids = sorted(row["id"] for row in curs.fetchall())
+        with curs.copy(SQL("COPY {} (originator_id, originator_version, topic, state, notification_id) "
+                           "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+            copy.set_types([self.datastore.originator_id_type, "int8", "text", "bytea", "int8"])
+            for stored, notification_id in zip(stored_events, ids, strict=True):
+                copy.write_row((stored.originator_id, stored.originator_version, stored.topic, stored.state,
+                                notification_id))
         return ids
 
     def existing(self, originator_ids: Iterable[UUID]) -> set[UUID]:
@@ -145,9 +150,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return found
 
     def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str], **kwargs):
-        """Add the chain rows in the same transaction, one INSERT per CHUNK rows (one query per
-        row stalls psycopg's pipeline on large batches; one for all leaves the session idle while
-        a large batch is hashed, see _insert_in_chunks)."""
+        """Add the chain rows in the same transaction by one binary COPY, each row made as it is
+        sent (the session is never idle in its transaction for long: eventsourcing ends one idle
+        for 5 s, POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)."""
         from psycopg.sql import SQL
 
         self._check_expectations(curs, ids, **kwargs)
@@ -158,11 +163,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         previous = self._previous_position_hashes(curs, stored_events)
         rows = chain_rows(stored_events, ids, lambda oid, version: previous.get(oid, GENESIS),
                           last["log_hash"] if last else GENESIS, login, key, hashes)
-        insert = (SQL("INSERT INTO {} ({}) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
-                      "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])")
-                  .format(self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS))))
-        while chunk := list(islice(rows, CHUNK)):
-            curs.execute(insert, [list(column) for column in zip(*chunk, strict=True)])
+        with curs.copy(SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+                self.chain_table, SQL(", ").join(map(SQL, CHAIN_COLUMNS)))) as copy:
+            copy.set_types(["int8", "text", "int8", "text", "text", "text", "text", "text"])
+            for row in rows:  # the login trigger still fills `login` with session_user, row by row
+                copy.write_row(row)
         return ids
 
     def _previous_position_hashes(self, curs, stored_events) -> dict[str, str]:

@@ -71,9 +71,8 @@ def second_ledger_like(db_url: str, tmp_path) -> tuple[str, object]:
 
 
 def test_an_import_stores_the_same_events_and_hashes_as_the_commands_one_at_a_time(db_url, tmp_path,
-                                                                                     recorded_clock, monkeypatch):
+                                                                                     recorded_clock):
     recorded_clock("2024-05-02T08:00:00+00:00")
-    monkeypatch.setattr("grants.ledger.chain_postgres.CHUNK", 5)  # PostgreSQL: the batch goes in as 4 INSERTs
     path = tmp_path / "batch.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in FILE_LINES), encoding="utf-8")
     with_frame = c.parse(c.SetFrame, office="innlandet", scheme="765.62", year=2021, amount="2000000")
