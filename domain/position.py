@@ -60,6 +60,12 @@ class FundedYear:
         starts = [start for start, _ in self.segments] + [13]
         return [(start, starts[i + 1] - start, fte) for i, (start, fte) in enumerate(self.segments)]
 
+    @staticmethod
+    def changed_from(stretches: list[tuple[int, Decimal]], month: int, fte: Decimal) -> list[tuple[int, Decimal]]:
+        """(first month, fte) stretches with `fte` from `month` on: an FTE change, which replaces
+        any change recorded from that month or later."""
+        return [s for s in stretches if s[0] < month] + [(month, fte)]
+
     def computation(self) -> rules.Computation:
         pairs = [(months, fte) for _, months, fte in self.stretches()]
         return rules.compute(self.base, self.base_fte, pairs, self.rule_id, self.rate)
@@ -175,11 +181,10 @@ class GrantPosition(Aggregate):
         def apply(self, aggregate: GrantPosition) -> None:
             aggregate.fte = self.to_fte
             funded = aggregate.years[self.year]
-            kept = [(self.effective.month, self.to_fte)]
             if self.rescaled:
-                funded.segments = [s for s in funded.segments if s[0] < self.effective.month] + kept
+                funded.segments = FundedYear.changed_from(funded.segments, self.effective.month, self.to_fte)
             else:
-                funded.kept = [s for s in funded.kept if s[0] < self.effective.month] + kept
+                funded.kept = FundedYear.changed_from(funded.kept, self.effective.month, self.to_fte)
             funded.amount = self.new_amount
 
     class Reported(Event):
@@ -539,7 +544,7 @@ class GrantPosition(Aggregate):
         rescaled = rescale or self._scheme().fte_change_rescales
         new_amount, new_rule_amount = funded.amount, None
         if rescaled:
-            segments = [s for s in funded.segments if s[0] < effective.month] + [(effective.month, fte)]
+            segments = FundedYear.changed_from(funded.segments, effective.month, fte)
             reduced = FundedYear(**{**funded.__dict__, "segments": segments})
             new_amount = reduced.computation().amount
             rule = reduced.rule_computation()
