@@ -63,16 +63,25 @@ class FastJSONTranscoder(JSONTranscoder):
             return super().decode(data)
 
     def _revive(self, obj: Any) -> Any:
-        """The library's object hook, applied bottom-up to every dict as json.loads does."""
+        """The library's object hook, applied bottom-up to every dict as json.loads does; a
+        registered value ({"_type_": name, "_data_": text}, three or four in every event) is
+        decoded in place without the general walk."""
         kind = type(obj)
         if kind is dict:
             for key, value in obj.items():
                 inner = type(value)
-                if inner is dict or inner is list:
+                if inner is dict:
+                    if len(value) == 2 and type(value.get("_data_")) is str and type(value.get("_type_")) is str:
+                        transcoding = self.names.get(value["_type_"])
+                        if transcoding is not None:
+                            obj[key] = transcoding.decode(value["_data_"])
+                            continue
+                    obj[key] = self._revive(value)
+                elif inner is list:
                     obj[key] = self._revive(value)
                 elif inner is float:
                     raise NotPlain
-            return self._decode_obj(obj)
+            return self._decode_obj(obj) if len(obj) == 2 else obj
         if kind is list:
             return [self._revive(item) for item in obj]
         if kind is float:

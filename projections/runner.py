@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from grants.domain.errors import VerificationFailed
+from grants.ledger.gc_pause import collector_paused
 from grants.projections import db
 from grants.projections.fold import PositionRows, fold_appropriation, fold_frame, fold_position
 
@@ -154,18 +155,24 @@ class Runner:
         if all(position >= head for position in tracked.values()):
             return 0  # already current: no lock, no write (a read-only login can report)
         folded = 0
-        for projection in PROJECTIONS:
-            done = False
-            while not done:
-                try:
-                    with self.engine.begin() as conn:
-                        by_key(conn)
-                        done, count, position = self._step(conn, projection, head, batch)
-                except (TrackingMoved, IntegrityError):  # another process folded this batch first
-                    continue
-                folded += count
-                if progress is not None:
-                    progress(projection.name, position, head)
+        with collector_paused():  # a backlog folds like a rebuild: see grants.ledger.gc_pause
+            for projection in PROJECTIONS:
+                folded += self._catch_up_one(projection, head, batch, progress)
+        return folded
+
+    def _catch_up_one(self, projection: Projection, head: int, batch: int, progress: Progress | None) -> int:
+        """Fold one projection up to `head`, one transaction per batch."""
+        folded, done = 0, False
+        while not done:
+            try:
+                with self.engine.begin() as conn:
+                    by_key(conn)
+                    done, count, position = self._step(conn, projection, head, batch)
+            except (TrackingMoved, IntegrityError):  # another process folded this batch first
+                continue
+            folded += count
+            if progress is not None:
+                progress(projection.name, position, head)
         return folded
 
     def _step(self, conn, projection: Projection, head: int, batch: int) -> tuple[bool, int, int]:
@@ -194,7 +201,7 @@ class Runner:
         transaction: readers keep seeing the old tables until the new ones are complete (MVCC on
         PostgreSQL, WAL snapshots on SQLite), never empty or half-built ones."""
         head, folded = self.source.head(), 0
-        with self.engine.begin() as conn:
+        with collector_paused(), self.engine.begin() as conn:  # rows live briefly: see grants.ledger.gc_pause
             by_key(conn)
             for tables in db.VIEW_TABLES.values():
                 for table in tables:
