@@ -15,11 +15,12 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain, islice, repeat
+from json.encoder import encode_basestring  # json.dumps's own, as ensure_ascii=False writes text
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import click
@@ -27,6 +28,7 @@ import click
 from grants.domain.errors import quoted
 from grants.domain.i18n import N_, _
 from grants.domain.money import format_fte, format_kroner
+from grants.projections.columns import ColumnRows
 
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
@@ -161,6 +163,14 @@ def plain(value: Any) -> Any:
 def to_json(value: Any) -> str:
     """JSON with Decimals as JSON numbers written exactly (0.50), never through float; json.dumps
     escapes C0 controls itself, the rest (DEL, C1, line separators) as \\uXXXX."""
+    text = _rows_json(value)
+    if text is None:
+        text = _dumped(value)
+    return BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _dumped(value: Any) -> str:
+    """json.dumps of the value, Decimals as numbers."""
     token = uuid.uuid4().hex  # marks a number inside a string until json.dumps is done
 
     def prepare(item: Any) -> Any:
@@ -175,8 +185,61 @@ def to_json(value: Any) -> str:
         return item
 
     text = json.dumps(prepare(value), ensure_ascii=False, indent=2)
-    text = re.sub(f'"{token}(-?[0-9.]+){token}"', r"\1", text)
-    return BEYOND_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(f'"{token}(-?[0-9.]+){token}"', r"\1", text)
+
+
+JSON_SCALARS = frozenset({str, int, bool, type(None), Decimal, date, datetime})
+
+
+def _rows_json(value: Any) -> str | None:
+    """A report's rows (a list of dicts with the same keys in the same order, holding scalars) as
+    `_dumped` writes them, column by column: json.dumps indents in Python code, call by call,
+    ~3 s for the 100,000 rows of `expiry`. None for any other value."""
+    if not isinstance(value, list) or not value or set(map(type, value)) != {dict}:
+        return None
+    keys = list(value[0])
+    if not keys or {type(key) for key in keys} != {str} or len(set(map(tuple, value))) != 1:
+        return None
+    by_column = list(zip(*map(itemgetter(*keys), value), strict=True)) if len(keys) > 1 else [
+        [row[keys[0]] for row in value]]
+    fields = []
+    for key, values in zip(keys, by_column, strict=True):
+        texts = _json_cells(values)
+        if texts is None:
+            return None
+        fields.append(map((encode_basestring(key) + ": ").__add__, texts))
+    rows = "\n  },\n  {\n    ".join(map(",\n    ".join, zip(*fields, strict=True)))
+    return "[\n  {\n    " + rows + "\n  }\n]"
+
+
+def _json_cells(values: Sequence[Any]) -> Iterable[str] | None:
+    """Each value of a column as json.dumps writes it in `_dumped`; None when one is not a scalar
+    it writes alike (a list, a float, a Decimal that is no number: NaN)."""
+    types = set(map(type, values))
+    if not types <= JSON_SCALARS or (Decimal in types and not all(
+            v.is_finite() for v in values if type(v) is Decimal)):
+        return None
+    if types == {str}:
+        return map(encode_basestring, values)
+    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
+        cells = {value: _json_cell(value) for value in set(values)}  # equal values write alike
+        return map(cells.__getitem__, values)
+    return map(_json_cell, values)
+
+
+def _json_cell(value: Any) -> str:
+    """One scalar as json.dumps writes it in `_dumped` (a Decimal as its exact number)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):  # and datetime
+        return encode_basestring(raw(value))
+    return int.__repr__(value)
 
 
 def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
@@ -184,34 +247,66 @@ def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     if not rows:
         return _("(no rows)")
     columns = list(columns) if columns is not None else list(rows[0])
-    text = _table(rows, columns, office_names=True)
+    by_column = _by_column(rows, columns)
+    shown = _shown(columns, by_column, office_names=True)
     width = terminal_width()
-    if width is not None and any(c in OFFICE_COLUMNS for c in columns) and _widest(text) > width:
-        text = _table(rows, columns, office_names=False)
-    return text
+    if width is not None and any(c in OFFICE_COLUMNS for c in columns) and _line_width(shown) > width:
+        shown = _shown(columns, by_column, office_names=False)  # decided before any line is made
+    return _lines(shown, by_column)
 
 
-def _table(rows: Sequence[dict], columns: Sequence[str], office_names: bool) -> str:
-    # Column by column, each distinct value formatted and padded once, lines joined by C loops: a
-    # long report (100,000 positions in `expiry`) repeats offices, schemes, statuses and years.
-    try:  # one C-level pass over the rows where every row has every column
-        by_column = list(zip(*map(itemgetter(*columns), rows), strict=True)) if len(columns) > 1 else None
-    except KeyError:
-        by_column = None
-    if by_column is None:
-        by_column = [[row.get(c) for row in rows] for c in columns]
-    headings = [heading(c) for c in columns]
-    padded = []
-    for column, title, values in zip(columns, headings, by_column, strict=True):
+Shown = tuple[str, dict[Any, str] | Sequence[str], int, Callable[[str, int], str]]  # heading, cells, width, pad
+
+
+def _shown(columns: Sequence[str], by_column: list[Sequence[Any]], office_names: bool) -> list[Shown]:
+    """Each column's heading, the text of its cells (see _column), its width and how it is padded."""
+    shown = []
+    for column, values in zip(columns, by_column, strict=True):
+        title = heading(column)
         cells, numeric = _column(column, values, office_names)
         width = max(len(title), max(map(len, cells.values() if isinstance(cells, dict) else cells)))
-        pad = str.rjust if numeric else str.ljust
+        shown.append((title, cells, width, str.rjust if numeric else str.ljust))
+    return shown
+
+
+def _line_width(shown: list[Shown]) -> int:
+    """The widest line of the table: the line of dashes under the headings (every column at its
+    width, no line longer)."""
+    return sum(width for _title, _cells, width, _pad in shown) + 2 * (len(shown) - 1)
+
+
+def _lines(shown: list[Shown], by_column: list[Sequence[Any]]) -> str:
+    # Each distinct value of a column padded once, lines joined by C loops: a long report (100,000
+    # positions in `expiry`) repeats offices, schemes, statuses and years.
+    padded = []  # per column, its cells padded (iterators: lines are made a part at a time)
+    for (title, cells, width, pad), values in zip(shown, by_column, strict=True):
         if isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
-            shown = {value: pad(text, width) for value, text in cells.items()}
-            padded.append([pad(title, width), "-" * width, *map(shown.__getitem__, values)])
+            texts = {value: pad(text, width) for value, text in cells.items()}
+            padded.append(chain((pad(title, width), "-" * width), map(texts.__getitem__, values)))
         else:  # one text per row (a ref, a detail): padded in one C loop, no call per row
-            padded.append([pad(title, width), "-" * width, *map(pad, cells, repeat(width))])
-    return "\n".join(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
+            padded.append(chain((pad(title, width), "-" * width), map(pad, cells, repeat(width))))
+    return _joined(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
+
+
+def _joined(lines: Iterator[str], part: int = 10_000) -> str:
+    """Lines joined a part at a time: every line of a long table alive at once was 20 MB at
+    100,000 lines, and memory first touched costs page faults (~0.75 ms a MB)."""
+    parts = []
+    while chunk := list(islice(lines, part)):
+        parts.append("\n".join(chunk))
+    return "\n".join(parts)
+
+
+def _by_column(rows: Sequence[dict], columns: Sequence[str]) -> list[Sequence[Any]]:
+    """The values of each column, in row order."""
+    if isinstance(rows, ColumnRows):  # kept as columns already (`expiry`): no row is made a dict
+        return [rows.columns[c] if c in rows.columns else [None] * len(rows) for c in columns]
+    try:  # one C-level pass over the rows where every row has every column
+        if len(columns) > 1:
+            return list(zip(*map(itemgetter(*columns), rows), strict=True))
+    except KeyError:
+        pass
+    return [[row.get(c) for row in rows] for c in columns]
 
 
 def _column(column: str, values: Sequence[Any], office_names: bool) -> tuple[dict[Any, str] | Sequence[str], bool]:
@@ -232,10 +327,6 @@ def _shown_as_written(column: str, office_names: bool) -> bool:
     return column not in WORDS_COLUMNS and not (column in OFFICE_COLUMNS and office_names)
 
 
-def _widest(text: str) -> int:
-    return max(len(line) for line in text.splitlines())
-
-
 def terminal_width() -> int | None:
     """The width to fit tables to: $COLUMNS, else the terminal's; None (no limit) when the output
     is not a terminal."""
@@ -253,11 +344,24 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     when not given)."""
     columns = list(columns) if columns is not None else list(rows[0] if rows else {})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: csv_cell(row.get(k)) for k in columns})
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    if rows:  # column by column, as a table (100,000 rows of `expiry`: 2 s a row at a time)
+        writer.writerows(zip(*map(_csv_cells, _by_column(rows, columns)), strict=True))
     return buffer.getvalue().rstrip("\n")
+
+
+def _csv_cells(values: Sequence[Any]) -> Iterable[str]:
+    """Each value of a column as `csv_cell` writes it: each distinct value once where equal values
+    write alike (see _column), and text needing nothing as it is."""
+    types = set(map(type, values))
+    if (types == {str} and CONTROL.search("".join(values)) is None
+            and not any(map(methodcaller("startswith", FORMULA_START), values))):
+        return values
+    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
+        cells = {value: csv_cell(value) for value in set(values)}
+        return map(cells.__getitem__, values)
+    return map(csv_cell, values)
 
 
 def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] = (), *, exactly: bool = False) -> None:

@@ -1,10 +1,11 @@
 """Reporting commands. Each first catches the read models up to the head of the log (a login that
 may not write reads them as they are, with a warning), or, with --known-at / --in-force, replays
-the log under that cut into a private in-memory database (grants.projections.api.open_views)."""
+the log under that cut into a private in-memory database (grants.projections.catch_up.open_views)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -56,7 +57,7 @@ def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) -> Any:
     """The read models under the time cut of the options; warns when they lag the log."""
-    from grants.projections.api import open_views
+    from grants.projections.catch_up import open_views
 
     found = open_views(ctx.obj.ledger(), time_cut(known_at, in_force))
     if found.behind:
@@ -64,6 +65,18 @@ def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) 
                      "them up (run grants projections follow under the application role)").format(behind=found.behind),
                    err=True)
     return found
+
+
+@contextmanager
+def reporting(ctx: click.Context, known_at: str | None, in_force: str | None) -> Iterator[tuple[Any, Any]]:
+    """The report queries (grants.projections.reports) and the read models to run them on
+    (`read_models`), with the cyclic garbage collector paused until the block has made and
+    written its rows (see grants.ledger.gc_pause): importing SQLAlchemy and a long report's rows
+    (100,000 in `expiry`) make objects that live until the command ends."""
+    with collector_paused():
+        from grants.projections import reports
+
+        yield reports, read_models(ctx, known_at, in_force)
 
 
 def judged_on(ctx: click.Context, on: str | None, found: Any) -> Any:
@@ -86,10 +99,7 @@ def funding_cmd(ctx, by, year, office, kommune, scheme, known_at, in_force, fmt,
     Example:
       grants funding --by kommune --year 2023 --office innlandet
     """
-    from grants.projections import reports
-
-    with collector_paused():  # the rows live until written (`--by position`: one per funded year)
-        found = read_models(ctx, known_at, in_force)
+    with reporting(ctx, known_at, in_force) as (reports, found):
         rows = reports.funding(found.engine, by=by, year=year, **clean_filters(office, kommune, scheme))
         write_tables([("funding", rows, FUNDING_COLUMNS[by])], fmt, output)
 
@@ -107,11 +117,8 @@ def expiry_cmd(ctx, year, office, kommune, scheme, known_at, in_force, fmt, outp
     Example:
       grants expiry --year 2025
     """
-    from grants.projections import reports
-
-    with collector_paused():  # a row per funded position: 100,000 at a million events, see gc_pause
-        found = read_models(ctx, known_at, in_force)
-        rows = reports.expiry(found.engine, year=year, **clean_filters(office, kommune, scheme))
+    with reporting(ctx, known_at, in_force) as (reports, found):
+        rows = reports.expiry_columns(found.engine, year=year, **clean_filters(office, kommune, scheme))
         write_tables([("expiry", rows, EXPIRY_COLUMNS)], fmt, output)
 
 
@@ -136,10 +143,7 @@ def winddown_cmd(ctx, office, kommune, on, only_violations, known_at, in_force, 
       grants winddown --office vestland
       grants winddown --violations --format csv
     """
-    from grants.projections import reports
-
-    with collector_paused():  # the rows live until written
-        found = read_models(ctx, known_at, in_force)
+    with reporting(ctx, known_at, in_force) as (reports, found):
         per_year, violations = reports.winddown(found.engine, judged_on(ctx, on, found),
                                                 **clean_filters(office, kommune, None))
         if only_violations:
@@ -164,10 +168,7 @@ def compliance_cmd(ctx, year, office, kommune, scheme, on, known_at, in_force, f
     Example:
       grants compliance --year 2023 --office rogaland
     """
-    from grants.projections import reports
-
-    with collector_paused():  # the rows live until written
-        found = read_models(ctx, known_at, in_force)
+    with reporting(ctx, known_at, in_force) as (reports, found):
         rows = reports.compliance(found.engine, judged_on(ctx, on, found), year=year,
                                   **clean_filters(office, kommune, scheme))
         write_tables([("compliance", rows, COMPLIANCE_COLUMNS)], fmt, output)
@@ -188,10 +189,7 @@ def frames_cmd(ctx, year, office, scheme, known_at, in_force, fmt, output):
     Example:
       grants frames --year 2021
     """
-    from grants.projections import reports
-
-    with collector_paused():  # the rows live until written
-        found = read_models(ctx, known_at, in_force)
+    with reporting(ctx, known_at, in_force) as (reports, found):
         rows = reports.frames(found.engine, year=year, **clean_filters(office, None, scheme))
         write_tables([("frames", rows, FRAME_COLUMNS)], fmt, output)
 

@@ -23,8 +23,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar, get_args, get_type_hints
 
-from grants.ledger.time_axes import CutLog, TimeCut
+from grants.ledger.time_axes import TimeCut
 from grants.projections import reports as queries
+from grants.projections.catch_up import NOW, Views, open_views  # noqa: F401 - the API's, defined apart (see there)
 
 
 @dataclass(frozen=True)
@@ -135,39 +136,6 @@ def typed(cls: type[Row], row: dict[str, Any]) -> Row:
 def _field_types(cls: type) -> dict[str, set[type]]:
     """Each field's type and, for `X | None`, its members."""
     return {name: {hint, *get_args(hint)} for name, hint in get_type_hints(cls).items()}
-
-
-@dataclass
-class Views:
-    """The read models to report from: their engine, how many events they lag the log (0 when
-    caught up or replayed), and the time cut they show."""
-
-    engine: Any
-    behind: int
-    cut: TimeCut
-
-
-NOW = TimeCut()  # no cut: today's answer
-
-
-def open_views(ledger: Any, cut: TimeCut = NOW, progress: Any = None) -> Views:
-    """The catch-up rule shared by the CLI and the API (see the module docstring); `progress`, if
-    given, is called as (projection, position, head) after each batch folded."""
-    from grants.projections.db import cannot_write, engine_for
-    from grants.projections.runner import Runner
-
-    if not cut.is_now:
-        runner = Runner(engine_for("sqlite://"), CutLog(ledger, cut))
-        runner.catch_up(progress=progress)
-        return Views(runner.engine, 0, cut)
-    runner = Runner(engine_for(ledger.url), ledger)
-    try:
-        runner.catch_up(progress=progress)
-    except Exception as error:  # noqa: BLE001 - only a login that may not write reads stale tables
-        if not cannot_write(error):
-            raise
-    behind = max(0, ledger.head() - min(runner.tracked().values()))
-    return Views(runner.engine, behind, cut)
 
 
 class Reports:

@@ -1,16 +1,22 @@
-"""Report queries over the read models. Each returns a list of plain dicts (one per row)."""
+"""Report queries over the read models. Each returns a list of plain dicts (one per row);
+`expiry_columns` returns the rows of `expiry` as columns (ColumnRows), which read as that list."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from itertools import compress
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, union
 
 from grants.domain import rules
 from grants.domain.i18n import _
 from grants.domain.kommuner import OFFICE_IDS, find, lineage
 from grants.domain.money import format_kroner as kr
 from grants.domain.status import ACTIVE, TERMINATED
+from grants.ledger.gc_pause import collector_paused
 from grants.projections import db
+from grants.projections.columns import ColumnRows
 
 GROUPS = {
     "office": ["office"],
@@ -49,6 +55,18 @@ def _filters(table, year=None, office=None, kommune=None, scheme=None):
     return and_(True, *conditions)
 
 
+@contextmanager
+def reading(engine) -> Iterator:
+    """A connection for a report's queries. On PostgreSQL without JIT compilation: a report's
+    queries are short, and compiling one costs ~0.2 s whenever the planner's estimate passes
+    jit_above_cost, as estimates from statistics older than the last rebuild or catch-up do
+    (compliance at a million events: 0.2 s of compiling for a query that found no row)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL jit = off")  # this transaction only: the pool's next user has its own
+        yield conn
+
+
 def funding(engine, by="office", **filters) -> list[dict]:
     y = db.years
     if by == "position":
@@ -56,7 +74,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
                         y.c.fte, y.c.amount, y.c.spent, y.c.to_reclaim, y.c.rule_amount, y.c.entitlement,
                         y.c.carried_in, y.c.carried_out, y.c.own_money)
                  .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             rows = _dicts(conn.execute(query))
         for row in rows:  # a discretionary amount (skjønn) beside the rule's: the deviation
             row["deviation"] = None if row["rule_amount"] is None else row["amount"] - row["rule_amount"]
@@ -67,7 +85,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
                     func.coalesce(func.sum(y.c.spent), 0).label("spent"),
                     func.coalesce(func.sum(y.c.to_reclaim), 0).label("to_reclaim"))
              .where(_filters(y, **filters)).group_by(*keys).order_by(*keys))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = _dicts(conn.execute(query))
     for row in rows:
         row["amount"], row["spent"], row["to_reclaim"] = int(row["amount"]), int(row["spent"]), int(row["to_reclaim"])
@@ -94,30 +112,71 @@ def _position_conditions(extra, filters) -> list:
 def _positions(engine, *extra, **filters):
     """Funded positions matching the filters and any extra SQL conditions."""
     p = db.positions
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return _dicts(conn.execute(select(p).where(and_(*_position_conditions(extra, filters))).order_by(p.c.ref)))
 
 
 def expiry(engine, year=None, **filters) -> list[dict]:
     """Per funded position: first and last fundable year, years left, and the year funding ends."""
+    return list(expiry_columns(engine, year=year, **filters))
+
+
+EXPIRY_FETCHED = ("ref", "office", "kommunenummer", "scheme", "status", "first_year", "last_funded", "ladder_year")
+
+
+def expiry_columns(engine, year=None, **filters) -> ColumnRows:
+    """The rows of `expiry` as columns (what `grants expiry` prints: a row per funded position)."""
     p = db.positions
     # Only the columns used (no Decimal or date conversion): a million-event ledger has 100,000 rows.
     query = (select(p.c.ref, p.c.office, p.c.kommunenummer, p.c.scheme, p.c.status, p.c.first_funded_year,
                     p.c.last_funded_year, p.c.ladder_year)
              .where(and_(*_position_conditions((), filters))).order_by(p.c.ref))
-    rows = []
-    with engine.connect() as conn:
-        for ref, office, kommune, scheme, status, first, last_funded, ladder_year in conn.execute(query).all():
-            last_fundable = rules.last_fundable_year(scheme, last_funded, ladder_year)
-            active = status == ACTIVE
-            ends = last_fundable if active else last_funded
-            if year is not None and ends != year:
-                continue
-            rows.append({"ref": ref, "office": office, "kommunenummer": kommune, "scheme": scheme,
-                         "status": status, "first_year": first, "last_funded": last_funded,
-                         "last_fundable": last_fundable,
-                         "years_left": max(last_fundable - last_funded, 0) if active else 0, "ends": ends})
-    return rows
+    with collector_paused():  # 100,000 rows live until returned: see gc_pause
+        with reading(engine) as conn:
+            columns = _columns(EXPIRY_FETCHED, conn.execute(query), shared=EXPIRY_FETCHED[1:])
+        ladder_years = columns.pop("ladder_year")
+        columns |= _ends_columns(columns["scheme"], columns["status"], columns["last_funded"], ladder_years)
+        if year is not None:
+            wanted = [ends == year for ends in columns["ends"]]
+            columns = {name: list(compress(values, wanted)) for name, values in columns.items()}
+        return ColumnRows(columns)
+
+
+FETCHED_AT_ONCE = 10_000
+
+
+def _columns(names, result, shared=()) -> dict[str, list]:
+    """A query's rows as one list of values per column, fetched a part at a time. In the columns
+    named `shared` (a position's office, scheme, status, years) equal values are kept as one
+    object: the database drivers make a new one for every value, and at 100,000 rows those
+    copies were half the memory of `expiry`, each MB of which cost ~0.75 ms of page faults when
+    first touched. Only for values equal as the same text (str, int: not Decimal 0.5 and 0.50)."""
+    columns: list[list] = [[] for _ in names]
+    kept = [{} if name in shared else None for name in names]
+    while rows := result.fetchmany(FETCHED_AT_ONCE):
+        for column, values, seen in zip(columns, zip(*rows, strict=True), kept, strict=True):
+            column.extend(values if seen is None else map(seen.setdefault, values, values))
+    return dict(zip(names, columns, strict=True))
+
+
+def _ends_columns(schemes, statuses, last_funded, ladder_years) -> dict[str, tuple]:
+    """The last fundable year, the years left and the year funding ends, per row: each distinct
+    (scheme, status, last funded year, ladder year) worked out once, the rest in C loops (no
+    Python code per row)."""
+    def keys():  # made twice rather than kept: zip reuses its tuple when nothing holds it
+        return zip(schemes, statuses, last_funded, ladder_years, strict=True)
+
+    ends_of = {key: _funding_ends(*key) for key in set(keys())}
+    found = zip(*map(ends_of.__getitem__, keys()), strict=True) if ends_of else [(), (), ()]
+    return dict(zip(("last_fundable", "years_left", "ends"), found, strict=True))
+
+
+def _funding_ends(scheme: str, status: str, last_funded: int, ladder_year: int) -> tuple[int, int, int]:
+    """(last fundable year, years left, the year funding ends) of a position."""
+    last_fundable = rules.last_fundable_year(scheme, last_funded, ladder_year)
+    if status != ACTIVE:
+        return last_fundable, 0, last_funded
+    return last_fundable, max(last_fundable - last_funded, 0), last_fundable
 
 
 def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
@@ -129,7 +188,7 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
              .where(_filters(y, scheme=scheme_id, office=filters.get("office"),
                              kommune=filters.get("kommune")), y.c.year >= years[0])
              .group_by(y.c.year).order_by(y.c.year))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = {r["year"]: dict(r) for r in conn.execute(query).mappings()}
     per_year = [found.get(year, {"year": year, "positions": 0, "fte": Decimal("0.00"), "amount": 0}) for year in years]
     for row in per_year:
@@ -157,32 +216,39 @@ def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
 def frames(engine, **filters) -> list[dict]:
     """Each office frame against the sums granted; after the frames of a scheme and year with a
     national appropriation, one row for all offices: the sum of the frames against it."""
-    f, y, a = db.frames, db.years, db.appropriations
-    granted = (select(y.c.office, y.c.scheme, y.c.year, func.sum(y.c.amount).label("granted"),
-                      func.sum(func.cast(y.c.over_frame, db.Integer)).label("over_frame_grants"))
-               .group_by(y.c.office, y.c.scheme, y.c.year).subquery())
-    query = (select(f.c.office, f.c.scheme, f.c.year, f.c.amount.label("frame"), granted.c.granted,
-                    granted.c.over_frame_grants, f.c.set_by)
-             .select_from(f.outerjoin(granted, and_(granted.c.office == f.c.office,
-                                                    granted.c.scheme == f.c.scheme, granted.c.year == f.c.year)))
+    f, a = db.frames, db.appropriations
+    query = (select(f.c.office, f.c.scheme, f.c.year, f.c.amount.label("frame"), f.c.set_by)
              .where(_filters(f, **{k: v for k, v in filters.items() if k != "kommune"}))
              .order_by(f.c.year, f.c.office, f.c.scheme))
     national = {k: v for k, v in filters.items() if k in ("year", "scheme")}
-    with engine.connect() as conn:
-        rows = _dicts(conn.execute(query))
+    with reading(engine) as conn:
+        framed = _dicts(conn.execute(query))
         appropriations = [dict(r) for r in conn.execute(select(a).where(_filters(a, **national))).mappings()]
-        all_granted = {(r["scheme"], r["year"]): int(r["granted"] or 0) for r in conn.execute(
-            select(y.c.scheme, y.c.year, func.sum(y.c.amount).label("granted")).group_by(y.c.scheme, y.c.year)
-        ).mappings()}
-    for row in rows:
-        row["granted"] = int(row["granted"] or 0)
-        row["over_frame_grants"] = int(row["over_frame_grants"] or 0)
-        row["left"] = row["frame"] - row["granted"]
-        row["appropriation"] = row["unallocated"] = None
+        granted = _granted(conn, **national) if framed or appropriations else {}  # no frame: no year read
+    rows = []
+    for row in framed:
+        amount, over_frame = granted.get((row["office"], row["scheme"], row["year"]), (0, 0))
+        rows.append({"office": row["office"], "scheme": row["scheme"], "year": row["year"], "frame": row["frame"],
+                     "granted": amount, "over_frame_grants": over_frame, "set_by": row["set_by"],
+                     "left": row["frame"] - amount, "appropriation": None, "unallocated": None})
     if filters.get("office") is None and appropriations:  # the national row sums every office's frame
+        all_granted: dict[tuple[str, int], int] = {}
+        for (_office, scheme, year), (amount, _over) in granted.items():
+            all_granted[scheme, year] = all_granted.get((scheme, year), 0) + amount
         rows += [_appropriation_row(found, rows, all_granted) for found in appropriations]
         rows.sort(key=lambda r: (r["year"], r["scheme"], r["office"] is None, r["office"] or ""))
     return rows
+
+
+def _granted(conn, **filters) -> dict[tuple[str, str, int], tuple[int, int]]:
+    """(office, scheme, year) -> (kroner granted, grants over the frame): one pass over the year
+    rows (the totals index covers it) serves both the office frames and the national rows."""
+    y = db.years
+    query = (select(y.c.office, y.c.scheme, y.c.year, func.sum(y.c.amount),
+                    func.sum(func.cast(y.c.over_frame, db.Integer)))
+             .where(_filters(y, **filters)).group_by(y.c.office, y.c.scheme, y.c.year))
+    return {(office, scheme, year): (int(amount), int(over_frame))
+            for office, scheme, year, amount, over_frame in conn.execute(query).all()}
 
 
 def _appropriation_row(found: dict, frame_rows: list[dict], all_granted: dict) -> dict:
@@ -199,18 +265,13 @@ def compliance(engine, today: date, **filters) -> list[dict]:
     year: a missing or late report, advancing without the previous year's report, undocumented
     self-financing or a kommune share that does not grow as the grant steps down, money to
     reclaim, and 765.60 reports that are not auditor-attested."""
-    y, p = db.years, db.positions
+    p = db.positions
     year = filters.pop("year", None)  # the previous year is read too: a step-down compares the two
     rows = []
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         # Only the positions SQL finds a possible issue in are read (every year of each, for the
         # step-down); the checks below decide. A well-kept ledger of a million events has few.
-        flagged = (select(y.c.position_id).select_from(y.join(p, p.c.position_id == y.c.position_id))
-                   .where(_filters(y, **filters), _possible_year_issue(conn, y, p)))
-        query = (select(y, p.c.other_costs).select_from(y.join(p, p.c.position_id == y.c.position_id))
-                 .where(_filters(y, **filters), y.c.position_id.in_(flagged))
-                 .order_by(y.c.year, y.c.office, y.c.ref))
-        years = _dicts(conn.execute(query))
+        years = _flagged_years(conn, filters)
         applications = _dicts(conn.execute(select(p).where(_application_filters(p, year, **filters),
                                                            _possible_application_issue(conn, p))
                                            .order_by(p.c.first_year, p.c.office, p.c.ref)))
@@ -237,16 +298,65 @@ def _dicts(result) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in result.all()]  # all(): one fetchall, not a fetch a row
 
 
-def _possible_year_issue(conn, y, p):
-    """A superset of the year rows `_issues` reports on (see there)."""
-    pairs = conn.execute(select(y.c.scheme, y.c.year).distinct()).all()
-    earliest = [(and_(y.c.scheme == s, y.c.year == yr), min(rules.report_due(s, yr, o) for o in _offices()))
-                for s, yr in pairs]
-    late = y.c.report_received > case(*earliest, else_=None) if earliest else false()
-    auditor = [i for i in rules.scheme_ids() if rules.scheme(i).attestation == "auditor"]
-    return or_(y.c.advanced_unreported.is_not(None), y.c.reports == 0, late,
+BY_KEY = 1000  # flagged positions up to which their years are read by key (one bound value each)
+
+
+def _flagged_years(conn, filters) -> list[dict]:
+    """Every year row of the flagged positions (with the position's other costs), by year, office
+    and ref. The positions are found first, then their years: up to BY_KEY by their keys, more by
+    a join in SQL. Joined always, PostgreSQL took the flagged positions for a third of them all
+    and hashed every position to join them (~0.1 s at a million events, also when none was)."""
+    y, p = db.years, db.positions
+    flagged = _flagged_positions(conn, filters)
+    ids = conn.execute(flagged).scalars().all()
+    if not ids:
+        return []
+    query = (select(y, p.c.other_costs).select_from(y.join(p, p.c.position_id == y.c.position_id))
+             .where(_filters(y, **filters), y.c.position_id.in_(ids if len(ids) <= BY_KEY else flagged))
+             .order_by(y.c.year, y.c.office, y.c.ref))
+    return _dicts(conn.execute(query))
+
+
+def _flagged_positions(conn, filters):
+    """The positions with a year row `_issues` may report on (a superset), found through the two
+    indexes of compliance (projections.db) rather than by reading every year row: the rows needing
+    attention whatever the deadlines, and those reported late or without an auditor's attestation."""
+    y, p = db.years, db.positions
+    attention = (select(y.c.position_id).select_from(y.join(p, p.c.position_id == y.c.position_id))
+                 .where(db.needs_attention(y), _attention_issue(y, p), _filters(y, **filters)))
+    reported = select(y.c.position_id).where(_report_issue(conn, y, filters.get("scheme")), _filters(y, **filters))
+    return union(attention, reported)
+
+
+def _attention_issue(y, p):
+    """Of the rows needing attention: advanced without a report, unreported, costs above the grant
+    (self-financing), self-financing (the step-down), money to reclaim."""
+    return or_(y.c.advanced_unreported.is_not(None), y.c.reports == 0,
                and_(y.c.wage_cost.is_not(None), y.c.wage_cost + func.coalesce(p.c.other_costs, 0) > y.c.amount),
-               y.c.self_financing.is_not(None), y.c.to_reclaim != 0, y.c.scheme.in_(auditor))
+               y.c.self_financing.is_not(None), y.c.to_reclaim != 0)
+
+
+def _report_issue(conn, y, scheme=None):
+    """Reported after the earliest deadline any office has for its scheme and year, or in a scheme
+    whose reports need an auditor's attestation and without one: a range of ix_proj_years_reported
+    per scheme of the rules data and year between the first and the last funded (two look-ups in
+    the same index), rather than the pairs found in the rows (a scan of them all)."""
+    first, last = conn.execute(select(select(func.min(y.c.year)).scalar_subquery(),
+                                      select(func.max(y.c.year)).scalar_subquery())).one()
+    if first is None:
+        return false()
+    arms = []
+    for year in range(first, last + 1):
+        for s in (s for s in rules.scheme_ids() if scheme in (None, s)):
+            issue = y.c.report_received > _earliest_report_due(s, year)
+            if rules.scheme(s).attestation == "auditor":
+                issue = or_(issue, y.c.attested.is_(None), y.c.attested != "auditor")
+            arms.append(and_(y.c.year == year, y.c.scheme == s, issue))
+    return or_(*arms) if arms else false()
+
+
+def _earliest_report_due(scheme: str, year: int) -> date:
+    return min(rules.report_due(scheme, year, office) for office in _offices())
 
 
 def _possible_application_issue(conn, p):

@@ -207,9 +207,10 @@ class Runner:
                 for table in tables:
                     conn.execute(delete(table))
             conn.execute(update(db.tracking).values(position=0))
-            # SQLite: the reports' covering index is built once at the end rather than kept up row
-            # by row (a sixth of a rebuild). Its readers keep their WAL snapshot, index and all. On
-            # PostgreSQL dropping it would make every reader wait for the rebuild: it stays.
+            # SQLite: the reports' indexes of the year rows are built once at the end rather than
+            # kept up row by row (the covering one was a sixth of a rebuild). Its readers keep their
+            # WAL snapshot, indexes and all. On PostgreSQL dropping them would make every reader
+            # wait for the rebuild: they stay.
             rebuilt = list(db.years.indexes) if conn.dialect.name == "sqlite" else []
             for index in rebuilt:
                 index.drop(conn)
