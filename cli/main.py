@@ -8,6 +8,7 @@ grants.domain.commands; every other command is named in SECTIONS below.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import importlib
 import os
@@ -194,6 +195,14 @@ def lang_option() -> click.Option:
                         help=LANG_HELP)
 
 
+@dataclass
+class Loading:
+    paused: bool = False  # main() paused the collector until the command is loaded
+
+
+loading = Loading()
+
+
 class GrantsGroup(click.Group):
     """Loads commands by section, shows them grouped, and runs every command through one
     error-to-exit-code map; never prints a traceback."""
@@ -205,6 +214,14 @@ class GrantsGroup(click.Group):
         from grants.domain.commands import COMMANDS
 
         return [(title, module, names or tuple(COMMANDS)) for title, module, names in SECTIONS]
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        found = super().resolve_command(ctx, args)
+        if loading.paused:  # the command is loaded: its modules' objects are frozen, never walked again
+            loading.paused = False
+            gc.freeze()
+            gc.enable()
+        return found
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = next((m for _title, m, names in SECTIONS if cmd_name in names), CASEWORKER)
@@ -308,7 +325,17 @@ def cli(ctx: click.Context, url: str | None, quiet: bool) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="grants")
+    """The console script. The cyclic collector is paused while the command and its modules load
+    (click, eventsourcing, pydantic, SQLAlchemy: objects that all live to the end, which the
+    collector would otherwise walk again and again) and resumed when the command runs; what is
+    left at exit is frozen, so the exit does not walk it either. A command's own bulk work pauses
+    it again (grants.ledger.gc_pause)."""
+    gc.disable()
+    loading.paused = True
+    try:
+        cli.main(prog_name="grants")
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -155,15 +155,17 @@ class Runner:
         if all(position >= head for position in tracked.values()):
             return 0  # already current: no lock, no write (a read-only login can report)
         folded = 0
-        with collector_paused():  # a backlog folds like a rebuild: see grants.ledger.gc_pause
+        with collector_paused() as tick:  # a backlog folds like a rebuild: see grants.ledger.gc_pause
             for projection in PROJECTIONS:
-                folded += self._catch_up_one(projection, head, batch, progress)
+                folded += self._catch_up_one(projection, head, batch, progress, tick)
         return folded
 
-    def _catch_up_one(self, projection: Projection, head: int, batch: int, progress: Progress | None) -> int:
+    def _catch_up_one(self, projection: Projection, head: int, batch: int, progress: Progress | None,
+                      tick: Callable[[], None]) -> int:
         """Fold one projection up to `head`, one transaction per batch."""
         folded, done = 0, False
         while not done:
+            tick()
             try:
                 with self.engine.begin() as conn:
                     by_key(conn)
@@ -201,7 +203,7 @@ class Runner:
         transaction: readers keep seeing the old tables until the new ones are complete (MVCC on
         PostgreSQL, WAL snapshots on SQLite), never empty or half-built ones."""
         head, folded = self.source.head(), 0
-        with collector_paused(), self.engine.begin() as conn:  # rows live briefly: see grants.ledger.gc_pause
+        with collector_paused() as tick, self.engine.begin() as conn:  # rows live briefly: see grants.ledger.gc_pause
             by_key(conn)
             for tables in db.VIEW_TABLES.values():
                 for table in tables:
@@ -217,6 +219,7 @@ class Runner:
             for projection in PROJECTIONS:
                 done = False
                 while not done:
+                    tick()
                     done, count, position = self._step(conn, projection, head, batch)
                     folded += count
                     if progress is not None:

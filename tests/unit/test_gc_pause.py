@@ -3,7 +3,7 @@
 import gc
 
 from grants.ledger import batch
-from grants.ledger.gc_pause import collector_paused
+from grants.ledger.gc_pause import COLLECT_EVERY, collector_paused
 
 
 def test_the_collector_is_paused_in_the_block_and_running_after_it():
@@ -14,6 +14,15 @@ def test_the_collector_is_paused_in_the_block_and_running_after_it():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_streaming_run_collects_every_so_many_batches(monkeypatch):
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collected.append(args))
+    with collector_paused() as tick:
+        for _ in range(2 * COLLECT_EVERY + 1):
+            tick()
+    assert len(collected) == 2  # paused, yet cycles a batch leaves are freed: memory stays flat
 
 
 def test_a_failing_block_still_resumes_the_collector():
