@@ -70,14 +70,16 @@ def write_workbook(path: Path | BinaryIO, tables: list[tuple[str, list[dict], li
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         widths = [len(c) for c in columns]
-        for row in rows:
+        for number, row in enumerate(rows, start=2):  # the row's number, counted: max_row scans every cell
             values = [cell_value(c, row.get(c)) for c in columns]
             sheet.append([v for v, _ in values])
-            for i, (cell, (value, number_format)) in enumerate(zip(sheet[sheet.max_row], values, strict=True)):
-                if number_format:
-                    cell.number_format = number_format
-                if isinstance(value, str):  # text stays text: "=1+1" is never a formula (OWASP)
-                    cell.data_type = "s"
+            for i, (value, number_format) in enumerate(values):
+                if number_format or isinstance(value, str):
+                    cell = sheet.cell(number, i + 1)
+                    if number_format:
+                        cell.number_format = number_format
+                    if isinstance(value, str):  # text stays text: "=1+1" is never a formula (OWASP)
+                        cell.data_type = "s"
                 widths[i] = max(widths[i], min(len(str(value)) + 2, MAX_WIDTH))
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(width, 8)
