@@ -19,7 +19,6 @@ from eventsourcing.persistence import JSONTranscoder
 
 # Values orjson writes as the json module does (registered types go through `_encode_obj`).
 _SAME = frozenset({str, int, bool, type(None), Decimal, date, datetime})
-_CONTAINERS = (list, tuple, dict)
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
