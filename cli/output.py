@@ -221,10 +221,7 @@ def _json_cells(values: Sequence[Any]) -> Iterable[str] | None:
         return None
     if types == {str}:
         return map(encode_basestring, values)
-    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
-        cells = {value: _json_cell(value) for value in set(values)}  # equal values write alike
-        return map(cells.__getitem__, values)
-    return map(_json_cell, values)
+    return _each_formatted(values, types, _json_cell)
 
 
 def _json_cell(value: Any) -> str:
@@ -317,9 +314,23 @@ def _column(column: str, values: Sequence[Any], office_names: bool) -> tuple[dic
     numeric = types <= {int, Decimal, type(None)}
     if types == {str} and _shown_as_written(column, office_names) and "".join(values).isprintable():
         return values, False  # text shown as it is (every ref of a long report): nothing to format
-    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
+    if _alike_when_equal(types):
         return {value: cell(column, value, office_names) for value in set(values)}, numeric
     return [cell(column, value, office_names) for value in values], numeric
+
+
+def _alike_when_equal(types: set[type]) -> bool:
+    """Whether equal values of these types are written alike, so each distinct value can be
+    formatted once: not Decimal (0.5 == 0.50), not True beside 1, not lists (unhashable)."""
+    return types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}
+
+
+def _each_formatted(values: Sequence[Any], types: set[type], write: Callable[[Any], str]) -> Iterable[str]:
+    """`write` of each value, in order; each distinct value written once where equal values write alike."""
+    if _alike_when_equal(types):
+        cells = {value: write(value) for value in set(values)}
+        return map(cells.__getitem__, values)
+    return map(write, values)
 
 
 def _shown_as_written(column: str, office_names: bool) -> bool:
@@ -358,10 +369,7 @@ def _csv_cells(values: Sequence[Any]) -> Iterable[str]:
     if (types == {str} and CONTROL.search("".join(values)) is None
             and not any(map(methodcaller("startswith", FORMULA_START), values))):
         return values
-    if types <= {str, int, date, type(None)} or types <= {str, bool, date, type(None)}:
-        cells = {value: csv_cell(value) for value in set(values)}
-        return map(cells.__getitem__, values)
-    return map(csv_cell, values)
+    return _each_formatted(values, types, csv_cell)
 
 
 def emit_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] = (), *, exactly: bool = False) -> None:
