@@ -4,6 +4,7 @@ default; messages, headings, summaries and help from the catalogue, keys and cod
 import json
 
 import click
+import pytest
 
 from tests.e2e.test_cli import REF, apply
 from tests.e2e.test_help import every_command
@@ -81,27 +82,19 @@ def test_explain_and_check_speak_norwegian(grants):
     assert checked.stderr == "1 funn: 1 missing-report\n"
 
 
-def test_an_import_in_norwegian_names_each_bad_line(grants, tmp_path):
+@pytest.mark.parametrize(("bad_line", "message"), [
+    ("apply,B/2,9999,765.62,Ruskonsulent,1,2021", "Feil: linje 3: kommune: ukjent kommunenummer '9999'"),
+    # a command's lines are validated together; a bad one is still named on its own, in the language in use
+    ("apply,B/2,3401,765.62,Ruskonsulent,x,2021", "Feil: linje 3: fte: må være et desimaltall som 0.5, oppgitt 'x'"),
+], ids=["rule", "validation"])
+def test_an_import_in_norwegian_names_each_bad_line(grants, tmp_path, bad_line, message):
     batch = tmp_path / "batch.csv"
     batch.write_text("command,ref,kommune,scheme,title,fte,year\n"
                      "apply,B/1,3401,765.62,Ruskonsulent,1,2021\n"
-                     "apply,B/2,9999,765.62,Ruskonsulent,1,2021\n", encoding="utf-8")
+                     f"{bad_line}\n", encoding="utf-8")
     result = grants("import", str(batch), env_extra=NB)
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == ["Feil: linje 3: kommune: ukjent kommunenummer '9999'",
-                                          "Feil: 1 linje(r) med feil; ingenting ble lagret"]
-
-
-def test_an_import_in_norwegian_names_a_line_that_fails_validation(grants, tmp_path):
-    """A command's lines are validated together; a bad one is named on its own, in the language in use."""
-    batch = tmp_path / "batch.csv"
-    batch.write_text("command,ref,kommune,scheme,title,fte,year\n"
-                     "apply,B/1,3401,765.62,Ruskonsulent,1,2021\n"
-                     "apply,B/2,3401,765.62,Ruskonsulent,x,2021\n", encoding="utf-8")
-    result = grants("import", str(batch), env_extra=NB)
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == ["Feil: linje 3: fte: må være et desimaltall som 0.5, oppgitt 'x'",
-                                          "Feil: 1 linje(r) med feil; ingenting ble lagret"]
+    assert result.stderr.splitlines() == [message, "Feil: 1 linje(r) med feil; ingenting ble lagret"]
 
 
 def test_an_unknown_language_falls_back_to_english_and_lang_overrides_the_locale(grants):
