@@ -96,11 +96,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 self._login = row["login"]
         return self._login
 
+    @property
+    def events_table_text(self) -> str:
+        """The events table's quoted, schema-qualified name, as text (for to_regclass and friends)."""
+        return f'"{self.datastore.schema}"."{self.events_table_name}"'
+
     def owns_ledger(self) -> bool:
         """Whether this login owns the event table (or is a member of the role that does)."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute("SELECT pg_has_role(session_user, c.relowner, 'MEMBER') AS owner FROM pg_class c "
-                         "WHERE c.oid = to_regclass(%s)", (f'"{self.datastore.schema}"."{self.events_table_name}"',))
+                         "WHERE c.oid = to_regclass(%s)", (self.events_table_text,))
             row = curs.fetchone()
             return bool(row and row["owner"])
 
@@ -128,7 +133,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         curs.execute(SQL("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id "
                          "FROM generate_series(1, %s)"),
-                     (f'"{self.datastore.schema}"."{self.events_table_name}"', len(stored_events)))
+                     (self.events_table_text, len(stored_events)))
         ids = sorted(row["id"] for row in curs.fetchall())
         with curs.copy(SQL("COPY {} (originator_id, originator_version, topic, state, notification_id) "
                            "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
