@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
+from grants.domain.event_type import FrozenEvent
 from grants.domain.ids import appropriation_id
 
 
@@ -19,7 +20,7 @@ class Appropriation(Aggregate):
     TOPIC = "domain.appropriation:Appropriation"  # a stable name stored with every event; never change it
 
     # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=FrozenEvent):
         TOPIC = "domain.appropriation:Appropriation.Event"  # a base: no event of this class is stored
 
     class Created(Aggregate.Created, Event):  # the library's base creation event

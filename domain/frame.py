@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, RuleRefused
+from grants.domain.event_type import FrozenEvent
 from grants.domain.i18n import _
 from grants.domain.ids import frame_id
 from grants.domain.money import format_kroner
@@ -24,7 +25,7 @@ class BudgetFrame(Aggregate):
     TOPIC = "domain.frame:BudgetFrame"  # a stable name stored with every event; never change it
 
     # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=FrozenEvent):
         TOPIC = "domain.frame:BudgetFrame.Event"  # a base: no event of this class is stored
 
     class Created(Aggregate.Created, Event):  # the library's base creation event

@@ -47,28 +47,42 @@ class Kommune:
     successor: str | None = None  # for a code retired at the 2024 renumbering (a split: the first)
 
 
+def _columns(file: str, *names: str) -> list[tuple[str, ...]]:
+    """The named columns of every row of a data file, in that order (csv.reader: every command
+    that shows a kommune reads the whole file, and a dict per row costs twice the time)."""
+    with open(DATA / file, encoding="utf-8") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        at = [header.index(name) for name in names]
+        return [tuple(row[i] for i in at) for row in rows]
+
+
+CURRENT_FILE = "kommuner_2024.csv"
+CHANGES_FILE = "kommunenummer_endringer_2023_til_2024.csv"
+
+
+@cache
+def _renumbered() -> list[tuple[str, ...]]:
+    """(old number, old name, new number) of every code changed at the 2024 renumbering."""
+    return [row for row in _columns(CHANGES_FILE, "gammelt_nummer", "gammelt_navn", "nytt_nummer") if row[0] != row[2]]
+
+
 @cache
 def _registry() -> dict[str, Kommune]:
-    with open(DATA / "kommuner_2024.csv", encoding="utf-8") as f:
-        current = {
-            row["kommunenummer"]: (row["norsk_navn_hvis_kilde_bruker_samisk"] or row["kommunenavn_kilde"],
-                                   OFFICE_IDS[row["statsforvalter_embete_fra_2024"]])
-            for row in csv.DictReader(f)
-        }
-    with open(DATA / "kommunenummer_endringer_2023_til_2024.csv", encoding="utf-8") as f:
-        changes = [row for row in csv.DictReader(f) if row["gammelt_nummer"] != row["nytt_nummer"]]
-    new_codes = {row["nytt_nummer"] for row in changes}
+    current = {number: (sami_norwegian or name, OFFICE_IDS[office]) for number, name, sami_norwegian, office in
+               _columns(CURRENT_FILE, "kommunenummer", "kommunenavn_kilde", "norsk_navn_hvis_kilde_bruker_samisk",
+                        "statsforvalter_embete_fra_2024")}
+    changes = _renumbered()
+    new_codes = {new for _old, _name, new in changes}
     registry = {
         number: Kommune(number, name, office, RENUMBERING_YEAR if number in new_codes else None, None)
         for number, (name, office) in current.items()
     }
-    for row in changes:
-        old = row["gammelt_nummer"]
+    for old, old_name, new in changes:
         if old in registry:  # a split keeps the first successor as the one named
             continue
-        _, office = current[row["nytt_nummer"]]
-        registry[old] = Kommune(old, row["gammelt_navn"], office, None, RENUMBERING_YEAR - 1,
-                                successor=row["nytt_nummer"])
+        _, office = current[new]
+        registry[old] = Kommune(old, old_name, office, None, RENUMBERING_YEAR - 1, successor=new)
     return registry
 
 
@@ -176,9 +190,7 @@ def _names() -> dict[str, list[str]]:
     county in brackets (`Herøy`), each half of a two-language name (`Rana - Raane`), the Norwegian
     name of a kommune listed under its Sami name (`Kautokeino`)."""
     names: dict[str, list[str]] = {}
-    with open(DATA / "kommuner_2024.csv", encoding="utf-8") as f:
-        spellings = [(row["kommunenummer"], row["kommunenavn_kilde"], row["norsk_navn_hvis_kilde_bruker_samisk"])
-                     for row in csv.DictReader(f)]
+    spellings = _columns(CURRENT_FILE, "kommunenummer", "kommunenavn_kilde", "norsk_navn_hvis_kilde_bruker_samisk")
     spellings += [(k.number, k.name, "") for k in _registry().values() if k.valid_to is not None]
     for number, *written in spellings:
         for name in filter(None, written):
@@ -206,11 +218,9 @@ def code_in(number: str, year: int) -> str | None:
 @cache
 def _changes() -> dict[str, tuple[str, ...]]:
     """Retired code -> every code that continues it (two for a split), from the 2024 data."""
-    with open(DATA / "kommunenummer_endringer_2023_til_2024.csv", encoding="utf-8") as f:
-        found: dict[str, list[str]] = {}
-        for row in csv.DictReader(f):
-            if row["gammelt_nummer"] != row["nytt_nummer"]:
-                found.setdefault(row["gammelt_nummer"], []).append(row["nytt_nummer"])
+    found: dict[str, list[str]] = {}
+    for old, _name, new in _renumbered():
+        found.setdefault(old, []).append(new)
     return {old: tuple(new) for old, new in found.items()}
 
 

@@ -1,12 +1,17 @@
 """Money and FTE arithmetic. Kroner are int; FTE and intermediate products are Decimal."""
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from grants.domain.errors import hint
 from grants.domain.i18n import N_, _
+
+if TYPE_CHECKING:  # only the rules compute with fractions: a reading command need not import them
+    from fractions import Fraction
 
 HUNDREDTH = Decimal("0.01")
 FTE_TEXT = re.compile(r"[0-9]{1,3}([.,][0-9]+)?|[.,][0-9]+", re.ASCII)
@@ -18,7 +23,7 @@ FTE_RANGE = N_("must be more than 0 and at most {limit}")
 
 def round_kroner(value: Decimal | Fraction) -> int:
     """Round to whole kroner, half up (0.5 -> 1), as the state accounts do."""
-    if isinstance(value, Fraction):
+    if not isinstance(value, Decimal):  # a Fraction
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

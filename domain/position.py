@@ -11,19 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from grants.domain import kommuner, rules
+from grants.domain import kommuner
 from grants.domain.actor import current_actor
 from grants.domain.dates import MONTHS, months_through
 from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
+from grants.domain.event_type import FrozenEvent
 from grants.domain.i18n import N_, _
 from grants.domain.ids import position_id
+from grants.domain.lazy import lazy_module
 from grants.domain.money import YearMoney, format_kroner
 from grants.domain.status import ACTIVE, APPLIED, REJECTED, TERMINATED
+
+if TYPE_CHECKING:
+    from grants.domain import rules
+else:  # loaded on the first decision: replaying events for `grants show` never needs the rules
+    rules = lazy_module("grants.domain.rules")
 
 CAUSES = ("expired", "wound-down", "withdrawn", "other")
 ATTESTATIONS = ("self", "auditor")
@@ -101,7 +108,7 @@ class GrantPosition(Aggregate):
     # would otherwise define each one a second time as a subclass of it when the class is built
     # (twice the frozen dataclasses, most of the start-up of a command). Same fields, same order,
     # same stored bytes (tests/integration/test_import_equivalence.py, test_schema_stability.py).
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=FrozenEvent):
         TOPIC = "domain.position:GrantPosition.Event"  # a base: no event of this class is stored
 
     class Created(Aggregate.Created, Event):  # the library's base creation event

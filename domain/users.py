@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, NotAllowed, quoted
+from grants.domain.event_type import FrozenEvent
 from grants.domain.i18n import N_, _
 from grants.domain.ids import SETTINGS_ID, user_id
 
@@ -21,7 +22,7 @@ class LedgerSettings(Aggregate):
     TOPIC = "domain.users:LedgerSettings"  # a stable name stored with every event; never change it
 
     # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=FrozenEvent):
         TOPIC = "domain.users:LedgerSettings.Event"  # a base: no event of this class is stored
 
     class Created(Aggregate.Created, Event):  # the library's base creation event
@@ -44,7 +45,7 @@ class User(Aggregate):
     TOPIC = "domain.users:User"  # a stable name stored with every event; never change it
 
     # The events derive from the aggregate's own base event (see GrantPosition): built once, not twice.
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=FrozenEvent):
         TOPIC = "domain.users:User.Event"  # a base: no event of this class is stored
 
     class Created(Aggregate.Created, Event):  # the library's base creation event
