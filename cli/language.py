@@ -30,7 +30,8 @@ NORWEGIAN = frozenset({"nb", "no", "nn"})
 ENGLISH = frozenset({"en", "c", "posix"})
 ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # the order gettext reads them in
 # click marks its own words (Usage:, Options, Missing option, ...) with stdlib gettext, bound at
-# import in each of these modules; while Norwegian is in use they read our catalogue instead.
+# import in each of these modules; they read ours instead, which in English returns the words as
+# written without gettext looking for a system catalogue (and importing `locale`) on every word.
 CLICK_MODULES = ("click.core", "click.exceptions", "click.parser", "click.types", "click.formatting",
                  "click.decorators", "click.termui", "click.utils", "click.shell_completion")
 
@@ -83,9 +84,14 @@ def use_catalogue(catalogue: i18n.Catalogue | None, language: str) -> None:
         if module is None:
             continue
         if hasattr(module, "_"):
-            module._ = _ if catalogue is not None else gettext.gettext  # type: ignore[attr-defined]
+            module._ = _  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
-            module.ngettext = i18n.ngettext if catalogue is not None else gettext.ngettext  # type: ignore[attr-defined]
+            module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
+# click's words go through ours from the start: its decorators ask for them while the commands are
+# defined, before a language is chosen.
+use_catalogue(None, "en")
 
 
 @cache

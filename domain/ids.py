@@ -6,7 +6,18 @@ class is defined, which costs more at start-up than the rest of a reading comman
 own `create_id` methods return these.
 """
 
-from uuid import UUID, uuid5
+from uuid import UUID
+
+try:  # CPython's own SHA-1: hashlib would load OpenSSL first (~3 ms of a reading command's start)
+    from _sha1 import sha1
+except ImportError:  # an interpreter without it
+    from hashlib import sha1
+
+
+def uuid5(namespace: UUID, name: str) -> UUID:
+    """uuid.uuid5, the same bytes (RFC 4122 name-based, SHA-1) without importing hashlib."""
+    return UUID(bytes=sha1(namespace.bytes + name.encode()).digest()[:16], version=5)
+
 
 # Fixed namespaces: never change them, every stored event is filed under these ids.
 POSITION_NAMESPACE = UUID("6f1c1f62-5f0e-4c4b-9a55-765062000000")

@@ -15,11 +15,8 @@ detect even a rewrite of the whole chain; the MAC stops a forger who lacks the k
 """
 
 import getpass
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -27,6 +24,13 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from grants.domain.errors import NotAllowed
 from grants.domain.i18n import _
+from grants.domain.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import hashlib
+    import hmac
+else:  # OpenSSL loads on the first hash: a reading command (`grants show`) never hashes
+    hashlib, hmac = lazy_module("hashlib"), lazy_module("hmac")
 
 CHAIN_TABLE = "grants_chain"
 CHAIN_COLUMNS = ("notification_id", "originator_id", "originator_version", "event_hash", "position_hash",
@@ -46,20 +50,20 @@ def sha(*parts: object) -> str:
 def event_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
     """sha(originator id as hex, version, topic, state)."""
     oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
-    return sha256(b"%s|%d|%s|%s|" % (oid.encode(), version, topic.encode(), bytes(state))).hexdigest()
+    return hashlib.sha256(b"%s|%d|%s|%s|" % (oid.encode(), version, topic.encode(), bytes(state))).hexdigest()
 
 
 def position_link(previous: str, e_hash: str) -> str:
     """sha(the position hash of the previous version, event hash)."""
-    return sha256(f"{previous}|{e_hash}|".encode()).hexdigest()
+    return hashlib.sha256(f"{previous}|{e_hash}|".encode()).hexdigest()
 
 
 def log_link(previous: str, notification_id: int, e_hash: str, login: str | None) -> str:
     """The log hash of one row, sha(previous, id, event hash[, login]): the login is part of it
     when one was recorded."""
     if login is None:
-        return sha256(f"{previous}|{notification_id}|{e_hash}|".encode()).hexdigest()
-    return sha256(f"{previous}|{notification_id}|{e_hash}|{login}|".encode()).hexdigest()
+        return hashlib.sha256(f"{previous}|{notification_id}|{e_hash}|".encode()).hexdigest()
+    return hashlib.sha256(f"{previous}|{notification_id}|{e_hash}|{login}|".encode()).hexdigest()
 
 
 def chain_mac(key: bytes, log_hash: str) -> str:
