@@ -194,8 +194,12 @@ class Command(BaseModel):
     ref: Ref = Field(description="The case reference, e.g. 2021/4711-3.")
 
     def arguments(self) -> dict[str, Any]:
-        """The keyword arguments of the aggregate method: every field but the ref."""
-        return {name: getattr(self, name) for name in argument_names(type(self))}
+        """The keyword arguments of the aggregate method: every field but the ref (pydantic keeps
+        a model's fields, and only those, in its __dict__, in their order: read at once per line
+        of a batch import, not by one getattr each)."""
+        given = dict(self.__dict__)
+        del given["ref"]
+        return given
 
     def touched_year(self) -> int | None:
         """The funded year this command is about, for the summary line."""
@@ -418,13 +422,6 @@ def _shown_in(annotation: Any) -> Shown | None:
         if found:
             return found
     return None
-
-
-@cache
-def argument_names(model: type[Command]) -> tuple[str, ...]:
-    """The fields passed to the aggregate method (all but the ref), read once per model: a
-    batch import asks for them on every line."""
-    return tuple(name for name in model.model_fields if name != "ref")
 
 
 @cache

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from grants.domain.dates import MONTHS
@@ -211,9 +211,20 @@ def exact_amount(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Dec
 
 def compute(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Decimal]], rule_id: str,
             rate: int | None) -> Computation:
-    segments = tuple((int(m), Decimal(f)) for m, f in segments if m)
-    return Computation(rule_id, rate, base, Decimal(base_fte), segments,
-                       round_kroner(exact_amount(base, base_fte, segments)))
+    # Keyed by each Decimal's text, which keeps its exponent: 1 and 1.00 are equal but print
+    # differently, and the Computation carries them as given.
+    return _computed(base, str(Decimal(base_fte)), tuple((int(m), str(Decimal(f))) for m, f in segments if m),
+                     rule_id, rate)
+
+
+@lru_cache(maxsize=4096)
+def _computed(base: int, base_fte_text: str, segments_text: tuple[tuple[int, str], ...], rule_id: str,
+              rate: int | None) -> Computation:
+    """Memoised: a batch decides the same few amounts (rate, FTE, months) again and again, and the
+    Decimal arithmetic is most of a decision's own time. A Computation is immutable, so shared."""
+    base_fte = Decimal(base_fte_text)
+    segments = tuple((m, Decimal(f)) for m, f in segments_text)
+    return Computation(rule_id, rate, base, base_fte, segments, round_kroner(exact_amount(base, base_fte, segments)))
 
 
 def ladder_amount(scheme_id: str, year: int, ladder_year: int, fte: Decimal) -> Computation:

@@ -257,3 +257,14 @@ def test_an_appropriation_is_recorded_and_revised_as_events():
     assert (appropriation.amount, [type(e).__name__ for e in appropriation._pending_events]) == (
         449_360_000, ["AppropriationSet", "AppropriationRevised"])
     assert Appropriation.create_id("765.62", 2021) == appropriation.id
+
+
+def test_a_commands_arguments_are_its_fields_but_the_ref_in_order():
+    from grants.domain.commands import Advance, Grant, parse
+
+    grant = parse(Grant, ref="2021/1", year="2021", reason="placed", ladder_year="2")
+    assert list(grant.arguments()) == [name for name in Grant.model_fields if name != "ref"]
+    assert grant.arguments() == {"year": 2021, "ladder_year": 2, "amount": None, "decided": None,
+                                 "reason": "placed", "over_frame": False, "pre_project": False}
+    moved = parse(Advance, ref="2021/1", year="2022").model_copy(update={"kommune": "3401"})
+    assert moved.arguments()["kommune"] == "3401" and "ref" not in moved.arguments()

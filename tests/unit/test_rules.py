@@ -2,6 +2,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grants.domain import rules
 from grants.domain.errors import InvalidInput, RuleRefused
@@ -86,3 +88,28 @@ def test_the_chain_hash_is_the_documented_formula():
     assert sha("a", 1, b"x") == hashlib.sha256(b"a|1|x|").hexdigest()
     oid = "6f1c1f62-5f0e-4c4b-9a55-765062000000"
     assert event_hash(oid, 2, "t", b"{}") == hashlib.sha256(b"6f1c1f625f0e4c4b9a55765062000000|2|t|{}|").hexdigest()
+
+
+ftes = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("4"), places=2)  # as parse_fte gives them
+
+
+@given(base=st.integers(0, 10**9), base_fte=ftes,
+       segments=st.lists(st.tuples(st.integers(0, 12), ftes), min_size=1, max_size=4))
+@settings(max_examples=300)
+def test_a_computation_is_the_formula_with_its_inputs_as_given(base, base_fte, segments):
+    """compute is memoised: whatever was asked before, the answer is the formula for these inputs,
+    and it carries the Decimals as written (1 and 1.00 are equal but print differently)."""
+    rules.compute(base, base_fte.normalize(), [(m, f.normalize()) for m, f in segments], "r", None)  # a twin first
+    done = rules.compute(base, base_fte, segments, "r", None)
+    exact = Fraction(base) * sum((m * Fraction(f) for m, f in segments), Fraction(0)) / (12 * Fraction(base_fte))
+    assert done.amount == round_kroner(Decimal(exact.numerator) / Decimal(exact.denominator))
+    assert str(done.base_fte) == str(base_fte)
+    assert [(m, str(f)) for m, f in done.segments] == [(m, str(f)) for m, f in segments if m]
+    assert done.fraction == exact
+
+
+def test_equal_ftes_written_differently_stay_as_written():
+    one, one_00 = (rules.compute(660000, Decimal(text), [(12, Decimal(text))], "r", 660000) for text in ("1", "1.00"))
+    assert one.amount == one_00.amount == 660000
+    assert (str(one.base_fte), str(one_00.base_fte)) == ("1", "1.00")
+    assert [str(f) for _m, f in one_00.segments] == ["1.00"]
