@@ -31,7 +31,7 @@ from grants.domain.kommuner import OFFICE_IDS
 from grants.domain.money import FTE_RANGE, FTE_TEXT, as_decimal, parse_fte, parse_fte_filled, parse_kroner
 from grants.domain.position import ATTESTATIONS, CAUSES
 from grants.domain.refs import check_ref
-from grants.domain.users import ROLES
+from grants.domain.roles import ROLES
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 

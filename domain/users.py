@@ -12,10 +12,9 @@ from eventsourcing.domain import Aggregate, event
 from grants.domain.actor import current_actor
 from grants.domain.errors import InvalidInput, NotAllowed, quoted
 from grants.domain.event_type import FrozenEvent
-from grants.domain.i18n import N_, _
+from grants.domain.i18n import _
 from grants.domain.ids import SETTINGS_ID, user_id
-
-ROLES = (N_("caseworker"), N_("auditor"), N_("admin"))  # stored values; `_(role)` shows one in words
+from grants.domain.roles import ROLES
 
 
 class LedgerSettings(Aggregate):

@@ -183,10 +183,10 @@ class GrantsLedger(Application):
 
     def access(self) -> Access | None:
         """The current actor's access; None while the ledger is open (no `grants init` yet)."""
+        if not self.is_initialised():
+            return None  # before the users' classes are built: an open ledger never needs them
         from grants.domain.users import Access, User
 
-        if not self.is_initialised():
-            return None
         name = self.acting_name()
         try:
             user: User = self.repository.get(User.create_id(name))
