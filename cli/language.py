@@ -30,8 +30,9 @@ NORWEGIAN = frozenset({"nb", "no", "nn"})
 ENGLISH = frozenset({"en", "c", "posix"})
 ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # the order gettext reads them in
 # click marks its own words (Usage:, Options, Missing option, ...) with stdlib gettext, bound at
-# import in each of these modules; they read ours instead, which in English returns the words as
-# written without gettext looking for a system catalogue (and importing `locale`) on every word.
+# import in each of these modules; those loaded when a language is installed read ours instead,
+# which in English returns the words as written without gettext looking for a system catalogue
+# (and importing `locale`) on every word.
 CLICK_MODULES = ("click.core", "click.exceptions", "click.parser", "click.types", "click.formatting",
                  "click.decorators", "click.termui", "click.utils", "click.shell_completion")
 
@@ -79,6 +80,11 @@ def install(language: str) -> None:
 def use_catalogue(catalogue: i18n.Catalogue | None, language: str) -> None:
     """Translate our messages and click's with `catalogue` (None: English as written)."""
     i18n.use(catalogue, language)
+    _bind_click()
+
+
+def _bind_click() -> None:
+    """click's loaded modules ask our `_` and `ngettext` for their words (in the language in use)."""
     for name in CLICK_MODULES:
         module = sys.modules.get(name)
         if module is None:
@@ -89,9 +95,9 @@ def use_catalogue(catalogue: i18n.Catalogue | None, language: str) -> None:
             module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
-# click's words go through ours from the start: its decorators ask for them while the commands are
-# defined, before a language is chosen.
-use_catalogue(None, "en")
+# Bound at import too: click's decorators ask for their words while the commands are defined,
+# before a language is chosen (in English ours return them as written, without gettext's search).
+_bind_click()
 
 
 @cache

@@ -16,6 +16,7 @@ import re
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
@@ -33,15 +34,27 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 def _no_plugin_loader() -> None:
     """With plugins switched off, pydantic's plugin loader answers "none" without looking
-    (pydantic/plugin/_loader.py, `get_plugins`), but importing it still imports importlib.metadata
-    and with it the email package: ~14 ms of every decision, for nothing. This stand-in gives the
-    same answer; it is installed only while plugins are off for all (the setting above), and only
-    if the loader is not loaded already. tests/e2e/test_startup.py holds it to that."""
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") != "__all__" or "pydantic.plugin._loader" in sys.modules:
+    (pydantic/plugin/_loader.py, `get_plugins`), but importing it imports importlib.metadata and
+    with it the email package: ~14 ms of every decision, for nothing. This stand-in gives that
+    answer while the setting says so (read at each call, as pydantic does); once plugins are
+    switched on it steps aside for pydantic's own loader. pydantic imports one name from it,
+    `get_plugins`, when it builds a validator (pydantic<3, pyproject.toml); an import of any
+    other name would fail every decision, which the tests would show (tests/e2e/test_startup.py)."""
+    name = "pydantic.plugin._loader"
+    if name in sys.modules:
         return
-    stand_in = ModuleType("pydantic.plugin._loader")
-    stand_in.get_plugins = lambda: ()  # type: ignore[attr-defined]
-    sys.modules[stand_in.__name__] = stand_in
+
+    def get_plugins() -> Any:
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+            return ()
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return importlib.import_module(name).get_plugins()
+
+    stand_in = ModuleType(name, "pydantic's plugin loader while plugins are off (grants.cli.main)")
+    stand_in.__spec__ = ModuleSpec(name, None)
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
 
 
 _no_plugin_loader()

@@ -1,24 +1,25 @@
-"""A module loaded on its first use: for domain code a reading command imports but need not run.
+"""A module imported on its first use: for code a reading command imports but need not run.
 
 `grants show` decodes a position's events, so it imports the GrantPosition aggregate, but it
-never decides: the rules (their dataclasses, `fractions`) load only when a decision asks them.
-The standard library's LazyLoader does it; after the first attribute read the module is an
-ordinary module, so the hot paths of a decision or an import pay nothing per use.
+never decides: the rules (their dataclasses, `fractions`) load only when a decision asks them;
+OpenSSL (hashlib) only when something is hashed.
+
+`LazyModule(name)` is a stand-in kept in the importing module's own namespace, never in
+`sys.modules`, so no other code sees it. Its first attribute read imports the module the usual
+way (under the import lock, so two threads at once are safe) and copies the module's names into
+the stand-in: every later read is an ordinary attribute read. Only for modules that never rebind
+their own globals after import (the copy would not see it).
 """
 
-import importlib.util
-import sys
+import importlib
 from types import ModuleType
+from typing import Any
 
 
-def lazy_module(name: str) -> ModuleType:
-    """The module `name`: itself if loaded, otherwise one that runs on its first attribute read."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+class LazyModule(ModuleType):
+    """The module `name` (the stand-in's own name), imported on its first attribute read."""
+
+    def __getattr__(self, attr: str) -> Any:  # only for a name not copied yet: the first use
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, attr)

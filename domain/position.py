@@ -23,14 +23,14 @@ from grants.domain.errors import GrantsError, InvalidInput, RuleRefused
 from grants.domain.event_type import FrozenEvent
 from grants.domain.i18n import N_, _
 from grants.domain.ids import position_id
-from grants.domain.lazy import lazy_module
+from grants.domain.lazy import LazyModule
 from grants.domain.money import YearMoney, format_kroner
 from grants.domain.status import ACTIVE, APPLIED, REJECTED, TERMINATED
 
 if TYPE_CHECKING:
     from grants.domain import rules
 else:  # loaded on the first decision: replaying events for `grants show` never needs the rules
-    rules = lazy_module("grants.domain.rules")
+    rules = LazyModule("grants.domain.rules")
 
 CAUSES = ("expired", "wound-down", "withdrawn", "other")
 ATTESTATIONS = ("self", "auditor")

@@ -217,7 +217,7 @@ def compute(base: int, base_fte: Decimal, segments: Iterable[tuple[int, Decimal]
                      rule_id, rate)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)  # typed: 1, True and Decimal(1) are not one base
 def _computed(base: int, base_fte_text: str, segments_text: tuple[tuple[int, str], ...], rule_id: str,
               rate: int | None) -> Computation:
     """Memoised: a batch decides the same few amounts (rate, FTE, months) again and again, and the

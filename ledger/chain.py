@@ -24,13 +24,13 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from grants.domain.errors import NotAllowed
 from grants.domain.i18n import _
-from grants.domain.lazy import lazy_module
+from grants.domain.lazy import LazyModule
 
 if TYPE_CHECKING:
     import hashlib
     import hmac
 else:  # OpenSSL loads on the first hash: a reading command (`grants show`) never hashes
-    hashlib, hmac = lazy_module("hashlib"), lazy_module("hmac")
+    hashlib, hmac = LazyModule("hashlib"), LazyModule("hmac")
 
 CHAIN_TABLE = "grants_chain"
 CHAIN_COLUMNS = ("notification_id", "originator_id", "originator_version", "event_hash", "position_hash",

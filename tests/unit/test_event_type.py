@@ -2,6 +2,7 @@
 constructor, repr, equality, hash and frozenness, with three methods shared instead of compiled."""
 
 import dataclasses
+import inspect
 from dataclasses import field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -91,3 +92,17 @@ def test_every_event_of_the_ledger_is_built_so(aggregate):
         assert event_class.__dataclass_params__.frozen
         for method, shared in SHARED.items():
             assert getattr(event_class, method) is shared, (event_class, method)
+
+
+def test_the_classes_carry_what_the_librarys_carry():
+    """FrozenEvent does MetaDomainEvent's work itself: the same class attributes, signature,
+    docstring and dataclass parameters (but for the two it shares instead of compiling)."""
+    for ours, theirs in zip(hierarchy(FrozenEvent), hierarchy(MetaDomainEvent), strict=True):
+        assert set(vars(ours)) == set(vars(theirs))
+        assert inspect.signature(ours) == inspect.signature(theirs)
+        assert ours.__signature__ == theirs.__signature__
+        assert ours.__doc__ == theirs.__doc__
+        assert ours.__match_args__ == theirs.__match_args__
+        mine, library = ours.__dataclass_params__, theirs.__dataclass_params__
+        assert (mine.init, mine.frozen, mine.order, mine.unsafe_hash) == \
+            (library.init, library.frozen, library.order, library.unsafe_hash)
