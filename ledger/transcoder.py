@@ -18,7 +18,8 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder
 
 # Values orjson writes as the json module does (registered types go through `_encode_obj`).
-_SAME = frozenset({str, int, bool, type(None), Decimal, date, datetime})
+_PLAIN = frozenset({str, int, bool, type(None)})
+_SAME = _PLAIN | {Decimal, date, datetime}
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
@@ -48,10 +49,21 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def encode(self, obj: Any) -> bytes:
         try:
-            for value in obj.values():  # the event's fields: checked before orjson writes them
-                if type(value) not in _SAME:
-                    _check(value)
-            return orjson.dumps(obj, default=self._encode_obj, option=_OPTIONS)
+            written = obj
+            for key, value in obj.items():  # the event's fields: checked before orjson writes them
+                kind = type(value)
+                if kind in _PLAIN:
+                    continue
+                transcoding = self.types.get(kind)
+                if transcoding is None:
+                    _check(value)  # a list or dict: orjson calls `_encode_obj` for what it holds
+                    continue
+                # A registered type at the top (three or four in every event) is written here, as
+                # `_encode_obj` writes it, rather than by orjson calling back into Python for it.
+                if written is obj:
+                    written = dict(obj)
+                written[key] = {"_type_": transcoding.name, "_data_": transcoding.encode(value)}
+            return orjson.dumps(written, default=self._encode_obj, option=_OPTIONS)
         except (NotPlain, AttributeError, orjson.JSONEncodeError):
             return super().encode(obj)
 
