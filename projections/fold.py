@@ -17,8 +17,11 @@ class PositionRows:
 
 
 def fold_position(rows: PositionRows, domain_event) -> PositionRows:
-    name = type(domain_event).__name__
-    handler = POSITION_HANDLERS.get(name)
+    kind = type(domain_event)
+    try:
+        handler = _HANDLER_OF_CLASS[kind]
+    except KeyError:  # by the class's name, once per class
+        handler = _HANDLER_OF_CLASS[kind] = POSITION_HANDLERS.get(kind.__name__)
     if handler is not None:
         handler(rows, domain_event)
         rows.position["version"] = domain_event.originator_version
@@ -111,6 +114,7 @@ def _terminated(rows, e):
     rows.position.update(status=TERMINATED, end_cause=e.cause, end_date=e.effective)
 
 
+_HANDLER_OF_CLASS: dict[type, object] = {}
 POSITION_HANDLERS = {
     "Applied": _applied, "Granted": _funded, "YearAdvanced": _funded, "FteReduced": _reduced,
     "Reported": _reported, "Rejected": _rejected, "Terminated": _terminated, "CarriedOver": _carried,

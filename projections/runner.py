@@ -5,7 +5,8 @@ tracking update is a compare-and-set, so a crash loses nothing and two processes
 once never fold an event twice (the loser rolls back and retries from the new position).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -30,11 +31,20 @@ class TrackingMoved(Exception):
 class Projection:
     name: str
     topics: Callable[[], tuple[str, ...]]  # asked only when there are events to fold (see below)
-    write: Callable  # (connection, [(id, event)]) -> None
+    # (connection, [(id, event)], emptied) -> None; `emptied`: the tables were emptied in this
+    # transaction (a rebuild), so the aggregates created in this batch have no rows to replace
+    write: Callable
 
 
-def _write_positions(conn, batch) -> None:
-    keys = [str(e.originator_id) for _, e in batch]  # once per event: str(UUID) is not free
+def _write_positions(conn, batch, emptied: bool = False) -> None:
+    # Each event's position as text, made once per position: str(UUID) was a tenth of the fold.
+    names: dict[int, str] = {}
+    keys = []
+    for _, e in batch:
+        key = names.get(e.originator_id.int)
+        if key is None:
+            key = names[e.originator_id.int] = str(e.originator_id)
+        keys.append(key)
     ids = sorted(set(keys))
     rows = {pid: PositionRows() for pid in ids}
     # A position applied for in this batch has no rows yet: only the others are read (in a
@@ -50,8 +60,11 @@ def _write_positions(conn, batch) -> None:
         fold_position(rows[key], domain_event)
     # Every touched position's rows are replaced, also those applied in this batch (they have none
     # unless a tracking position was reset behind the tables): folding a batch twice stays safe.
-    conn.execute(delete(db.years).where(db.years.c.position_id.in_(ids)))
-    conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(ids)))
+    # In a rebuild they have none for certain, and deleting them was a tenth of it on PostgreSQL.
+    replaced = earlier if emptied else ids
+    if replaced:
+        conn.execute(delete(db.years).where(db.years.c.position_id.in_(replaced)))
+        conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(replaced)))
     insert_many(conn, db.positions, [r.position for r in rows.values()])
     insert_many(conn, db.years, [y for r in rows.values() for y in r.years.values()])
 
@@ -74,17 +87,17 @@ def insert_many(conn, table, rows: list[dict]) -> None:
         return
     processors = [(i, p) for i, column in enumerate(table.columns)
                   if (p := column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None]
-    values = []
-    for row in rows:
-        value = list(cells(row))
-        for i, process in processors:
-            value[i] = process(value[i])
-        values.append(tuple(value))
+    # Column by column, each distinct value processed once (a batch's rows share a few dates, FTEs
+    # and booleans): the processors give equal values equal results, so the rows are the same.
+    by_column = list(zip(*map(cells, rows), strict=True))
+    for i, process in processors:
+        done: dict = {}
+        by_column[i] = [done[v] if v in done else done.setdefault(v, process(v)) for v in by_column[i]]
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                         values)
+                         list(zip(*by_column, strict=True)))
 
 
-def _write_frames(conn, batch) -> None:
+def _write_frames(conn, batch, emptied: bool = False) -> None:
     """Frames and the appropriations above them (one projection: both are budget money)."""
     from grants.domain.appropriation import Appropriation  # built only when there are events to fold
 
@@ -208,6 +221,8 @@ class Runner:
             for tables in db.VIEW_TABLES.values():
                 for table in tables:
                     conn.execute(delete(table))
+            # Locks every tracking row until the commit (on PostgreSQL; SQLite's writer lock is
+            # the database's): a catch-up meanwhile waits, then finds the log folded.
             conn.execute(update(db.tracking).values(position=0))
             # SQLite: the reports' indexes of the year rows are built once at the end rather than
             # kept up row by row (the covering one was a sixth of a rebuild). Its readers keep their
@@ -217,16 +232,42 @@ class Runner:
             for index in rebuilt:
                 index.drop(conn)
             for projection in PROJECTIONS:
-                done = False
-                while not done:
+                pages = self._pages(projection, head, batch)
+                for events in read_ahead(pages) if conn.dialect.name == "postgresql" else pages:
                     tick()
-                    done, count, position = self._step(conn, projection, head, batch)
-                    folded += count
+                    if events:
+                        projection.write(conn, events, emptied=True)
+                    folded += len(events)
                     if progress is not None:
-                        progress(projection.name, position, head)
+                        progress(projection.name, head if len(events) < batch else events[-1][0], head)
+                conn.execute(update(db.tracking).where(db.tracking.c.name == projection.name).values(position=head))
             for index in rebuilt:
                 index.create(conn)
         return folded
+
+    def _pages(self, projection: Projection, head: int, batch: int) -> Iterator[list]:
+        """The projection's events up to `head`, `batch` at a time; the last page is short
+        (maybe empty)."""
+        after = 0
+        while True:
+            events = self.source.read_log(after, batch, head, projection.topics())
+            yield events
+            if len(events) < batch:
+                return
+            after = events[-1][0]
+
+
+def read_ahead(pages: Iterator[list]) -> Iterator[list]:
+    """The pages of `pages`, the next one read in a thread while the caller folds and writes
+    this one. For PostgreSQL, whose work on both sides happens in the server's process while the
+    waiting client releases the GIL (a rebuild of 1M events ~50 s -> ~38 s). Not for SQLite: its
+    reads in one thread and writes in the other fought over the GIL, a rebuild was slower. Two
+    pages at most are held, so memory stays flat."""
+    with ThreadPoolExecutor(1, thread_name_prefix="grants-read-ahead") as reader:
+        ahead = reader.submit(next, pages, None)
+        while (page := ahead.result()) is not None:
+            ahead = reader.submit(next, pages, None)
+            yield page
 
 
 def by_key(conn) -> None:

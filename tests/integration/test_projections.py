@@ -4,6 +4,7 @@ crashes between batches, and two processes catching up at once."""
 import threading
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -118,11 +119,11 @@ def test_a_crash_between_batches_loses_and_doubles_nothing(db_url, monkeypatch):
     runner = Runner(engine_for(db_url), ledger)
     real, calls = runner_module.PROJECTIONS[0], []
 
-    def crashing_write(conn, batch):  # the process dies while folding its third batch
+    def crashing_write(conn, batch, **kwargs):  # the process dies while folding its third batch
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("simulated crash")
-        real.write(conn, batch)
+        real.write(conn, batch, **kwargs)
 
     monkeypatch.setattr(runner_module, "PROJECTIONS", (runner_module.Projection(real.name, real.topics, crashing_write),
                                                        *runner_module.PROJECTIONS[1:]))
@@ -152,6 +153,27 @@ def test_two_processes_catching_up_at_once_fold_every_event_once(db_url):
     assert runners[1].tracked()["positions"] == ledger.head()
     ledger.close()
 
+
+
+@pytest.mark.parametrize("batch", [2, 3, 1000])
+def test_a_rebuild_in_batches_gives_the_tables_catch_up_gave_event_by_event(db_url, batch):
+    """A rebuild writes each batch's rows in bulk, without replacing rows of positions applied in
+    the batch (its tables were emptied), and on PostgreSQL reads the next batch meanwhile: the
+    rows must be those of folding one event at a time, positions spanning batches included."""
+    ledger = GrantsLedger(db_url)
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=5_000_000))
+    scenario(ledger)
+    run(ledger, c.Report, ref="A/1", year=2022, spent="400000", received="2023-02-01")  # A/1 again after C/1
+    ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=6_000_000))
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up(batch=1)
+    caught_up = snapshot(runner.engine)
+    assert caught_up["proj_years"] and caught_up["proj_frames"]
+    runner.rebuild(batch=batch)
+    assert snapshot(runner.engine) == caught_up
+    assert runner.tracked() == {"positions": ledger.head(), "frames": ledger.head()}
+    ledger.close()
+    runner.engine.dispose()
 
 COMMAND = st.one_of(
     st.builds(lambda r, y, f: (c.Apply, dict(ref=f"R/{r}", kommune="3401", scheme="765.62", title="t",
