@@ -224,11 +224,11 @@ class Runner:
             # Locks every tracking row until the commit (on PostgreSQL; SQLite's writer lock is
             # the database's): a catch-up meanwhile waits, then finds the log folded.
             conn.execute(update(db.tracking).values(position=0))
-            # SQLite: the reports' indexes of the year rows are built once at the end rather than
-            # kept up row by row (the covering one was a sixth of a rebuild). Its readers keep their
-            # WAL snapshot, indexes and all. On PostgreSQL dropping them would make every reader
-            # wait for the rebuild: they stay.
-            rebuilt = list(db.years.indexes) if conn.dialect.name == "sqlite" else []
+            # SQLite: the reports' indexes of the year rows (and the positions' by ref) are built
+            # once at the end rather than kept up row by row (the covering one was a sixth of a
+            # rebuild). Its readers keep their WAL snapshot, indexes and all. On PostgreSQL
+            # dropping them would make every reader wait for the rebuild: they stay.
+            rebuilt = [*db.years.indexes, *db.positions.indexes] if conn.dialect.name == "sqlite" else []
             for index in rebuilt:
                 index.drop(conn)
             for projection in PROJECTIONS:

@@ -189,3 +189,23 @@ def test_read_models_of_version_4_get_the_indexes_of_compliance_in_place(db_url)
 def snapshot_rows(engine, table) -> list[tuple]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns))]
+
+
+def test_a_rebuild_leaves_every_index_of_the_read_models(db_url):
+    """SQLite's rebuild drops the year rows' and the positions' indexes and builds them once at
+    the end: afterwards every one is there, and a lookup by ref uses its own."""
+    ledger = GrantsLedger(db_url)
+    varied(ledger)
+    runner = Runner(engine_for(db_url), ledger)
+    runner.catch_up()
+    before = {table: {i["name"] for i in inspect(runner.engine).get_indexes(table)}
+              for table in ("proj_positions", "proj_years")}
+    assert "ix_proj_positions_ref" in before["proj_positions"]
+    assert before["proj_years"] >= COMPLIANCE_INDEXES | {"ix_proj_years_totals"}
+    runner.rebuild()
+    assert {table: {i["name"] for i in inspect(runner.engine).get_indexes(table)} for table in before} == before
+    if runner.engine.dialect.name == "sqlite":
+        with runner.engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT * FROM proj_positions WHERE ref = 'W/1'").all()
+        assert any("ix_proj_positions_ref" in str(step) for step in plan), plan
+    ledger.close()
