@@ -167,8 +167,9 @@ class GrantsLedger(Application):
 
     def read_log(self, after: int, limit: int, stop: int, topics: tuple[str, ...] = ()) -> list[tuple[int, Any]]:
         """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""
-        found = self.recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
-                                                   inclusive_of_start=False)
+        select = getattr(self.recorder, "select_log", None)  # SQLite's, without Notification objects
+        found = select(after, limit, stop, topics) if select is not None else self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False)
         return [(n.id, self.mapper.to_domain_event(n)) for n in found]
 
     # --- who may act --------------------------------------------------------------------------
