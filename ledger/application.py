@@ -167,10 +167,7 @@ class GrantsLedger(Application):
 
     def read_log(self, after: int, limit: int, stop: int, topics: tuple[str, ...] = ()) -> list[tuple[int, Any]]:
         """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""
-        select = getattr(self.recorder, "select_log", None)  # SQLite's, without Notification objects
-        found = select(after, limit, stop, topics) if select is not None else self.recorder.select_notifications(
-            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False)
-        return [(n.id, self.mapper.to_domain_event(n)) for n in found]
+        return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_log(after, limit, stop, topics)]
 
     # --- who may act --------------------------------------------------------------------------
 

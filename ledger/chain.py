@@ -130,6 +130,17 @@ def chain_rows(stored_events: Sequence[Any], notification_ids: Sequence[int],
 LogRow = namedtuple("LogRow", "id originator_id originator_version topic state")
 
 
+def log_where(id_column: str, after: int | None, stop: int | None, mark: str,
+              topics: tuple[str, list] | None) -> tuple[str, list]:
+    """The WHERE of a log read and its parameters: ids after `after` and up to `stop` (None: no
+    bound), `mark` being the driver's parameter; `topics`, if any, the driver's condition on the
+    topic column and its parameters."""
+    found = [(f"{id_column} {test} {mark}", [value]) for test, value in ((">", after), ("<=", stop))
+             if value is not None] + ([topics] if topics else [])
+    return ("WHERE " + " AND ".join(condition for condition, _ in found) + " " if found else "",
+            [value for _, values in found for value in values])
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     chain_key: bytes | None = None  # set by the ledger from GRANTS_CHAIN_KEY(_FILE)
 
@@ -186,15 +197,17 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                       "LIMIT ?", params)
             return [tuple(r) for r in c.fetchall()]
 
-    def select_log(self, after: int, limit: int, stop: int, topics: Sequence[str] = ()) -> list[LogRow]:
+    def select_log(self, after: int | None, limit: int, stop: int | None = None,
+                   topics: Sequence[str] = ()) -> list[LogRow]:
         """The library's select_notifications (ids after `after` up to `stop`, of these topics,
-        `limit` at most) as plain rows: building a Notification and reading named columns was
-        half of its time per event, and a rebuild reads every event (tests/integration/
-        test_storage_contract.py holds the two to the same rows)."""
-        only = f"AND topic IN ({','.join('?' * len(topics))}) " if topics else ""
+        `limit` at most; None: no bound) as plain rows: building a Notification and reading named
+        columns was half of its time per event, and a rebuild or a verify reads every event
+        (tests/integration/test_storage_contract.py holds the two to the same rows)."""
+        where, params = log_where("rowid", after, stop, "?", (
+            f"topic IN ({','.join('?' * len(topics))})", list(topics)) if topics else None)
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
-                      f"WHERE rowid>? AND rowid<=? {only}ORDER BY rowid LIMIT ?", (after, stop, *topics, limit))
+                      f"{where}ORDER BY rowid LIMIT ?", (*params, limit))
             return [LogRow(row[0], UUID(row[1]), row[2], row[3], row[4]) for row in c.fetchall()]
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:

@@ -15,16 +15,20 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 
 from grants.ledger.chain import (
     CHAIN_COLUMNS,
     CHAIN_TABLE,
     EXPECTATION_FAILED,
     GENESIS,
+    LogRow,
     chain_rows,
     chunks,
     event_hashes,
+    log_where,
     seal_for,
 )
 
@@ -41,6 +45,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
         schema = Identifier(self.datastore.schema)
         self.chain_table = SQL("{}.{}").format(schema, Identifier(CHAIN_TABLE))
+        self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {} (notification_id bigint PRIMARY KEY, originator_id text NOT NULL, "
             "originator_version bigint NOT NULL, event_hash text NOT NULL, position_hash text NOT NULL, "
@@ -126,11 +131,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         array of composite values in Python, most of a PostgreSQL import's time). Their
         notification ids come from the table's own sequence, drawn while the ledger's write lock
         is held, so ids still follow the order transactions commit in."""
-        from psycopg.sql import SQL, Identifier
+        from psycopg.sql import SQL
 
         self._lock_table(curs)
         self._notify_channel(curs)
-        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        table = self.events_table
         curs.execute(SQL("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id "
                          "FROM generate_series(1, %s)"),
                      (self.events_table_text, len(stored_events)))
@@ -195,9 +200,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """Inside the write transaction (writers hold the advisory lock until commit): see
         GrantsLedger._store."""
         from eventsourcing.persistence import IntegrityError
-        from psycopg.sql import SQL, Identifier
+        from psycopg.sql import SQL
 
-        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        table = self.events_table
         if expect_absent:
             curs.execute(SQL("SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1").format(table),
                          (list(expect_absent),))
@@ -218,6 +223,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(SQL("SELECT {} FROM {} {}ORDER BY notification_id LIMIT %s")
                          .format(SQL(", ").join(map(SQL, CHAIN_COLUMNS)), self.chain_table, where), params)
             return [tuple(r.values()) for r in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's reads
+    def select_log(self, after: int | None, limit: int, stop: int | None = None,
+                   topics: Sequence[str] = ()) -> list[LogRow]:
+        """The library's select_notifications as plain rows, as on SQLite (ledger/chain.py): tuples
+        rather than dicts, and no Notification objects (300,000 events read in 1.1-1.3 s rather
+        than 2.3-2.6 s; a rebuild and a verify read every event)."""
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL
+
+        where, params = log_where("notification_id", after, stop, "%s",
+                                  ("topic = ANY(%s)", [list(topics)]) if topics else None)
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {} {}"
+                             "ORDER BY notification_id LIMIT %s").format(self.events_table, SQL(where)),
+                         (*params, limit), prepare=True)
+            return [LogRow(row[0], row[1], row[2], row[3], bytes(row[4])) for row in curs.fetchall()]
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
         """Version -> login that recorded it, for one aggregate."""

@@ -159,7 +159,7 @@ def last_id_known_at(ledger: Any, moment: datetime, page: int = 1000) -> int:
     """The id of the last event of the log's prefix recorded at or before `moment`."""
     last, after = 0, 0
     while True:
-        found = ledger.recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        found = ledger.recorder.select_log(after, page)
         for notification in found:
             if ledger.mapper.to_domain_event(notification).timestamp > moment:
                 return last

@@ -245,8 +245,8 @@ def ledger_rows(ledger: Any, page: int = 1000) -> Iterator[Row]:
     chain: deque[tuple[int, Link]] = deque()
     while True:
         if not events:
-            found = recorder.select_notifications(start=after_event, limit=page, inclusive_of_start=False)
-            events.extend((n.id, (n.originator_id, n.originator_version, n.topic, n.state)) for n in found)
+            events.extend((n.id, (n.originator_id, n.originator_version, n.topic, n.state))
+                          for n in recorder.select_log(after_event, page))
             if events:
                 after_event = events[-1][0]
         if not chain:

@@ -3,6 +3,7 @@
 import sqlite3
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -123,11 +124,11 @@ def test_sqlite_events_written_together_get_the_ids_sqlite_gave_them(sqlite_url)
     ledger.close()
 
 
-def test_sqlite_reads_the_log_as_the_library_selects_it(sqlite_url):
-    """read_log on SQLite selects plain rows (select_log) rather than the library's Notification
+def test_the_log_is_read_as_the_library_selects_it(db_url):
+    """read_log and verify select plain rows (select_log) rather than the library's Notification
     objects: the same ids, originators, versions, topics and states, for every window and topic
-    filter a reader asks for."""
-    ledger = GrantsLedger(sqlite_url)
+    filter a reader asks for, open windows (None) included, on both engines."""
+    ledger = GrantsLedger(db_url)
     work = [(i, apply_cmd(f"L/{i}")) for i in range(1, 6)] + [(9, c.parse(c.Grant, ref="L/2", year=2021))]
     assert ledger.execute_all(work) == (6, [])
     ledger.set_frame(c.SetFrame(office="innlandet", scheme="765.62", year=2021, amount=1_000_000))
@@ -136,12 +137,15 @@ def test_sqlite_reads_the_log_as_the_library_selects_it(sqlite_url):
     recorder = ledger.recorder
     for after, limit, stop, topics in [(0, 100, head, ()), (0, 3, head, ()), (2, 2, head, ()), (1, 100, 4, ()),
                                        (0, 100, head, (applied,)), (0, 100, head, (framed,)), (3, 1, head, (applied,)),
-                                       (head, 10, head, ()), (0, 100, head, ("no such topic",))]:
+                                       (head, 10, head, ()), (0, 100, head, ("no such topic",)),
+                                       (None, 100, None, ()), (None, 2, None, ()), (3, 100, None, ()),
+                                       (None, 100, 3, ()), (None, 100, None, (framed,)), (None, 100, None, (applied,))]:
         mine = recorder.select_log(after, limit, stop, topics)
         library = recorder.select_notifications(start=after, limit=limit, stop=stop, topics=topics,
                                                 inclusive_of_start=False)
         assert [tuple(row) for row in mine] == [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
                                                 for n in library], (after, limit, stop, topics)
+        assert all(type(row.originator_id) is UUID and type(row.state) is bytes for row in mine)
     assert len(recorder.select_log(0, 100, head, (framed,))) == 1
     assert [e.ref for _, e in ledger.read_log(0, 100, head, (applied,))] == [f"L/{i}" for i in range(1, 6)]
     ledger.close()
