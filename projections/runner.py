@@ -6,7 +6,7 @@ once never fold an event twice (the loser rolls back and retries from the new po
 """
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -31,12 +31,12 @@ class TrackingMoved(Exception):
 class Projection:
     name: str
     topics: Callable[[], tuple[str, ...]]  # asked only when there are events to fold (see below)
-    # (connection, [(id, event)], Writes | None) -> None; without a Writes: written at once, into
-    # tables that may hold rows of any aggregate (a catch-up)
+    # (connection, [(id, event)], emptied) -> None; `emptied`: the tables were emptied in this
+    # transaction (a rebuild), so the aggregates created in this batch have no rows to replace
     write: Callable
 
 
-def _write_positions(conn, batch, writes: "Writes | None" = None) -> None:
+def _write_positions(conn, batch, emptied: bool = False) -> None:
     # Each event's position as text, made once per position: str(UUID) was a tenth of the fold.
     names: dict[int, str] = {}
     keys = []
@@ -51,90 +51,22 @@ def _write_positions(conn, batch, writes: "Writes | None" = None) -> None:
     # rebuild of a log written position by position, one or two per batch).
     applied = {key for key, (_, e) in zip(keys, batch, strict=True) if e.originator_version == 1}
     earlier = [pid for pid in ids if pid not in applied]
-    writes = writes or Writes()
-    # In a rebuild, a position of the last batch too (one at the seam of a log written position
-    # by position) is taken from that batch's rows: reading it back would wait for their write.
-    unread = [pid for pid in earlier if not writes.take_recent(pid, rows)] if writes.emptied else earlier
-    if unread:
-        writes.drain()  # the rows asked for may be in a write still under way
-        for row in conn.execute(select(db.positions).where(db.positions.c.position_id.in_(unread))).mappings():
+    if earlier:
+        for row in conn.execute(select(db.positions).where(db.positions.c.position_id.in_(earlier))).mappings():
             rows[row["position_id"]].position = dict(row)
-        for row in conn.execute(select(db.years).where(db.years.c.position_id.in_(unread))).mappings():
+        for row in conn.execute(select(db.years).where(db.years.c.position_id.in_(earlier))).mappings():
             rows[row["position_id"]].years[row["year"]] = dict(row)
     for key, (_, domain_event) in zip(keys, batch, strict=True):
         fold_position(rows[key], domain_event)
     # Every touched position's rows are replaced, also those applied in this batch (they have none
     # unless a tracking position was reset behind the tables): folding a batch twice stays safe.
     # In a rebuild they have none for certain, and deleting them was a tenth of it on PostgreSQL.
-    writes.submit(_replace_positions, conn, earlier if writes.emptied else ids, rows)
-
-
-def _replace_positions(conn, replaced: list[str], rows: dict[str, PositionRows]) -> None:
+    replaced = earlier if emptied else ids
     if replaced:
         conn.execute(delete(db.years).where(db.years.c.position_id.in_(replaced)))
         conn.execute(delete(db.positions).where(db.positions.c.position_id.in_(replaced)))
     insert_many(conn, db.positions, [r.position for r in rows.values()])
     insert_many(conn, db.years, [y for r in rows.values() for y in r.years.values()])
-
-
-class Writes:
-    """How the batches' rows reach the tables: at once (catch-up; a SQLite rebuild), or, in a
-    PostgreSQL rebuild (`in_thread`), in a thread while the next batch is folded. `emptied`: the
-    tables were emptied in this transaction (a rebuild), so no other writer touches them and the
-    positions applied for in a batch have no rows to replace.
-
-    A PostgreSQL rebuild spent a third of its time waiting for the server to insert each batch's
-    rows and keep the tables' indexes up (the indexes stay, so that readers are never blocked:
-    see Runner.rebuild); the server does that work on its own, so the client folds the next
-    batch meanwhile. One write at most is under way (memory stays flat), writes run in the order
-    given, and the connection is used by one thread at a time: the folding thread reads only
-    after `drain`. The rows of the last batch written are kept (`recent`) for `take_recent`."""
-
-    def __init__(self, emptied: bool = False, in_thread: bool = False):
-        self.emptied = emptied
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="grants-writer") if in_thread else None
-        self.pending: Future | None = None
-        self.recent: dict[str, PositionRows] = {}
-
-    def submit(self, write: Callable, conn, replaced: list[str], rows: dict[str, PositionRows]) -> None:
-        self.recent = rows
-        if self.writer is None:
-            write(conn, replaced, rows)
-            return
-        self.drain()
-        self.pending = self.writer.submit(write, conn, replaced, rows)
-
-    def take_recent(self, pid: str, rows: dict[str, PositionRows]) -> bool:
-        """Put a copy of `pid`'s rows as the last batch left them into `rows`, if it had them
-        (a copy: the writer may still be reading the originals)."""
-        found = self.recent.get(pid)
-        if found is None:
-            return False
-        rows[pid] = PositionRows(dict(found.position) if found.position is not None else None,
-                                 {year: dict(row) for year, row in found.years.items()})
-        return True
-
-    def drain(self) -> None:
-        """Wait for the write under way; its error, if any, is raised here."""
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
-
-    def __enter__(self) -> "Writes":
-        return self
-
-    def __exit__(self, error_type, error, traceback) -> None:
-        """Every write done before the caller goes on; if the caller failed, the write under
-        way is waited for (the connection must be free for the rollback) and its own error, a
-        consequence, dropped."""
-        try:
-            if error_type is None:
-                self.drain()
-            elif self.pending is not None:
-                wait([self.pending])
-        finally:
-            if self.writer is not None:
-                self.writer.shutdown()
 
 
 def insert_many(conn, table, rows: list[dict]) -> None:
@@ -165,9 +97,8 @@ def insert_many(conn, table, rows: list[dict]) -> None:
                          list(zip(*by_column, strict=True)))
 
 
-def _write_frames(conn, batch, writes: "Writes | None" = None) -> None:
-    """Frames and the appropriations above them (one projection: both are budget money), at
-    once whatever `writes` says: a ledger has a few hundred."""
+def _write_frames(conn, batch, emptied: bool = False) -> None:
+    """Frames and the appropriations above them (one projection: both are budget money)."""
     from grants.domain.appropriation import Appropriation  # built only when there are events to fold
 
     is_appropriation = [isinstance(e, (Appropriation.AppropriationSet, Appropriation.AppropriationRevised))
@@ -300,17 +231,15 @@ class Runner:
             rebuilt = [*db.years.indexes, *db.positions.indexes] if conn.dialect.name == "sqlite" else []
             for index in rebuilt:
                 index.drop(conn)
-            postgres = conn.dialect.name == "postgresql"
             for projection in PROJECTIONS:
                 pages = self._pages(projection, head, batch)
-                with Writes(emptied=True, in_thread=postgres) as writes:
-                    for events in read_ahead(pages) if postgres else pages:
-                        tick()
-                        if events:
-                            projection.write(conn, events, writes)
-                        folded += len(events)
-                        if progress is not None:
-                            progress(projection.name, head if len(events) < batch else events[-1][0], head)
+                for events in read_ahead(pages) if conn.dialect.name == "postgresql" else pages:
+                    tick()
+                    if events:
+                        projection.write(conn, events, emptied=True)
+                    folded += len(events)
+                    if progress is not None:
+                        progress(projection.name, head if len(events) < batch else events[-1][0], head)
                 conn.execute(update(db.tracking).where(db.tracking.c.name == projection.name).values(position=head))
             for index in rebuilt:
                 index.create(conn)

@@ -119,11 +119,11 @@ def test_a_crash_between_batches_loses_and_doubles_nothing(db_url, monkeypatch):
     runner = Runner(engine_for(db_url), ledger)
     real, calls = runner_module.PROJECTIONS[0], []
 
-    def crashing_write(conn, batch, *args, **kwargs):  # the process dies while folding its third batch
+    def crashing_write(conn, batch, **kwargs):  # the process dies while folding its third batch
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("simulated crash")
-        real.write(conn, batch, *args, **kwargs)
+        real.write(conn, batch, **kwargs)
 
     monkeypatch.setattr(runner_module, "PROJECTIONS", (runner_module.Projection(real.name, real.topics, crashing_write),
                                                        *runner_module.PROJECTIONS[1:]))
@@ -174,68 +174,6 @@ def test_a_rebuild_in_batches_gives_the_tables_catch_up_gave_event_by_event(db_u
     assert runner.tracked() == {"positions": ledger.head(), "frames": ledger.head()}
     ledger.close()
     runner.engine.dispose()
-
-def test_a_rebuild_reads_back_only_positions_not_in_the_batch_before(db_url):
-    """A position continuing from the batch just written is taken from that batch's rows (on
-    PostgreSQL they may still be being written in the writer thread); only a position last seen
-    further back is read from the tables. Counted by the SELECTs of proj_positions."""
-    from sqlalchemy import event
-
-    ledger = GrantsLedger(db_url)
-    scenario(ledger)  # A/1 (7 events), B/1 (5), C/1 (3), each position's events together
-    runner = Runner(engine_for(db_url), ledger)
-    runner.catch_up()
-    caught_up = snapshot(runner.engine)
-    reads: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT") and "proj_positions" in statement:
-            reads.append(statement)
-
-    event.listen(runner.engine, "before_cursor_execute", count)
-    runner.rebuild(batch=2)  # every seam inside a position: its rows are the last batch's
-    assert reads == [] and snapshot(runner.engine) == caught_up
-    run(ledger, c.Report, ref="A/1", year=2022, spent="400000", received="2023-02-01")  # A/1 again after C/1
-    runner.catch_up()
-    caught_up = snapshot(runner.engine)
-    reads.clear()
-    runner.rebuild(batch=2)
-    assert len(reads) == 1 and snapshot(runner.engine) == caught_up  # A/1, last seen four batches back
-    event.remove(runner.engine, "before_cursor_execute", count)
-    ledger.close()
-    runner.engine.dispose()
-
-
-def test_a_failing_write_fails_the_rebuild_and_keeps_the_tables_it_had(db_url, monkeypatch):
-    """A write that fails (on PostgreSQL in the writer thread, while the next batch is folded)
-    fails the rebuild with its own error, and the transaction rolls back: the tables and the
-    tracking positions are those from before."""
-    from grants.projections import runner as runner_module
-
-    ledger = GrantsLedger(db_url)
-    scenario(ledger)
-    runner = Runner(engine_for(db_url), ledger)
-    runner.catch_up()
-    before, tracked = snapshot(runner.engine), runner.tracked()
-    real, calls = runner_module._replace_positions, []
-
-    def failing(conn, replaced, rows):
-        calls.append(len(rows))
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        real(conn, replaced, rows)
-
-    monkeypatch.setattr(runner_module, "_replace_positions", failing)
-    with pytest.raises(RuntimeError, match="disk full"):
-        runner.rebuild(batch=2)
-    assert len(calls) == 3  # the third failed: nothing was handed to the writer after it
-    assert snapshot(runner.engine) == before and runner.tracked() == tracked
-    monkeypatch.undo()
-    runner.rebuild(batch=2)
-    assert snapshot(runner.engine) == before
-    ledger.close()
-    runner.engine.dispose()
-
 
 COMMAND = st.one_of(
     st.builds(lambda r, y, f: (c.Apply, dict(ref=f"R/{r}", kommune="3401", scheme="765.62", title="t",

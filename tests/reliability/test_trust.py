@@ -307,8 +307,8 @@ def test_a_report_during_a_rebuild_sees_the_previous_tables_never_empty_ones(db_
     halfway, resume = threading.Event(), threading.Event()
     real = runner_module.PROJECTIONS[0]
 
-    def pausing_write(conn, batch, *args, **kwargs):  # the rebuild stops after its first batch until the report is done
-        real.write(conn, batch, *args, **kwargs)
+    def pausing_write(conn, batch, **kwargs):  # the rebuild stops after its first batch until the report is done
+        real.write(conn, batch, **kwargs)
         halfway.set()
         assert resume.wait(20)
 
