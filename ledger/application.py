@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoding
 from eventsourcing.utils import register_topic
 
@@ -373,6 +374,26 @@ class GrantsLedger(Application):
             appropriation = Appropriation.record(scheme=cmd.scheme, year=cmd.year, amount=cmd.amount, reason=cmd.reason)
         self._store(appropriation)
         return appropriation
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's `save`, each aggregate's pending events collected without asking
+        typing's runtime protocols what it is: the library's `ProcessingEvent.collect_events`
+        checks every object against two `runtime_checkable` protocols, and on Python 3.11 each
+        such isinstance walks the protocol's attributes again: ~30 µs an aggregate against
+        0.6 µs here (a 20,000-position import: 0.6 s, ~3 %). Anything but aggregates (a domain
+        event, None) goes to the library's own save."""
+        if not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # as the library's save (deprecated there, a no-op here)
+        return recordings
 
     def _store(self, *aggregates: Any, expect_absent: list[UUID] | None = None,
                expect_head: int | None = None) -> None:

@@ -149,3 +149,47 @@ def test_the_log_is_read_as_the_library_selects_it(db_url):
     assert len(recorder.select_log(0, 100, head, (framed,))) == 1
     assert [e.ref for _, e in ledger.read_log(0, 100, head, (applied,))] == [f"L/{i}" for i in range(1, 6)]
     ledger.close()
+
+
+def test_saving_collects_each_aggregates_events_as_the_library_does(db_url):
+    """GrantsLedger.save collects aggregates' pending events itself (no runtime-protocol checks)
+    and hands anything else, a domain event or None, to the library's save: both record the
+    same events, in order, with their notification ids, and leave nothing pending."""
+    from eventsourcing.application import Application
+
+    ledger = GrantsLedger(db_url)
+    ledger.execute(apply_cmd("S/1"))
+    ledger.execute(apply_cmd("S/2"))
+    first, second = ledger.position("S/1"), ledger.position("S/2")
+    for position in (first, second):
+        position.trigger_event(position.Rejected, reason="no", actor="x", effective=date(2021, 3, 1))
+    head = ledger.head()
+    mine = ledger.save(first, second)
+    assert [(r.notification.id, r.domain_event.originator_id) for r in mine] == [
+        (head + 1, first.id), (head + 2, second.id)]
+    assert not first._pending_events and not second._pending_events
+    third = ledger.position("S/1")
+    third.trigger_event(third.Terminated, cause="other", reason="x", actor="x", effective=date(2021, 4, 1))
+    [event] = third.collect_events()
+    library = ledger.save(None, event)  # not aggregates: the library's own collection
+    assert [r.notification.id for r in library] == [head + 3] and Application.save is not GrantsLedger.save
+    assert [type(e).__name__ for _, e in ledger.read_log(head, 10, head + 3)] == ["Rejected", "Rejected", "Terminated"]
+    assert ledger.position("S/1").version == 3 and ledger.position("S/2").version == 2
+    ledger.close()
+
+
+def test_the_library_save_that_grants_ledger_save_repeats_is_unchanged():
+    """GrantsLedger.save repeats the steps of the library's save after collecting: if an
+    upgrade of eventsourcing changes them, this fails and the copy must follow."""
+    import inspect
+
+    from eventsourcing.application import Application
+
+    steps = [line.split("#")[0].strip() for line in inspect.getsource(Application.save).splitlines()
+             if "self." in line or "processing_event" in line]
+    assert steps == ["processing_event: ProcessingEvent[TAggregateID] = ProcessingEvent()",
+                     "processing_event.collect_events(*objs, **kwargs)",
+                     "recordings = self._record(processing_event)",
+                     "self._take_snapshots(processing_event)",
+                     "self._notify(recordings)",
+                     "self.notify(processing_event.events)"]
