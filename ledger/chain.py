@@ -208,6 +208,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
                       f"{where}ORDER BY rowid LIMIT ?", (*params, limit))
+            # UUID, as the library's convert_originator_id gives for the ledger's ids (always UUIDs)
             return [LogRow(row[0], UUID(row[1]), row[2], row[3], row[4]) for row in c.fetchall()]
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
