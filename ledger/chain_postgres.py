@@ -135,13 +135,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
         self._lock_table(curs)
         self._notify_channel(curs)
-        table = self.events_table
         curs.execute(SQL("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id "
                          "FROM generate_series(1, %s)"),
                      (self.events_table_text, len(stored_events)))
         ids = sorted(row["id"] for row in curs.fetchall())
         with curs.copy(SQL("COPY {} (originator_id, originator_version, topic, state, notification_id) "
-                           "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+                           "FROM STDIN (FORMAT BINARY)").format(self.events_table)) as copy:
             copy.set_types([self.datastore.originator_id_type, "int8", "text", "bytea", "int8"])
             for stored, notification_id in zip(stored_events, ids, strict=True):
                 copy.write_row((stored.originator_id, stored.originator_version, stored.topic, stored.state,
@@ -202,15 +201,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         from eventsourcing.persistence import IntegrityError
         from psycopg.sql import SQL
 
-        table = self.events_table
         if expect_absent:
-            curs.execute(SQL("SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1").format(table),
+            curs.execute(SQL("SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1").format(self.events_table),
                          (list(expect_absent),))
             if curs.fetchone():
                 raise IntegrityError(EXPECTATION_FAILED)
         if expect_head is not None and ids:
             curs.execute(SQL("SELECT COUNT(*) AS n FROM {} WHERE notification_id > %s AND notification_id < %s")
-                         .format(table), (expect_head, min(ids)))
+                         .format(self.events_table), (expect_head, min(ids)))
             if curs.fetchone()["n"]:
                 raise IntegrityError(EXPECTATION_FAILED)
 

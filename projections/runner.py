@@ -260,9 +260,10 @@ class Runner:
 def read_ahead(pages: Iterator[list]) -> Iterator[list]:
     """The pages of `pages`, the next one read in a thread while the caller folds and writes
     this one. For PostgreSQL, whose work on both sides happens in the server's process while the
-    waiting client releases the GIL (a rebuild of 1M events ~50 s -> ~38 s). Not for SQLite: its
-    reads in one thread and writes in the other fought over the GIL, a rebuild was slower. Two
-    pages at most are held, so memory stays flat."""
+    waiting client releases the GIL (a rebuild of 1M events ~50 s -> ~38 s when the machine had
+    a CPU free: docs/performance.md). Not for SQLite: its reads in one thread and writes in the
+    other fought over the GIL, a rebuild was slower. Two pages at most are held, so memory stays
+    flat."""
     with ThreadPoolExecutor(1, thread_name_prefix="grants-read-ahead") as reader:
         ahead = reader.submit(next, pages, None)
         while (page := ahead.result()) is not None:
