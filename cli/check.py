@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from grants.cli.output import FORMATS, safe, to_csv, to_json
+from grants.cli.output import FORMATS, reader_gone, safe, to_csv, to_json
 from grants.cli.parsing import parse_day
 from grants.domain.i18n import _
 from grants.projections.checks import INTEGRITY, KINDS, Finding
@@ -45,7 +45,10 @@ def check_cmd(ctx: click.Context, only: tuple[str, ...], ignore: tuple[str, ...]
     findings, digest = run(ledger, set(kinds), today)
     order = list(KINDS)
     findings.sort(key=lambda f: (order.index(f.kind), f.ref, f.detail))
-    emit(findings, fmt)
+    try:
+        emit(findings, fmt)
+    except BrokenPipeError:  # `grants check | head -1`: the exit code below still says what was found
+        reader_gone()
     counts = Counter(f.kind for f in findings)
     if findings:
         click.echo(_("{count} finding(s): {kinds}").format(

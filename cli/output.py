@@ -90,6 +90,15 @@ BEYOND_C0 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # control characters json.du
 FORMULA_START = ("=", "+", "-", "@")  # OWASP CSV injection: a spreadsheet runs such a cell
 
 
+def reader_gone() -> None:
+    """The reader of standard output stopped reading (`grants check | head -1`): that ends the
+    output, not the command. What is still written goes nowhere, so neither a later write nor
+    the interpreter's last flush of stdout fails."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def safe(text: str) -> str:
     """Escape control characters so user input can never drive the terminal."""
     text = str(text)

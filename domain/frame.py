@@ -81,11 +81,13 @@ class BudgetFrame(Aggregate):
         """Set or revise the frame amount."""
         self.trigger_event(self.FrameRevised, amount=amount, actor=current_actor.get(), reason=reason)
 
-    def commit(self, *, ref: str, delta: int, over_frame: bool, reason: str | None) -> None:
-        """Count a change in granted money against the frame; refuse an excess unless overridden."""
+    def commit(self, *, ref: str, delta: int, over_frame: bool, reason: str | None, field: str = "amount") -> None:
+        """Count a change in granted money against the frame; refuse an excess unless overridden.
+        `field` names the command's field the money came from (its amount, or the year a rule
+        computed it for), for the refusal."""
         if delta > 0 and self.committed + delta > self.amount:
             if not over_frame:
-                raise RuleRefused("amount: " + _(
+                raise RuleRefused(f"{field}: " + _(
                     "{office} {scheme} {year} frame is {frame}, {committed} already granted; {delta} more exceeds "
                     "it (over_frame with a reason overrides)").format(
                     office=self.office, scheme=self.scheme, year=self.year, frame=format_kroner(self.amount),

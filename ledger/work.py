@@ -71,7 +71,9 @@ class UnitOfWork:
             cmd = cmd.model_copy(update={"kommune": lookup(named, year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
-        self._commit_to_frames(position, before, given.get("over_frame", False), given.get("reason"))
+        # An excess is named by the option the money came from: the amount given, else the year.
+        money_from = "amount" if given.get("amount") is not None else "year"
+        self._commit_to_frames(position, before, given.get("over_frame", False), given.get("reason"), money_from)
         return position
 
     def apply_for(self, cmd: Apply) -> tuple[GrantPosition, bool]:
@@ -109,10 +111,10 @@ class UnitOfWork:
         return [frame_id(*key) for key, frame in self.frames.items() if frame is None]
 
     def _commit_to_frames(self, position: GrantPosition, before: dict[int, int], over_frame: bool,
-                          reason: str | None) -> None:
+                          reason: str | None, money_from: str) -> None:
         """Count money granted (or released by a reduction) against the office's frame, if one is set."""
         for year, funded in position.years.items():
             delta = funded.amount - before.get(year, 0)
             frame = self.frame(position.office, position.scheme, year) if delta else None
             if frame is not None:
-                frame.commit(ref=position.ref, delta=delta, over_frame=over_frame, reason=reason)
+                frame.commit(ref=position.ref, delta=delta, over_frame=over_frame, reason=reason, field=money_from)

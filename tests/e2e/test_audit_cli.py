@@ -27,7 +27,12 @@ def test_show_as_of_and_version_return_the_state_known_then(grants):
     assert (now["version"], now["status"], now["years"][-1]["amount"]) == (5, "terminated", 412500)
     assert grants("show", REF, "--as-of", "2000-01-01").exit_code == 4
     assert grants("show", REF, "--version", "9").exit_code == 2
-    assert grants("show", REF, "--as-of", "yesterday").exit_code == 2
+    bad = grants("show", REF, "--as-of", "yesterday")  # named by the option typed, not its other name
+    assert (bad.exit_code, bad.stderr) == (2, "Error: --as-of: must be an ISO date or date-time, got 'yesterday'\n")
+    bad = grants("show", REF, "--known-at", "yesterday")
+    assert (bad.exit_code, bad.stderr) == (2, "Error: --known-at: must be an ISO date or date-time, got 'yesterday'\n")
+    both = grants("funding", "--as-of", moment, "--known-at", moment)
+    assert (both.exit_code, both.stderr) == (2, "Error: --as-of: is another name for --known-at; give one of them\n")
 
 
 def test_reports_as_of_replay_the_log_up_to_that_moment(grants):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.test_cli import apply, event_count
+from tests.e2e.test_cli import REF, apply, event_count
 
 GRANTS = str(Path(sys.executable).parent / "grants")  # the script installed beside this interpreter
 
@@ -128,3 +128,20 @@ def test_ctrl_c_during_a_long_import_writes_nothing_and_exits_130(grants, tmp_pa
     out, err = importing.communicate(timeout=30)
     assert (importing.returncode, out, err) == (130, "", "Error: interrupted\n")
     assert event_count(grants.url) == 0
+
+
+def test_a_reader_that_stops_reading_ends_the_output_not_the_command(grants):
+    """`grants check | head -1`, `grants expiry | head`: the reader closes the pipe. check still
+    exits 6 for what it found (a cron job with pipefail sees it), a report exits 0, and neither
+    reports an internal error (click's own answer to a broken pipe is exit 1)."""
+    apply(grants)
+    assert grants("grant", REF, "--year", "2021", "--decided", "2021-03-01").exit_code == 0
+    env = {**os.environ, "GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
+    for args, code in ((("check", "--on", "2025-06-01"), 6), (("check", "--format", "json"), 6),
+                       (("expiry",), 0), (("show", REF), 0), (("history", REF, "--format", "csv"), 0)):
+        read, write = os.pipe()
+        os.close(read)  # gone before the first line: every write meets a broken pipe
+        done = subprocess.run([GRANTS, *args], env=env, stdout=write, stderr=subprocess.PIPE, text=True)
+        os.close(write)
+        assert (args, done.returncode) == (args, code)
+        assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr

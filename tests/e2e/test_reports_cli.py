@@ -68,8 +68,13 @@ def test_a_frame_refuses_a_grant_over_it_until_overridden_and_the_report_shows_i
     assert grants("grant", "F/1", "--year", "2021").exit_code == 0
     refused = grants("grant", "F/2", "--year", "2021")
     assert refused.exit_code == 6
-    assert refused.stderr == ("Error: --amount: innlandet 765.62 2021 frame is 1 000 000, 660 000 already granted; "
+    # The ladder computed the amount for --year, so the refusal names --year; a given amount, --amount.
+    assert refused.stderr == ("Error: --year: innlandet 765.62 2021 frame is 1 000 000, 660 000 already granted; "
                               "660 000 more exceeds it (--over-frame with a reason overrides)\n")
+    given = grants("grant", "F/2", "--year", "2021", "--amount", "400000", "--reason", "discretionary")
+    assert (given.exit_code, given.stderr) == (6, "Error: --amount: innlandet 765.62 2021 frame is 1 000 000, "
+                                                  "660 000 already granted; 400 000 more exceeds it (--over-frame "
+                                                  "with a reason overrides)\n")
     no_reason = grants("grant", "F/2", "--year", "2021", "--over-frame")
     assert (no_reason.exit_code, no_reason.stderr) == (2, "Error: --reason: is required to grant over the frame\n")
     assert grants("grant", "F/2", "--year", "2021", "--over-frame", "--reason", "director approved").exit_code == 0
