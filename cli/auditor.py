@@ -88,7 +88,16 @@ def show_cmd(ctx, ref, version, known_at, in_force, fmt):
 SHOW_FIELDS = ("ref", "version", "kommunenummer", "kommune", "office", "scheme", "title", "status", "fte",
                "ladder_year", "first_year", "received", "wage_cost", "focus")  # `show` as a table, in this order
 HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status", "fte", "ladder_year", "year",
-                   "amount", "reason", "login"]
+                   "amount", "reason", "login", "claimed", "details"]
+# The event's own fields shown in other columns (or the ref, the same on every line): left out of `details`.
+SHOWN_ELSEWHERE = frozenset({"ref", "actor", "effective", "reason"})
+
+
+def details(payload: dict) -> str:
+    """The event's own data in one cell (`year 2018, spent 600 000, to reclaim 0`): the state
+    columns are the position after the event (its latest year), not what the event was about."""
+    return ", ".join(f"{heading(key)} {cell(key, value)}" for key, value in payload.items()
+                     if key not in SHOWN_ELSEWHERE and value not in (None, False, [], ""))
 
 
 @click.command("history", short_help="Every event of a position, who recorded it, and when.")
@@ -124,7 +133,8 @@ def history_cmd(ctx, ref, known_at, in_force, fmt):
     flat = [{"version": r["version"], "event": r["event"], "recorded": r["recorded"],
              "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
-             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"]}
+             "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"],
+             "claimed": r["claimed"], "details": details(r["payload"])}
             for r in rows]
     emit_rows(flat, fmt, HISTORY_COLUMNS)
 

@@ -85,7 +85,8 @@ Environment:
   GRANTS_CHECKPOINTS, GRANTS_CHAIN_KEY_FILE, GRANTS_PRACTICE: see the README""")
 TIMES_HELP = N_("""Two times: every decision has a business date (--received, --decided, --effective: when it
 takes effect, filled from the data when left out) and a recorded time (when the ledger stored
-it, UTC; --as-of replays the ledger as recorded then).""")
+it, UTC). Reading commands ask about either: --known-at replays the ledger as recorded then
+(--as-of is its earlier name), --in-force what was in force on a date, as known now.""")
 EXIT_CODES_HEADING = N_("Exit codes:")
 COMPLETION_HELP = N_('\b\nShell completion (bash; zsh and fish in the README):\n'
                      '  eval "$(_GRANTS_COMPLETE=bash_source grants)"')

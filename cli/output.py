@@ -60,7 +60,11 @@ HEADINGS = {
     "set_by": N_("set by"), "spent": N_("spent"), "state": N_("state"), "status": N_("status"), "table": N_("table"),
     "terminated": N_("terminated"), "title": N_("title"), "to_reclaim": N_("to reclaim"),
     "unallocated": N_("unallocated"), "version": N_("version"), "wage_cost": N_("wage cost"), "year": N_("year"),
-    "years_left": N_("years left"),
+    "years_left": N_("years left"), "claimed": N_("claimed"), "details": N_("details"), "cause": N_("cause"),
+    "from_fte": N_("from fte"), "to_fte": N_("to fte"), "from_kommunenummer": N_("from kommune no."),
+    "to_kommunenummer": N_("to kommune no."), "from_year": N_("from year"), "to_year": N_("to year"),
+    "new_amount": N_("new amount"), "new_rule_amount": N_("new rule amount"), "other_costs": N_("other costs"),
+    "permanence_plan": N_("permanence plan"), "rate": N_("rate"), "rescaled": N_("rescaled"), "rule_id": N_("rule"),
 }
 WORDS_COLUMNS = frozenset({"status", "role"})  # codes a table shows in words (`_(value)`): active, caseworker
 

@@ -224,6 +224,7 @@ class Command(BaseModel):
 ReceivedApplication = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.application_received,
                                                   not_after_today=True)]
 DecidedOn = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.decision_date)]
+CarryOverDecided = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.carry_over_date)]
 ReportReceived = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.report_received, not_after_today=True)]
 EndsOn = Annotated[Day | None, Shown("YYYY-MM-DD", default_date=dates.termination_date)]
 
@@ -396,8 +397,9 @@ class CarryOver(Command):
     from_year: Year = Field(description="The reported year whose unspent money is carried into the next year.")
     amount: Kroner = Field(description="Kroner carried over (at most the year's unspent amount).")
     reason: Reason = Field(description="The approval in words.")
-    decided: DecidedOn = Field(default=None, description="Decision date (default: today; for a past year, "
-                                                         "1 January of the year carried into).")
+    decided: CarryOverDecided = Field(default=None, description="Decision date (default: today; for a past "
+                                                                "year, 1 January of the year carried into, or "
+                                                                "the day the report was received, if later).")
 
     def touched_year(self) -> int | None:
         return self.from_year + 1

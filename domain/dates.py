@@ -74,6 +74,15 @@ def decision_date(cmd: Any, position: Any, today: date) -> date:
     return max(date(year, 1, 1), position.received)
 
 
+def carry_over_date(cmd: Any, position: Any, today: date) -> date:
+    """As `decision_date` for the year carried into, but never before the report it is approved
+    on was received: a past year's carry-over is decided on that year's report (whose own
+    default, the report deadline, falls after 1 January)."""
+    decided = decision_date(cmd, position, today)
+    reports = position.reports.get(cmd.from_year)
+    return max(decided, reports[-1].received) if reports else decided
+
+
 def report_received(cmd: Any, position: Any, today: date) -> date:
     """Today; for a year before last year, the year's report deadline (historic data entry)."""
     from grants.domain import rules

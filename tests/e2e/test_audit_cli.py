@@ -75,6 +75,9 @@ def test_every_reading_command_also_speaks_csv(grants):
         "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017,0,,,,,,,,,,,0,0"]
     history = grants("history", REF, "--format", "csv").stdout.splitlines()
     assert history[0].startswith("version,event,recorded") and len(history) == 3
+    # What each event was about, beside the state after it (which shows the position's latest year).
+    assert history[2].endswith(',"year 2019, ladder year 1, fte 1.00, rate 660 000, amount 660 000, '
+                               'rule 765.62/ladder-2017"')
     explain = grants("explain", REF, "--year", "2019", "--format", "csv").stdout.splitlines()
     assert explain[1].endswith(",1,12,1.00")
     verify = grants("verify", "--format", "csv").stdout.splitlines()

@@ -14,4 +14,9 @@ def test_history_shows_the_os_login_beside_a_claimed_actor(grants):
     assert [(e["actor"], e["login"], e["claimed"]) for e in history] == [
         ("kari.nordmann", os_login(), os_login() != "kari.nordmann"), (os_login(), os_login(), False)]
     csv_lines = grants("history", "C/1", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0].endswith(",reason,login") and csv_lines[1].endswith(f",{os_login()}")
+    assert csv_lines[0].endswith(",reason,login,claimed,details")
+    claimed = "true" if os_login() != "kari.nordmann" else "false"
+    assert f",{os_login()},{claimed}," in csv_lines[1] and f",{os_login()},false," in csv_lines[2]
+    table = grants("history", "C/1", env_extra={"COLUMNS": "300"}).stdout.splitlines()
+    assert table[0].split()[-2:] == ["claimed", "details"]
+    assert table[2][table[0].index("claimed"):].split()[0] == claimed  # the Applied line, under `claimed`

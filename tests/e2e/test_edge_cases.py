@@ -63,6 +63,23 @@ def test_show_counts_a_carry_over_decided_after_the_report(grants):
     assert rows[3].endswith(",100000,0")
 
 
+def test_a_past_years_carry_over_left_undated_is_decided_on_the_report_left_undated(grants):
+    """The report's default date is its deadline (15 February), the decision's 1 January of the
+    year carried into: the carry-over, approved on the report, takes the later of the two."""
+    ok(grants("apply", "U/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1", "--year", "2021"))
+    ok(grants("grant", "U/1", "--year", "2021"))
+    ok(grants("report", "U/1", "--year", "2021", "--spent", "600000"))
+    ok(grants("carry-over", "U/1", "--from-year", "2021", "--amount", "60000", "--reason", "approved"))
+    history = json.loads(ok(grants("history", "U/1", "--format", "json")).stdout)
+    assert [(e["event"], e["effective"]) for e in history[2:]] == [("Reported", "2022-02-15"),
+                                                                  ("CarriedOver", "2022-02-15")]
+    later = ok(grants("report", "U/1", "--year", "2021", "--spent", "500000", "--received", "2022-04-01",
+                      "--correction", "--reason", "corrected accounts"))
+    assert later.exit_code == 0
+    ok(grants("carry-over", "U/1", "--from-year", "2021", "--amount", "40000", "--reason", "more approved"))
+    assert json.loads(ok(grants("history", "U/1", "--format", "json")).stdout)[-1]["effective"] == "2022-04-01"
+
+
 def test_a_discretionary_amount_keeps_its_deviation_sign_after_a_reduction(grants):
     ok(grants("apply", "D/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1",
               "--year", "2020", "--received", "2020-02-01"))

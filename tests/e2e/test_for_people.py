@@ -46,7 +46,8 @@ def test_csv_and_json_stay_raw_with_numbers_as_numbers(grants):
     (["compliance"], "ref,year,office,kommunenummer,scheme,issue,detail"),
     (["frames"], "year,office,scheme,frame,granted,left,over_frame_grants,appropriation,unallocated,set_by"),
     (["winddown", "--violations"], "ref,office,kommunenummer,status,last_funded,problem"),
-    (["history", REF], "version,event,recorded,effective,actor,status,fte,ladder_year,year,amount,reason,login"),
+    (["history", REF], "version,event,recorded,effective,actor,status,fte,ladder_year,year,amount,reason,login,"
+                       "claimed,details"),
     (["users", "list"], "name,role,office"),
 ])
 def test_an_empty_csv_still_has_its_header_row(grants, args, header):
