@@ -96,3 +96,36 @@ def test_an_edited_read_model_row_is_an_integrity_finding_with_exit_7(checked):
                      "SELECT max(rowid) FROM stored_events)")
     chain = checked("check", "--only", "chain")
     assert chain.exit_code == 7 and chain.stdout.startswith("-  chain  event 21 (ref 'N/1' version 2) was altered")
+
+
+def test_read_models_ahead_of_a_cut_log_are_a_finding_and_the_rules_are_judged_on_the_log(checked):
+    """The last event and its chain row deleted (plain verify cannot see a cut tail) after the
+    read models caught up: they claim an event the log lacks. That is a read-models finding, not
+    an error that hides the others; the rules are judged on a replay of what the log holds."""
+    ok(checked("funding"))  # the read models catch up to event 21
+    path = checked.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:  # N/1's 2024 grant (version 2) is the last event
+        conn.execute("DELETE FROM stored_events WHERE rowid = 21")
+        conn.execute("DELETE FROM grants_chain WHERE notification_id = 21")
+    result = checked("check", *ON)
+    assert result.exit_code == 7
+    findings = [line.split(None, 2) for line in result.stdout.splitlines()]
+    assert findings[0] == ["-", "read-models", "the read models claim event 21, but the log ends at 20"]
+    # The tables still hold N/1's 2024 grant, whose report is missing; the log no longer does.
+    assert ["N/1", "missing-report", "2024: report was due 2025-03-01"] not in findings
+    assert ["W/1", "wind-down", "still active after 2024 (terminate as wound-down)"] in findings
+    assert "chain" not in {kind for _ref, kind, _detail in findings}  # a cut tail passes a plain verify
+    rules_only = checked("check", *ON, "--only", "wind-down", "--format", "json")
+    assert rules_only.exit_code == 6
+    assert json.loads(rules_only.stdout) == [
+        {"ref": "W/1", "kind": "wind-down", "detail": "still active after 2024 (terminate as wound-down)"}]
+    assert checked("check", *ON, "--only", "missing-report").exit_code == 0
+
+
+def test_a_tracking_position_edited_ahead_is_named_as_ahead_not_behind(checked):
+    ok(checked("funding"))
+    with sqlite3.connect(checked.url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE proj_tracking SET position = position + 5 WHERE name = 'positions'")
+    result = checked("check", *ON, "--only", "read-models")
+    assert (result.exit_code, result.stdout) == (
+        7, "-  read-models  the read models claim event 26, but the log ends at 21\n")
