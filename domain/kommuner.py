@@ -19,6 +19,7 @@ from grants.domain.i18n import _
 
 DATA = Path(__file__).parent / "data"
 RENUMBERING_YEAR = 2024
+FIRST_NUMBERS_YEAR = 2020  # the data's numbers begin with the 2020 reform (docs/rules.md, "Kommune numbers")
 
 # Short, stable office ids (the full names changed in 2024 for Oslo og Viken; the offices did not).
 OFFICE_IDS = {
@@ -91,7 +92,9 @@ def lookup(raw: str, year: int) -> Kommune:
     number = raw if KOMMUNENUMMER.fullmatch(raw) else by_name(raw, year).number
     kommune = _registry().get(number)
     if kommune is None:
-        raise InvalidInput("kommune: " + _("unknown kommunenummer {number}").format(number=repr(number)))
+        hint = _("; numbers from before the 2020 reform are not in the data: give the number from 2020 "
+                 "or the kommune's name") if year < FIRST_NUMBERS_YEAR else ""
+        raise InvalidInput("kommune: " + _("unknown kommunenummer {number}").format(number=repr(number)) + hint)
     if kommune.valid_to is not None and year > kommune.valid_to:
         raise InvalidInput("kommune: " + _(
             "kommunenummer {number} ({name}) was replaced by {successor} on {day}; use the new code for {year}").format(

@@ -33,8 +33,16 @@ def test_the_alesund_split_keeps_haram_and_alesund_in_more_og_romsdal():
 
 
 def test_an_unknown_code_is_refused_with_the_value():
-    with pytest.raises(InvalidInput, match="unknown kommunenummer '9999'"):
+    with pytest.raises(InvalidInput, match="unknown kommunenummer '9999'$"):
         kommuner.lookup("9999", 2021)
+
+
+def test_a_code_from_before_the_2020_reform_is_refused_with_what_to_give_instead():
+    with pytest.raises(InvalidInput) as refused:
+        kommuner.lookup("0402", 2019)  # Kongsvinger until 2019, 3401 since
+    assert str(refused.value) == ("kommune: unknown kommunenummer '0402'; numbers from before the 2020 reform are "
+                                  "not in the data: give the number from 2020 or the kommune's name")
+    assert kommuner.lookup("Kongsvinger", 2019).number == "3401"
 
 
 def test_a_2024_kommune_is_found_under_the_code_it_had_before():
