@@ -483,7 +483,10 @@ class GrantPosition(Aggregate):
 
     def _amount_problems(self, amount: int | None, reason: str | None) -> list[GrantsError]:
         """An amount is entered on amount-based schemes; on ladder schemes it is computed, and an
-        entered amount is a discretionary decision (skjønn) that needs a reason."""
+        entered amount is a discretionary decision (skjønn) that needs a reason. An amount of 0
+        pays nothing: that decision is `reject` (or `terminate`), not a grant."""
+        if amount == 0:
+            return [InvalidInput("amount: " + _("must be more than 0, got {amount}").format(amount=amount))]
         if self._scheme().basis == "ladder":
             if amount is not None and not reason:
                 return [InvalidInput("amount: " + _("a discretionary amount on {scheme} needs a reason (the rule's "

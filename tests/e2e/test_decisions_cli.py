@@ -224,3 +224,14 @@ def test_only_an_admin_sets_an_appropriation(grants):
                     env_extra={"GRANTS_ACTOR": "kari"})
     assert result.exit_code == 5 and "setting appropriations" in result.stderr
     assert event_count(grants.url) == before
+
+
+def test_an_amount_of_0_is_not_a_grant_but_a_rejection(grants):
+    """Granting or funding 0 kroner pays nothing: the decision is `reject` (or `terminate`)."""
+    apply(grants, "Z/1", scheme="765.60-youth", year="2023")
+    refused(grants, 2, "--amount: must be more than 0, got 0", "grant", "Z/1", "--year", "2023", "--amount", "0")
+    ok(grants("grant", "Z/1", "--year", "2023", "--amount", "300000"))
+    refused(grants, 2, "--amount: must be more than 0, got 0", "advance", "Z/1", "--year", "2024", "--amount", "0")
+    apply(grants, "Z/2")  # a ladder scheme: 0 is no discretionary amount either
+    refused(grants, 2, "--amount: must be more than 0, got 0", "grant", "Z/2", "--year", "2021", "--amount", "0",
+            "--reason", "nothing")
