@@ -136,6 +136,7 @@ class PositionMachine(RuleBasedStateMachine):
                 _, base, base_fte, segments, _ = self.years[last]
                 ok = amount <= half_up(Fraction(base) * segments[-1][1] / base_fte)
         entered = discretion if ladder else amount
+        ok = ok and (ladder or amount > 0)  # 0 pays nothing: never a grant
         if self.attempt(ok, lambda: self.position.advance(
                 year=year, amount=entered, decided=date(year, 3, 1), reason="resumed" if reason else None)):
             self.years[year] = self.entry(year, self.years[last][0] + 1, amount, discretion if ladder else None)
