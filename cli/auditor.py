@@ -4,12 +4,13 @@ chain, export events with their hashes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from grants.cli.axes import time_axes, time_cut
 from grants.cli.completion import complete_ref
-from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, safe, table, to_json
+from grants.cli.output import FORMATS, YEAR, cell, emit_rows, heading, kroner, raw, safe, table, to_json
 from grants.domain.errors import InvalidInput, NotFound, VerificationFailed
 from grants.domain.i18n import _
 from grants.domain.money import format_fte
@@ -93,11 +94,18 @@ HISTORY_COLUMNS = ["version", "event", "recorded", "effective", "actor", "status
 SHOWN_ELSEWHERE = frozenset({"ref", "actor", "effective", "reason"})
 
 
-def details(payload: dict) -> str:
-    """The event's own data in one cell (`year 2018, spent 600 000, to reclaim 0`): the state
-    columns are the position after the event (its latest year), not what the event was about."""
-    return ", ".join(f"{heading(key)} {cell(key, value)}" for key, value in payload.items()
-                     if key not in SHOWN_ELSEWHERE and value not in (None, False, [], ""))
+def details(payload: dict, for_people: bool) -> str:
+    """The event's own data in one cell: the state columns are the position after the event (its
+    latest year), not what the event was about. For people `year 2018; spent 600 000; to reclaim
+    0`; in CSV, as its other columns, raw: `year=2018; spent=600000; to_reclaim=0`. Unset values
+    (None, False, nothing) are left out; 0 is a value."""
+    def shown(key: str, value: Any) -> str:
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return f"{heading(key)} {cell(key, value)}" if for_people else f"{key}={raw(value)}"
+
+    return "; ".join(shown(key, value) for key, value in payload.items() if key not in SHOWN_ELSEWHERE
+                     and value is not None and value is not False and value != [] and value != "")
 
 
 @click.command("history", short_help="Every event of a position, who recorded it, and when.")
@@ -134,7 +142,7 @@ def history_cmd(ctx, ref, known_at, in_force, fmt):
              "effective": r["effective"], "actor": r["actor"], "status": r["state"]["status"],
              "fte": r["state"]["fte"], "ladder_year": r["state"]["ladder_year"],
              "year": r["state"]["year"], "amount": r["state"]["amount"], "reason": r["reason"], "login": r["login"],
-             "claimed": r["claimed"], "details": details(r["payload"])}
+             "claimed": r["claimed"], "details": details(r["payload"], for_people=fmt == "table")}
             for r in rows]
     emit_rows(flat, fmt, HISTORY_COLUMNS)
 

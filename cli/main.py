@@ -23,7 +23,8 @@ from typing import Any
 import click
 
 from grants.cli import language
-from grants.cli.output import reader_gone, safe
+from grants.cli.output import safe
+from grants.cli.streams import tolerate_leaving_readers
 from grants.domain.actor import current_actor
 from grants.domain.errors import GrantsError
 from grants.domain.i18n import N_, _
@@ -282,9 +283,6 @@ class GrantsGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted() from None
-        except BrokenPipeError:  # the reader went away (`grants expiry | head`): it had what it asked for;
-            reader_gone()  # caught before click, which would exit 1 (our "internal error")
-            return 0
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         """Choose the language first (before click parses anything), then run in it."""
@@ -366,6 +364,7 @@ def main() -> None:
     it again (grants.ledger.gc_pause)."""
     gc.disable()
     loading.paused = True
+    tolerate_leaving_readers()  # `grants check | head -1` still exits 6 (grants.cli.streams)
     try:
         cli.main(prog_name="grants")
     finally:

@@ -36,7 +36,7 @@ FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIG
 KRONER_COLUMNS = frozenset({"amount", "granted_amount", "rule_amount", "deviation", "spent", "paid", "entitlement",
                             "to_reclaim", "own_money", "carried_in", "carried_out", "self_financing", "wage_cost",
                             "other_costs", "frame", "granted", "left", "appropriation", "unallocated", "rate",
-                            "base"})
+                            "base", "new_amount", "new_rule_amount"})
 FTE_COLUMNS = frozenset({"fte", "fte_filled", "base_fte"})
 OFFICE_COLUMNS = frozenset({"office"})
 # The heading of every column a table shows, in words (translated where shown); a column not
@@ -92,15 +92,6 @@ YEAR = YearType()
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 BEYOND_C0 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # control characters json.dumps leaves raw
 FORMULA_START = ("=", "+", "-", "@")  # OWASP CSV injection: a spreadsheet runs such a cell
-
-
-def reader_gone() -> None:
-    """The reader of standard output stopped reading (`grants check | head -1`): that ends the
-    output, not the command. What is still written goes nowhere, so neither a later write nor
-    the interpreter's last flush of stdout fails."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def safe(text: str) -> str:

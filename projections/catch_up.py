@@ -38,6 +38,7 @@ def open_views(ledger: Any, cut: TimeCut = NOW, progress: Any = None) -> Views:
         runner.catch_up(progress=progress)
     except Exception as error:  # noqa: BLE001 - only a login that may not write reads stale tables
         if not cannot_write(error):
+            runner.engine.dispose()  # its pooled connection, before the caller hears of the failure
             raise
     behind = max(0, ledger.head() - min(runner.tracked().values()))
     return Views(runner.engine, behind, cut)

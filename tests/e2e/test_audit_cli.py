@@ -75,10 +75,14 @@ def test_every_reading_command_also_speaks_csv(grants):
         "2021/4711-3,3401,innlandet,765.62,active,2019,1,1.00,660000,660000,765.62/ladder-2017,0,,,,,,,,,,,0,0"]
     history = grants("history", REF, "--format", "csv").stdout.splitlines()
     assert history[0].startswith("version,event,recorded") and len(history) == 3
-    # What each event was about, beside the state after it (which shows the position's latest year).
-    assert history[2].endswith(',"year 2019, ladder year 1, fte 1.00, rate 660 000, amount 660 000, '
-                               'rule 765.62/ladder-2017"')
+    # What each event was about, beside the state after it (which shows the position's latest
+    # year): raw in CSV, as its other columns; 0 is a value, unset ones are left out.
+    assert history[2].endswith(",year=2019; ladder_year=1; fte=1.00; rate=660000; amount=660000; "
+                               "rule_id=765.62/ladder-2017")
     explain = grants("explain", REF, "--year", "2019", "--format", "csv").stdout.splitlines()
     assert explain[1].endswith(",1,12,1.00")
     verify = grants("verify", "--format", "csv").stdout.splitlines()
     assert verify[0] == "verified,digest,digest_checked" and verify[1].startswith("2,2:")
+    grants("report", REF, "--year", "2019", "--spent", "660000", "--received", "2020-02-01")
+    table = grants("history", REF, env_extra={"COLUMNS": "400"}).stdout.splitlines()
+    assert table[-1].endswith("  year 2019; spent 660 000; to reclaim 0; attested self; entitlement 660 000")

@@ -4,6 +4,7 @@ import reports every bad line of a file in one pass with the most specific code.
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -130,18 +131,29 @@ def test_ctrl_c_during_a_long_import_writes_nothing_and_exits_130(grants, tmp_pa
     assert event_count(grants.url) == 0
 
 
-def test_a_reader_that_stops_reading_ends_the_output_not_the_command(grants):
-    """`grants check | head -1`, `grants expiry | head`: the reader closes the pipe. check still
-    exits 6 for what it found (a cron job with pipefail sees it), a report exits 0, and neither
-    reports an internal error (click's own answer to a broken pipe is exit 1)."""
+def test_a_reader_that_stops_reading_ends_the_output_not_the_command(grants, tmp_path):
+    """`grants check | head -1`, `grants check 2>&1 | head`, `grants expiry | head`: the reader
+    closes the pipe. Every command still ends with its own exit code (check 6 for its findings,
+    projections check 7 for a difference, an import the code of its problems, a report 0); none
+    reports an internal error (click's own answer to a broken pipe was exit 1)."""
     apply(grants)
     assert grants("grant", REF, "--year", "2021", "--decided", "2021-03-01").exit_code == 0
+    assert grants("funding").exit_code == 0  # the read models catch up
+    with sqlite3.connect(grants.url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE proj_years SET amount = 1")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("command,ref,year\ngrant,NO/1,2021\n")  # no such position: exit 4, nothing written
     env = {**os.environ, "GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
-    for args, code in ((("check", "--on", "2025-06-01"), 6), (("check", "--format", "json"), 6),
-                       (("expiry",), 0), (("show", REF), 0), (("history", REF, "--format", "csv"), 0)):
-        read, write = os.pipe()
-        os.close(read)  # gone before the first line: every write meets a broken pipe
-        done = subprocess.run([GRANTS, *args], env=env, stdout=write, stderr=subprocess.PIPE, text=True)
-        os.close(write)
-        assert (args, done.returncode) == (args, code)
-        assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    cases = ((("check", "--on", "2025-06-01", "--ignore", "read-models"), 6), (("check", "--format", "json"), 7),
+             (("projections", "check"), 7), (("import", str(bad)), 4), (("expiry",), 0), (("show", REF), 0),
+             (("history", REF, "--format", "csv"), 0))
+    for args, code in cases:
+        for closed in ("stdout", "both"):
+            read, write = os.pipe()
+            os.close(read)  # gone before the first line: every write meets a broken pipe
+            err = write if closed == "both" else subprocess.PIPE
+            done = subprocess.run([GRANTS, *args], env=env, stdout=write, stderr=err, text=True)
+            os.close(write)
+            assert (args, closed, done.returncode) == (args, closed, code)
+            assert closed == "both" or ("Traceback" not in done.stderr and "internal" not in done.stderr)
+    assert event_count(grants.url) == 2

@@ -1,0 +1,55 @@
+"""Standard output and error for a reader that may stop reading (`grants check | head -1`).
+
+Python answers a write to a closed pipe with BrokenPipeError, which click turns into exit 1 (our
+"internal error") wherever the command happened to be, so `grants check 2>&1 | head` lost its
+exit 6 and an import writing its problems could not say 4. Here the reader going away ends what
+is shown, not the command: the stream's descriptor is pointed at /dev/null, later writes (and
+the interpreter's last flush) go nowhere, and the command ends with its own exit code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+
+class _ReaderMayLeave(io.RawIOBase):
+    """The process's descriptor `fd`; the first write the reader no longer takes moves it to /dev/null."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._fd)
+            os.close(devnull)
+            return len(data)
+
+
+def tolerate_leaving_readers() -> None:
+    """Replace sys.stdout and sys.stderr (when they are the process's own descriptors, not a test's
+    capture) by the same streams over `_ReaderMayLeave`: encoding, error handling and line
+    buffering as they were."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # a StringIO or a test runner's capture
+            continue
+        stream.flush()
+        setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(_ReaderMayLeave(fd)), encoding=stream.encoding,
+                                            errors=stream.errors, line_buffering=stream.line_buffering))
