@@ -227,12 +227,21 @@ class GrantsLedger(Application):
         from grants.domain.users import User
 
         self.require_admin(N_("managing users"))
+        head = self.head()
         try:
             user: User = self.repository.get(User.create_id(name))
-            user.change_role(role=role, office=office)
         except AggregateNotFoundError:
             user = User.add(name=name, role=role, office=office)
-        self._store(user)
+            self._store(user)
+            return user
+        demoted = user.role == "admin" and role != "admin"
+        if demoted and [u.name for u in self.users() if u.role == "admin"] == [name]:
+            raise RuleRefused("role: " + _("{name} is the ledger's only admin; make another user admin first").format(
+                name=repr(name)))
+        user.change_role(role=role, office=office)
+        # A demotion asserts that nothing was recorded since the admins were counted: two admins
+        # demoting each other at once cannot leave the ledger with none (one of them gets exit 3).
+        self._store(user, expect_head=head if demoted else None)
         return user
 
     def recorded_logins(self, ref: str) -> dict[int, str | None]:

@@ -60,3 +60,19 @@ def test_every_event_records_its_actor(grants):
 
     history = json.loads(as_(grants, "rita", "history", "A/1", "--format", "json").stdout)
     assert [e["actor"] for e in history] == ["kari", "kari"]
+
+
+def test_the_only_admin_cannot_lose_the_role_but_one_of_two_can(grants):
+    """Else no one could manage users or frames again: the ledger would have no admin, for good."""
+    setup(grants)
+    before = event_count(grants.url)
+    alone = as_(grants, "boss", "users", "add", "boss", "--role", "caseworker", "--office", "innlandet")
+    assert (alone.exit_code, alone.stderr) == (
+        6, "Error: role: 'boss' is the ledger's only admin; make another user admin first\n")
+    assert event_count(grants.url) == before
+    assert as_(grants, "boss", "users", "add", "rita", "--role", "admin").exit_code == 0
+    assert as_(grants, "boss", "users", "add", "boss", "--role", "auditor").exit_code == 0
+    listed = as_(grants, "rita", "users", "list", "--format", "csv").stdout.splitlines()
+    assert listed == ["name,role,office", "boss,auditor,", "kari,caseworker,innlandet", "rita,admin,"]
+    last = as_(grants, "rita", "users", "add", "rita", "--role", "auditor")
+    assert last.exit_code == 6 and "only admin" in last.stderr
