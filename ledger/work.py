@@ -90,6 +90,8 @@ class UnitOfWork:
                           first_year=cmd.year, wage_cost=cmd.wage_cost, focus=cmd.focus,
                           partners=list(cmd.partners), permanence_plan=cmd.permanence_plan,
                           other_costs=cmd.other_costs)
+            if cmd.received is not None:  # a date given differs; one left out (today, on a retry) does not
+                fields["received"] = cmd.received
             if existing.same_application(**fields):
                 return existing, False
             raise RuleRefused("ref: " + _("{ref} is already used for a different application").format(

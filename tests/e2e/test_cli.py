@@ -104,6 +104,13 @@ def test_apply_is_idempotent_and_a_reused_ref_with_other_data_is_refused(grants)
                    "--fte", "1", "--year", "2021")
     assert other.exit_code == 6 and "different application" in other.stderr
     assert event_count(grants.url) == 1
+    left_out = grants("apply", REF, "--kommune", "3401", "--scheme", "765.62", "--title", "Ruskonsulent",
+                      "--fte", "1", "--year", "2021")  # no --received: the same application
+    assert left_out.exit_code == 0 and "unchanged" in left_out.stdout
+    other_day = grants("apply", REF, "--kommune", "3401", "--scheme", "765.62", "--title", "Ruskonsulent",
+                       "--fte", "1", "--year", "2021", "--received", "2021-01-15")
+    assert other_day.exit_code == 6 and "different application" in other_day.stderr
+    assert event_count(grants.url) == 1
 
 
 def test_report_after_termination_and_to_reclaim(grants):
