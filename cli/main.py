@@ -112,6 +112,18 @@ def echo_error(message: str) -> None:
     click.echo(_("Error: {message}").format(message=safe(for_options(message))), err=True)
 
 
+def parameter_message(error: click.BadParameter) -> str:
+    """A missing or malformed value that click found (`Missing option '--reason'.`, `Invalid value
+    for '--only': ...`) in the form of every other error: `--reason: is required`."""
+    param = error.param
+    if param is None:
+        return error.format_message()
+    name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+    if isinstance(error, click.MissingParameter):
+        return f"{name}: " + _("is required")
+    return f"{name}: {error.message}"
+
+
 def for_options(message: str) -> str:
     """`wage_cost: must be ...` -> `--wage-cost: must be ...` for the command's own fields; a
     field named inside a message (`over_frame`) becomes its option too."""
@@ -304,6 +316,9 @@ class GrantsGroup(click.Group):
             sys.exit(0)
         except GrantsError as error:
             echo_error(str(error))
+            sys.exit(error.exit_code)
+        except click.BadParameter as error:  # click's own checks, said as ours: `--option: message`
+            echo_error(parameter_message(error))
             sys.exit(error.exit_code)
         except click.ClickException as error:
             echo_error(error.format_message())
