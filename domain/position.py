@@ -423,8 +423,9 @@ class GrantPosition(Aggregate):
         last = self.last_year
         resumes = last is not None and year > last + 1
         if last is not None and (year <= last or (resumes and not reason)):
+            hint = _(" (a later year resumes funding after a gap, with a reason)") if resumes else ""
             problems.append(RuleRefused("year: " + _("{ref} can only advance to {next}, got {year}").format(
-                ref=repr(self.ref), next=last + 1, year=year)))
+                ref=repr(self.ref), next=last + 1, year=year) + hint))
         if ladder_year is not None:
             if not resumes:
                 problems.append(RuleRefused("ladder_year: " + _(

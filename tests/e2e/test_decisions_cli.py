@@ -57,7 +57,10 @@ def test_funding_resumed_after_a_gap_is_placed_on_the_ladder_with_a_reason(grant
     apply(grants, "G/1", year="2018")
     ok(grants("grant", "G/1", "--year", "2018"))
     ok(grants("advance", "G/1", "--year", "2019"))
-    refused(grants, 6, "--year: 'G/1' can only advance to 2020, got 2021", "advance", "G/1", "--year", "2021")
+    refused(grants, 6, "--year: 'G/1' can only advance to 2020, got 2021 (a later year resumes funding after a "
+                       "gap, with a reason)", "advance", "G/1", "--year", "2021")
+    earlier = grants("advance", "G/1", "--year", "2019")  # not a gap: no word of resuming
+    assert (earlier.exit_code, earlier.stderr) == (6, "Error: --year: 'G/1' can only advance to 2020, got 2019\n")
     ok(grants("advance", "G/1", "--year", "2021", "--ladder-year", "2", "--reason", "resumed after a vacant year"))
     assert (explain(grants, "G/1", 2021)["ladder_year"], explain(grants, "G/1", 2021)["amount"]) == (2, 550000)
     [row] = as_json(grants, "expiry")
