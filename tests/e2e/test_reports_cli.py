@@ -54,7 +54,8 @@ def test_a_batch_whose_decisions_break_a_rule_writes_nothing(grants, tmp_path):
     path.write_text(GOOD_CSV + "advance,B/1,,,,,2022,,,,,\n", encoding="utf-8")
     result = grants("import", str(path))
     assert result.exit_code == 6
-    assert result.stderr.splitlines() == ["Error: line 8: year: 'B/1' can only advance to 2021, got 2022",
+    assert result.stderr.splitlines() == ["Error: line 8: year: 'B/1' can only advance to 2021, got 2022 (a later "
+                                          "year resumes funding after a gap, with a reason)",
                                           "Error: 1 bad line(s); nothing was written"]
     assert event_count(grants.url) == 0
 
