@@ -37,7 +37,8 @@ def test_a_decision_its_summary_and_its_refusals_in_norwegian(grants):
                              "regel 765.62/ladder-2017\n"
     refused = grants("advance", REF, "--year", "2023", env_extra=NB)
     assert (refused.exit_code, refused.stderr) == (
-        6, "Feil: --year: '2021/4711-3' kan bare videreføres til 2022, oppgitt 2023\n")
+        6, "Feil: --year: '2021/4711-3' kan bare videreføres til 2022, oppgitt 2023 "
+        "(et senere år gjenopptar tilskuddet etter et opphold, med en begrunnelse)\n")
     missing = grants("reject", REF, env_extra=NB)
     assert (missing.exit_code, missing.stderr) == (2, "Feil: --reason: må oppgis\n")
     hinted = grants("apply", "N/1", "--kommune", "Hamar", "--scheme", "765.62", "--title", "t", "--fte", "50",
