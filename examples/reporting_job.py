@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from datetime import date
 
+from grants.domain.errors import GrantsError
 from grants.projections.api import Reports
 
 
@@ -23,11 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-force", type=date.fromisoformat, help="Only what was in force on this date.")
     args = parser.parse_args(argv)
 
-    with Reports(args.db, in_force=args.in_force) as reports:
-        if reports.behind:
-            print(f"warning: the read models lag the log by {reports.behind} events", file=sys.stderr)
-        offices = reports.funding(by="office", year=args.year)
-        issues = Counter(issue.office for issue in reports.compliance(year=args.year))
+    try:
+        with Reports(args.db, in_force=args.in_force) as reports:
+            if reports.behind:
+                print(f"warning: the read models lag the log by {reports.behind} events", file=sys.stderr)
+            offices = reports.funding(by="office", year=args.year)
+            issues = Counter(issue.office for issue in reports.compliance(year=args.year))
+    except GrantsError as error:  # no ledger, not a user of it, ...: one line and the CLI's exit code
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
 
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["office", "positions", "fte", "granted_nok", "spent_nok", "to_reclaim_nok", "open_issues"])

@@ -27,3 +27,12 @@ def test_the_example_job_writes_funding_per_office_with_open_issues(grants):
                              "--in-force", "2021-03-01"], capture_output=True, text=True, env=env, timeout=60)
     # nothing granted before 15 March 2021; the two applications lack their permanence plans
     assert before.stdout.splitlines()[1:] == ["all,0,0,0,0,0,2"]
+
+
+def test_the_example_job_fails_in_one_line_with_the_clis_exit_code(grants, tmp_path):
+    missing = tmp_path / "none.sqlite"
+    result = subprocess.run([sys.executable, str(EXAMPLE), "--db", f"sqlite:///{missing}", "--year", "2021"],
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: db: no ledger at {missing} (create it with grants init)\n"
+    assert not missing.exists()
