@@ -148,7 +148,7 @@ class GrantsLedger(Application):
         if not known:
             assert cut.known_at is not None  # without a known-at cut every recorded event is known
             raise NotFound("ref: " + _("position {ref} was not yet recorded at {moment}").format(
-                ref=repr(ref), moment=cut.known_at.isoformat()))
+                ref=repr(ref), moment=cut.known_at.isoformat().replace("+00:00", "Z")))  # UTC, as history shows it
         state = fold(cut_events(known, TimeCut(in_force=cut.in_force)))
         if state is None:
             assert cut.in_force is not None

@@ -25,7 +25,9 @@ def test_show_as_of_and_version_return_the_state_known_then(grants):
     assert json.loads(grants("show", REF, "--version", "2", "--format", "json").stdout)["years"][0]["amount"] == 660000
     now = json.loads(grants("show", REF, "--format", "json").stdout)
     assert (now["version"], now["status"], now["years"][-1]["amount"]) == (5, "terminated", 412500)
-    assert grants("show", REF, "--as-of", "2000-01-01").exit_code == 4
+    early = grants("show", REF, "--as-of", "2000-01-01")  # a bare date: the end of that day, UTC
+    assert (early.exit_code, early.stderr) == (
+        4, "Error: ref: position '2021/4711-3' was not yet recorded at 2000-01-01T23:59:59.999999Z\n")
     assert grants("show", REF, "--version", "9").exit_code == 2
     bad = grants("show", REF, "--as-of", "yesterday")  # named by the option typed, not its other name
     assert (bad.exit_code, bad.stderr) == (2, "Error: --as-of: must be an ISO date or date-time, got 'yesterday'\n")
