@@ -44,7 +44,7 @@ def position_view(p) -> dict:
                           "rule": None, "rate": None, "over_frame": False, "fte_from_month": []})
             continue
         years.append({
-            "year": year, "ladder_year": funded.ladder_year, "fte": funded.segments[-1][1],
+            "year": year, "ladder_year": funded.ladder_year, "fte": funded.fte_at_end,
             "amount": funded.amount, "granted_amount": funded.granted_amount, "rule": funded.rule_id,
             "rate": funded.rate, "over_frame": funded.over_frame,
             "fte_from_month": [{"month": m, "fte": f} for m, f in funded.segments],

@@ -73,6 +73,12 @@ class FundedYear:
         any change recorded from that month or later."""
         return [s for s in stretches if s[0] < month] + [(month, fte)]
 
+    @property
+    def fte_at_end(self) -> Decimal:
+        """The FTE at the end of the year (the read models' `fte`): its latest change, whether it
+        rescaled the amount (`segments`) or kept it (`kept`, a team grant)."""
+        return max(self.segments + self.kept, key=lambda change: change[0])[1]
+
     def computation(self) -> rules.Computation:
         pairs = [(months, fte) for _, months, fte in self.stretches()]
         return rules.compute(self.base, self.base_fte, pairs, self.rule_id, self.rate)

@@ -169,6 +169,10 @@ def test_a_765_60_team_grant_covers_3_5_fte_and_other_costs_and_keeps_its_amount
     ok(grants("grant", "T/1", "--year", "2023", "--amount", "1400000"))
     ok(grants("reduce-fte", "T/1", "--fte", "3", "--effective", "2023-07-01"))
     assert explain(grants, "T/1", 2023)["amount"] == 1400000
+    # The year's FTE is the one at its end in show as in the reports, also when the amount was kept.
+    [shown] = as_json(grants, "show", "T/1")["years"]
+    [reported] = as_json(grants, "funding", "--by", "position")
+    assert (shown["fte"], shown["amount"]) == (reported["fte"], reported["amount"]) == (3, 1400000)
     ok(grants("reduce-fte", "T/1", "--fte", "2", "--effective", "2023-10-01", "--rescale"))
     # 1 400 000 x (3.5 x 9 + 2 x 3) / (12 x 3.5) = 1 250 000
     assert explain(grants, "T/1", 2023)["amount"] == 1250000
