@@ -65,7 +65,8 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
     positions = len(builder.work.positions)
     url = redacted_url(ledger.url)
     click.echo(_("Demo ledger: {url}").format(url=url))
-    click.echo(_("{commands} commands, {written} events, {positions} positions, {head} events in all, in {seconds} s")
+    click.echo(_("{commands} commands, {written} events on {positions} positions, {head} events in all (with "
+                 "users, frames and appropriations), in {seconds} s")
                .format(commands=len(commands), written=written, positions=positions, head=ledger.head(),
                        seconds=f"{seconds:.1f}") + "\n")
     click.echo("== " + _("Funding by office, 2021 (grants funding --by office --year 2021)"))

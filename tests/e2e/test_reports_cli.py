@@ -1,6 +1,8 @@
 """Batch import, frames and reports through the CLI."""
 
 import json
+import re
+import sqlite3
 
 import pytest
 
@@ -109,6 +111,13 @@ def test_the_demo_builds_its_own_national_ledger_and_never_touches_grants_db(gra
     assert result.exit_code == 0, result.output
     demo_file = data_home / "grants" / "demo.sqlite"
     assert f"Demo ledger: sqlite:///{demo_file}" in result.stdout
+    summary = re.search(r"(\d+) commands, (\d+) events on (\d+) positions, (\d+) events in all \(with users, "
+                        r"frames and appropriations\)", result.stdout)
+    commands, on_positions, positions, in_all = map(int, summary.groups())
+    assert positions == 880 and commands < on_positions < in_all  # every position applied and granted at least
+    connection = sqlite3.connect(demo_file)
+    assert in_all == connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+    connection.close()  # the last connection: SQLite removes its -wal and -shm files
     for heading in ("Funding by office, 2021", "Transitional wind-down", "Where funding ends"):
         assert heading in result.stdout
     assert "violations: 3" in result.stdout
