@@ -110,7 +110,11 @@ def _records(path: Path):
                     continue
                 yield number, record, None
     else:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        # Excel in Norwegian saves "CSV (semikolondelt)": `;` between cells, since `,` is the
+        # decimal comma (0,5); tab-separated text too. The header names columns only, so the
+        # separator is the one it holds most of.
+        header = text.split("\n", 1)[0]
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=header.count))
         for record in reader:
             yield reader.line_num, record, None
 

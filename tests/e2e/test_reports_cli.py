@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+from decimal import Decimal
 
 import pytest
 
@@ -29,6 +30,17 @@ def test_a_csv_batch_is_imported_whole_and_reported(grants, tmp_path):
         ("B/1", 2019, 660000, None, None), ("B/1", 2020, 550000, None, None), ("B/2", 2023, 300000, 250000, 50000)]
     csv_out = grants("funding", "--by", "office", "--year", "2023", "--format", "csv").stdout.splitlines()
     assert csv_out == ["year,office,positions,fte,amount,spent,to_reclaim", "2023,vestland,1,0.50,300000,250000,50000"]
+
+
+def test_a_csv_as_norwegian_excel_saves_it_semicolons_and_decimal_commas_imports_the_same(grants, tmp_path):
+    """Excel in Norwegian saves "CSV (semikolondelt)": `;` between cells, `0,5` for a half."""
+    path = tmp_path / "batch.csv"
+    path.write_text(GOOD_CSV.replace(",", ";").replace(";0.5;", ";0,5;"), encoding="utf-8-sig")
+    result = grants("import", str(path))
+    assert (result.exit_code, result.stdout) == (0, "imported 6 commands, 6 events\n")
+    rows = json.loads(grants("funding", "--by", "position", "--format", "json").stdout)
+    assert [(r["ref"], r["year"], r["fte"], r["amount"]) for r in rows] == [
+        ("B/1", 2019, 1, 660000), ("B/1", 2020, 1, 550000), ("B/2", 2023, Decimal("0.5"), 300000)]
 
 
 def test_a_batch_with_bad_lines_reports_each_line_and_writes_nothing(grants, tmp_path):
