@@ -30,12 +30,7 @@ def init_cmd(ctx: click.Context) -> None:
     from grants.ledger.application import GrantsLedger
     from grants.ledger.config import redacted_url
 
-    ledger = GrantsLedger.create(ctx.obj.url)
-    ctx.obj._ledger = ledger
-    if not ctx.obj.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
-        from grants.domain.actor import current_actor
-
-        current_actor.set(ledger.default_actor())
+    ledger = ctx.obj.adopt(GrantsLedger.create(ctx.obj.url))
     admin = ledger.initialize()
     ctx.obj.runner()  # the read-model tables, created once here, by the ledger's owner
     click.echo(_("initialised {url}; first admin {name}").format(url=safe(redacted_url(ledger.url)),

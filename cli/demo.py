@@ -45,7 +45,7 @@ def demo_cmd(ctx: click.Context, seed: int) -> None:
         ctx.obj.url = demo_url()
         for suffix in ("", "-wal", "-shm"):  # the previous demo, if any
             Path(str(sqlite_path(ctx.obj.url)) + suffix).unlink(missing_ok=True)
-    ledger = ctx.obj._ledger = GrantsLedger.create(ctx.obj.url)
+    ledger = ctx.obj.adopt(GrantsLedger.create(ctx.obj.url))
     if ledger.head() != 0:
         raise RuleRefused("db: " + _("the demo needs an empty ledger; {url} already has events").format(
             url=repr(redacted_url(ledger.url))))

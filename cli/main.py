@@ -158,11 +158,16 @@ class Context:
         if self._ledger is None:
             from grants.ledger.application import GrantsLedger
 
-            self._ledger = GrantsLedger(self.url)
-            if not self.actor_given:  # PostgreSQL: the database login; SQLite: the OS user
-                current_actor.set(self._ledger.default_actor())
-            self._ledger.require_user()  # once initialised, only users may use the ledger at all
+            self.adopt(GrantsLedger(self.url)).require_user()  # once initialised, only users may use it
         return self._ledger
+
+    def adopt(self, ledger: Any) -> Any:
+        """Use `ledger` for this command (also one just created: init, demo). Without GRANTS_ACTOR
+        its login acts: the database login on PostgreSQL, the OS user on SQLite."""
+        self._ledger = ledger
+        if not self.actor_given:
+            current_actor.set(ledger.default_actor())
+        return ledger
 
     def runner(self) -> Any:
         """The projection runner on the ledger's database (imports SQLAlchemy: reports only)."""

@@ -15,7 +15,6 @@ private in-memory database instead (docs/audit.md, "Two time axes"). The same fu
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -141,8 +140,8 @@ def _field_types(cls: type) -> dict[str, set[type]]:
 class Reports:
     """Every report as typed rows. Give a database URL (default: GRANTS_DB, as the CLI) or an open
     GrantsLedger as `ledger`; `known_at` (a UTC datetime) and `in_force` (a date) cut the log on
-    its two time axes. Once a ledger has users, `actor` (default GRANTS_ACTOR, else the OS user)
-    must be one of them, as for the CLI."""
+    its two time axes. Once a ledger has users, `actor` (default GRANTS_ACTOR, else the ledger's
+    login: the database login on PostgreSQL, the OS user on SQLite) must be one of them, as for the CLI."""
 
     def __init__(self, db: str | None = None, *, known_at: datetime | None = None,
                  in_force: date | None = None, ledger: Any = None, actor: str | None = None):
@@ -152,7 +151,7 @@ class Reports:
         self._own_ledger = ledger is None
         self.ledger = ledger if ledger is not None else GrantsLedger(db)
         try:
-            with acting_as(actor or os.environ.get("GRANTS_ACTOR") or _os_user()):
+            with acting_as(actor or os.environ.get("GRANTS_ACTOR") or self.ledger.default_actor()):
                 self.ledger.require_user()
         except Exception:
             self.close()
@@ -206,10 +205,3 @@ class Reports:
 
     def frames(self, year: int | None = None, **filters: str | None) -> list[FrameLine]:
         return [typed(FrameLine, r) for r in queries.frames(self.views.engine, year=year, **filters)]
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in a bare container
-        return "unknown"

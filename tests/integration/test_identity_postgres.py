@@ -240,3 +240,26 @@ def test_without_grants_actor_the_login_acts(shared):
     assert result.exit_code == 0, result.output
     [applied] = shared.ledger.events_of("K/2")
     assert applied.actor == login and shared.ledger.recorded_logins("K/2") == {1: login}
+
+
+def test_without_grants_actor_the_reporting_api_reads_as_the_login(shared, monkeypatch):
+    """As for the CLI: on PostgreSQL the login acts (the OS user here is no user of the ledger)."""
+    from grants.projections.api import Reports
+
+    monkeypatch.delenv("GRANTS_ACTOR", raising=False)
+    with Reports(shared.urls["rita"][1]) as reports:
+        assert [(r.office, r.amount) for r in reports.funding(by="office", year=2021)] == [("innlandet", 660000)]
+
+
+@pytest.mark.slow
+def test_without_grants_actor_the_demo_fills_an_empty_schema_as_the_login():
+    url, drop = _postgres_schema_url()
+    try:
+        result = CliRunner().invoke(cli, ["--db", url, "--quiet", "demo"], env={"GRANTS_ACTOR": None})
+        assert result.exit_code == 0, result.output
+        ledger = GrantsLedger(url)
+        owner = POSTGRES_URL.split("//", 1)[1].split(":", 1)[0]
+        assert [u.name for u in ledger.users() if u.role == "admin"] == [owner]  # the login is the first admin
+        ledger.close()
+    finally:
+        drop()
