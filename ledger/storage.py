@@ -42,7 +42,8 @@ SQLITE = {
     5: (ConcurrentChange, N_("db: the database stayed busy (SQLITE_BUSY); nothing was written, re-run")),
     6: (ConcurrentChange, N_("db: the database stayed locked (SQLITE_LOCKED); nothing was written, re-run")),
 }
-READ_ONLY_LOGIN = N_("database: permission denied for this login (read-only? use --as-of for reports)")
+READ_ONLY_LOGIN = N_("database: permission denied for this login (its group lacks the right: "
+                     "docs/audit.md, Identity; a read-only login reports with --known-at)")
 POSTGRES = {  # exact SQLSTATEs first, then their class (first two characters)
     "42501": (NotAllowed, READ_ONLY_LOGIN),
     "25006": (NotAllowed, N_("database: the server is read-only (25006); nothing was written")),

@@ -75,6 +75,6 @@ def test_a_read_only_login_reports_from_read_models_one_layout_version_behind(re
 def test_the_database_refuses_a_write_from_a_read_only_login(reader_url):
     result = grants(reader_url, "advance", "R/1", "--year", "2022")
     assert result.exit_code == 5
-    assert result.stderr.strip() == ("Error: database: permission denied for this login "
-                                     "(read-only? use --as-of for reports)")
+    assert result.stderr.strip() == ("Error: database: permission denied for this login (its group lacks the "
+                                     "right: docs/audit.md, Identity; a read-only login reports with --known-at)")
     assert grants(reader_url, "show", "R/1", "--format", "json").stdout.count('"year"') == 1
