@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.domain import rules
 from grants.domain.position import GrantPosition
 
 # event -> (command name, {command field: event attribute}); fields not named here are copied
@@ -73,13 +74,14 @@ def _funding_inputs(domain_event: Any, row: dict[str, Any]) -> None:
 def command_rows(events: list[Any]) -> tuple[list[dict[str, Any]], int]:
     """Import lines for events in recording order, and how many events have no command form."""
     refs: dict[Any, str] = {}
+    schemes: dict[Any, str] = {}
     last: dict[Any, tuple[int, int]] = {}  # position -> (latest funded year, its ladder year)
     successor: dict[Any, str] = {}  # position -> the kommune code its next advance moves to
     rows, skipped = [], 0
     for domain_event in events:
         oid = domain_event.originator_id
         if isinstance(domain_event, GrantPosition.Applied):
-            refs[oid] = domain_event.ref
+            refs[oid], schemes[oid] = domain_event.ref, domain_event.scheme
         ref = refs.get(oid)
         if ref is None:
             continue  # not a position's event (frames, users)
@@ -92,6 +94,9 @@ def command_rows(events: list[Any]) -> tuple[list[dict[str, Any]], int]:
             continue
         if isinstance(domain_event, GrantPosition.YearAdvanced):
             _advance_inputs(domain_event, row, last.get(oid), successor.pop(oid, None))
+        if isinstance(domain_event, GrantPosition.FteReduced) and domain_event.rescaled:
+            if not rules.scheme(schemes[oid]).fte_change_rescales:  # asked for: a team grant keeps it else
+                row["rescale"] = True
         if isinstance(domain_event, GrantPosition._Funding):
             last[oid] = (domain_event.year, domain_event.ladder_year)
         rows.append(row)

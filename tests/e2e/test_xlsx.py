@@ -122,3 +122,24 @@ def test_a_hand_made_workbook_imports_typed_cells_and_names_bad_rows(grants, tmp
     broken = grants("import", str(tmp_path / "broken.xlsx"))
     assert broken.exit_code == 2 and "as an Excel workbook" in broken.stderr
     assert Decimal(shown["fte"]) == Decimal("0.5")
+
+
+def test_a_team_grants_asked_for_rescale_survives_the_round_trip(grants, tmp_path):
+    """765.60 keeps a team grant's amount on an FTE change unless --rescale asked otherwise: the
+    exported command says so, or the copy would keep 800 000 where the ledger has 600 000."""
+    ok(grants("apply", "T/1", "--kommune", "1804", "--scheme", "765.60-youth", "--title", "Team", "--fte", "2",
+              "--year", "2021", "--received", "2021-02-01"))
+    ok(grants("grant", "T/1", "--year", "2021", "--amount", "800000", "--decided", "2021-03-01"))
+    ok(grants("reduce-fte", "T/1", "--fte", "1", "--effective", "2021-07-01", "--rescale"))  # 800 000 x 9/12
+    ok(grants("reduce-fte", "T/1", "--fte", "0.5", "--effective", "2021-10-01"))  # kept
+    path = tmp_path / "team.xlsx"
+    ok(grants("export", "T/1", "--format", "xlsx", "--output", str(path)))
+    commands = load_workbook(path)["commands"]
+    header = [c.value for c in commands[1]]
+    assert [row[header.index("rescale")] for row in commands.iter_rows(min_row=2, values_only=True)] == [
+        None, None, True, None]
+    other = created(f"sqlite:///{tmp_path / 'copy.sqlite'}")
+    copy = lambda *args: CliRunner().invoke(cli, ["--db", other, *args], env={"GRANTS_ACTOR": "kari.nordmann"})  # noqa: E731
+    ok(copy("import", str(path)))
+    original, imported = (json.loads(run("show", "T/1", "--format", "json").stdout) for run in (grants, copy))
+    assert original["years"][0]["amount"] == imported["years"][0]["amount"] == 600000
