@@ -153,10 +153,13 @@ appropriation_group.add_command(_appropriation_set())
 def import_cmd(ctx: click.Context, file: Path) -> None:
     """Run a file of caseworker commands, all or nothing.
 
-    CSV with a `command` column and one column per option, or JSON Lines of objects with the
-    same keys. The whole file is checked in one pass: every bad line is reported with its
-    number (format, rule and permission errors together) and nothing is written unless every
-    line is good. The exit code is the most specific of the problems.
+    CSV with a `command` column and one column per option (separated by `,`, or by `;` with
+    decimal commas as Excel in Norwegian saves it, or by tabs; UTF-8 or Windows-1252), JSON
+    Lines of objects with the same keys, or an Excel workbook (.xlsx, as `grants export
+    --format xlsx` writes it). The whole file is checked in one pass: every bad line is reported
+    with the number of the line it starts on (format, rule and permission errors together) and
+    nothing is written unless every line is good. The exit code is the most specific of the
+    problems.
 
     \b
     Example:

@@ -95,6 +95,15 @@ def one_of(choices: Callable[[], Sequence[str]]) -> Callable[[object], str]:
     return check
 
 
+def _partner(raw: object) -> str:
+    """A partner's name: text, without `;`, which separates partners in a file's cell (an import,
+    an export's workbook), so a name never comes back as two."""
+    value = text(200)(raw)
+    if ";" in value:
+        raise ValueError(_("must not contain ';' (it separates partners in a file)"))
+    return value
+
+
 def _scheme(raw: object) -> str:
     try:
         return rules.scheme(str(raw).strip()).id
@@ -172,7 +181,7 @@ Kroner = Annotated[int, BeforeValidator(parse_kroner), Shown("NOK")]
 Day = Annotated[date, BeforeValidator(_date), Shown("YYYY-MM-DD")]
 Title = Annotated[str, BeforeValidator(text(200)), Shown("TEXT")]
 Reason = Annotated[str, BeforeValidator(text(500)), Shown("TEXT")]
-Partner = Annotated[str, BeforeValidator(text(200)), Shown("TEXT", option="partner")]
+Partner = Annotated[str, BeforeValidator(_partner), Shown("TEXT", option="partner")]
 Plan = Annotated[str, BeforeValidator(text(2000)), Shown("TEXT")]
 Kommunenummer = Annotated[str, BeforeValidator(_kommune), Shown("KOMMUNE")]
 Scheme = Annotated[str, BeforeValidator(_scheme), Shown("SCHEME", _scheme_ids)]

@@ -94,9 +94,9 @@ def command_rows(events: list[Any]) -> tuple[list[dict[str, Any]], int]:
             continue
         if isinstance(domain_event, GrantPosition.YearAdvanced):
             _advance_inputs(domain_event, row, last.get(oid), successor.pop(oid, None))
-        if isinstance(domain_event, GrantPosition.FteReduced) and domain_event.rescaled:
-            if not rules.scheme(schemes[oid]).fte_change_rescales:  # asked for: a team grant keeps it else
-                row["rescale"] = True
+        if isinstance(domain_event, GrantPosition.FteReduced) and domain_event.rescaled and not (
+                rules.scheme(schemes[oid]).fte_change_rescales):  # asked for: a team grant keeps it else
+            row["rescale"] = True
         if isinstance(domain_event, GrantPosition._Funding):
             last[oid] = (domain_event.year, domain_event.ladder_year)
         rows.append(row)

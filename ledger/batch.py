@@ -43,6 +43,7 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
     """A line's cells as the model's fields; empty cells are absent. Lists and flags are read
     as the CLI reads them: `;` between partners, true/false (or yes/no, 1/0) for flags."""
     columns, values, multiple, flags = columns_of(model), {}, *_kinds(model)
+    given_as: dict[str, str] = {}  # field -> the column that gave it
     for key, value in raw.items():
         if key is None:
             raise ValueError(_("more cells than columns"))
@@ -58,6 +59,10 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
                 raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
         else:
             column = key
+        if name in given_as:  # `wage_cost` and `--wage-cost` on one line: which one was meant?
+            raise ValueError(f"{key.strip()}: " + _("the same field as column {other}; give one of them").format(
+                other=quoted(given_as[name])))
+        given_as[name] = key.strip()
         if name in multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
         if name in flags and isinstance(value, str):
@@ -94,8 +99,18 @@ def _json_line(line: str) -> Any:
 _NOT_FLAT = frozenset({float, list, dict})
 
 
+def _text(path: Path) -> str:
+    """UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes, is not data), else Windows-1252:
+    what Excel's plain CSV, semicolon-separated in Norwegian, writes on Windows (æ, ø, å)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
 def _records(path: Path):
-    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel's CSV) is not data
+    text = _text(path)
     first = text.lstrip()[:1]
     if first == "{":
         for number, line in enumerate(text.split("\n"), start=1):
@@ -113,10 +128,20 @@ def _records(path: Path):
         # Excel in Norwegian saves "CSV (semikolondelt)": `;` between cells, since `,` is the
         # decimal comma (0,5); tab-separated text too. The header names columns only, so the
         # separator is the one it holds most of.
-        header = text.split("\n", 1)[0]
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=header.count))
-        for record in reader:
-            yield reader.line_num, record, None
+        first_line = text.split("\n", 1)[0]
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=first_line.count))
+        header = next(rows, [])
+        ended = rows.line_num  # a record is numbered by its first line (a quoted cell may span lines)
+        for row in rows:
+            starts, ended = ended + 1, rows.line_num
+            if not any(cell.strip() for cell in row):  # a blank line, or separators only (Excel's formatted rows)
+                continue
+            cells: dict[str | None, Any] = dict(zip(header, row, strict=False))  # as csv.DictReader makes it:
+            if len(row) > len(header):
+                cells[None] = row[len(header):]  # cells beyond the header (refused by _normalise)
+            for column in header[len(row):]:
+                cells[column] = None
+            yield starts, cells, None
 
 
 @dataclass

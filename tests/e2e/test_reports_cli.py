@@ -149,3 +149,34 @@ def test_projections_follow_keeps_the_read_models_current(grants):
     assert result.exit_code == 0 and result.stdout.splitlines() == ["folded 1 events up to 1"]
     status = json.loads(grants("projections", "status", "--format", "json").stdout)
     assert all(r["behind"] == 0 for r in status)
+
+
+def test_a_csv_from_excel_in_windows_1252_with_empty_rows_and_a_cell_over_two_lines(grants, tmp_path):
+    """Excel's plain semicolon CSV is Windows-1252; its formatted empty rows are separators only;
+    a record is numbered by the line it starts on."""
+    path = tmp_path / "ansi.csv"
+    path.write_bytes("command;ref;kommune;scheme;title;fte;year\r\napply;W/1;Bodø;765.62;Rådgiver;0,5;2021\r\n"
+                     ";;;;;;\r\n\r\n".encode("cp1252"))
+    assert grants("import", str(path)).stdout == "imported 1 commands, 1 events\n"
+    assert json.loads(grants("show", "W/1", "--format", "json").stdout)["title"] == "Rådgiver"
+    spans = tmp_path / "spans.csv"
+    spans.write_text('command,ref,kommune,scheme,title,fte,year\napply,M/1,Hamar,765.62,"two\nlines",1,2021\n'
+                     "apply,M/2,Hamar,765.62,t,50,2021\n", encoding="utf-8")
+    result = grants("import", str(spans))
+    assert result.stderr.splitlines()[:2] == [
+        "Error: line 2: title: must not contain control characters, got 'two\\nlines'",
+        "Error: line 4: fte: must be more than 0 and at most 1, got '50'; did you mean 0.50?"]
+
+
+def test_a_field_given_twice_on_a_line_is_refused_rather_than_one_value_dropped(grants, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("command,ref,kommune,scheme,title,fte,year,wage_cost,--wage-cost\n"
+                    "apply,H/1,Hamar,765.62,T,1,2021,500000,600000\n", encoding="utf-8")
+    result = grants("import", str(path))
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (
+        2, "Error: line 2: --wage-cost: the same field as column 'wage_cost'; give one of them")
+    assert event_count(grants.url) == 0
+    semicolon = grants("apply", "P/1", "--kommune", "3401", "--scheme", "765.62", "--title", "t", "--fte", "1",
+                       "--year", "2021", "--partner", "Politiet; Salten")  # would come back as two from a file
+    assert (semicolon.exit_code, semicolon.stderr) == (
+        2, "Error: --partner: must not contain ';' (it separates partners in a file), got 'Politiet; Salten'\n")
