@@ -33,11 +33,12 @@ from grants.projections.columns import ColumnRows
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
 # What a column holds, by its name (the same names in every report, view and JSON shape).
+# Whole kroner and FTE, by column name, in every table, report, export and workbook (docs/reporting.md).
 KRONER_COLUMNS = frozenset({"amount", "granted_amount", "rule_amount", "deviation", "spent", "paid", "entitlement",
                             "to_reclaim", "own_money", "carried_in", "carried_out", "self_financing", "wage_cost",
                             "other_costs", "frame", "granted", "left", "appropriation", "unallocated", "rate",
-                            "base", "new_amount", "new_rule_amount"})
-FTE_COLUMNS = frozenset({"fte", "fte_filled", "base_fte"})
+                            "base", "new_amount", "new_rule_amount", "committed", "delta", "carried", "frames"})
+FTE_COLUMNS = frozenset({"fte", "fte_filled", "from_fte", "to_fte", "base_fte"})
 OFFICE_COLUMNS = frozenset({"office"})
 # The heading of every column a table shows, in words (translated where shown); a column not
 # listed here is headed by its name with spaces (tests/unit/test_language.py keeps the list whole).

@@ -11,13 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-# Columns holding whole kroner, in every report and export (docs/reporting.md).
-KRONER_COLUMNS = frozenset({
-    "amount", "granted_amount", "rule_amount", "spent", "to_reclaim", "self_financing", "wage_cost",
-    "frame", "granted", "left", "rate", "base", "new_amount", "committed", "delta", "carried",
-    "entitlement", "appropriation", "frames",
-})
-FTE_COLUMNS = frozenset({"fte", "fte_filled", "from_fte", "to_fte", "base_fte"})
+from grants.cli.output import FTE_COLUMNS, KRONER_COLUMNS
+
 KRONER_FORMAT = "#,##0"  # shown with the reader's grouping: 1 320 000 in a Norwegian Excel
 FTE_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -128,7 +128,7 @@ def test_a_team_grants_asked_for_rescale_survives_the_round_trip(grants, tmp_pat
     """765.60 keeps a team grant's amount on an FTE change unless --rescale asked otherwise: the
     exported command says so, or the copy would keep 800 000 where the ledger has 600 000."""
     ok(grants("apply", "T/1", "--kommune", "1804", "--scheme", "765.60-youth", "--title", "Team", "--fte", "2",
-              "--year", "2021", "--received", "2021-02-01"))
+              "--year", "2021", "--received", "2021-02-01", "--other-costs", "100000"))
     ok(grants("grant", "T/1", "--year", "2021", "--amount", "800000", "--decided", "2021-03-01"))
     ok(grants("reduce-fte", "T/1", "--fte", "1", "--effective", "2021-07-01", "--rescale"))  # 800 000 x 9/12
     ok(grants("reduce-fte", "T/1", "--fte", "0.5", "--effective", "2021-10-01"))  # kept
@@ -138,6 +138,8 @@ def test_a_team_grants_asked_for_rescale_survives_the_round_trip(grants, tmp_pat
     header = [c.value for c in commands[1]]
     assert [row[header.index("rescale")] for row in commands.iter_rows(min_row=2, values_only=True)] == [
         None, None, True, None]
+    other_costs = commands.cell(row=2, column=header.index("other_costs") + 1)
+    assert (other_costs.value, other_costs.number_format) == (100000, "#,##0")  # kroner, as every money column
     other = created(f"sqlite:///{tmp_path / 'copy.sqlite'}")
     copy = lambda *args: CliRunner().invoke(cli, ["--db", other, *args], env={"GRANTS_ACTOR": "kari.nordmann"})  # noqa: E731
     ok(copy("import", str(path)))
