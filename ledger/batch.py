@@ -131,6 +131,9 @@ def _records(path: Path):
         first_line = text.split("\n", 1)[0]
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=first_line.count))
         header = next(rows, [])
+        if header and "command" not in (cell.strip().removeprefix("--") for cell in header):
+            raise InvalidInput("file: " + _("the first line names no command column; it names {columns}").format(
+                columns=", ".join(quoted(cell) for cell in header[:12])))
         ended = rows.line_num  # a record is numbered by its first line (a quoted cell may span lines)
         for row in rows:
             starts, ended = ended + 1, rows.line_num
@@ -195,9 +198,11 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
         name = record.get("command")
         model = c.COMMANDS.get(name.strip() if isinstance(name, str) else name)
         if model is None:
-            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem="command: " + _(
-                "must be one of {choices}, got {given}").format(choices=", ".join(c.COMMANDS), given=quoted(name))),
-                record)
+            problem = (_("is required (one of {choices})") if name is None or name == "" else
+                       _("must be one of {choices}, got {given}")).format(choices=", ".join(c.COMMANDS),
+                                                                         given=quoted(name))
+            parsed.bad(number, _("line {number}: {problem}").format(number=number, problem="command: " + problem),
+                       record)
             continue
         try:
             by_model.setdefault(model, []).append((number, _normalise(model, record), record))

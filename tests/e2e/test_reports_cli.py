@@ -180,3 +180,16 @@ def test_a_field_given_twice_on_a_line_is_refused_rather_than_one_value_dropped(
                        "--year", "2021", "--partner", "Politiet; Salten")  # would come back as two from a file
     assert (semicolon.exit_code, semicolon.stderr) == (
         2, "Error: --partner: must not contain ';' (it separates partners in a file), got 'Politiet; Salten'\n")
+
+
+def test_a_file_without_a_command_column_is_one_problem_and_a_line_without_a_command_says_so(grants, tmp_path):
+    capitalised = tmp_path / "excel.csv"
+    capitalised.write_text("Command,Ref,Year\napply,H/2,2021\n", encoding="utf-8")
+    result = grants("import", str(capitalised))
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: file: the first line names no command column; it names 'Command', 'Ref', 'Year'\n")
+    missing = tmp_path / "lines.jsonl"
+    missing.write_text('{"ref": "X/1", "year": 2021}\n', encoding="utf-8")
+    assert grants("import", str(missing)).stderr.splitlines()[0] == (
+        "Error: line 1: command: is required (one of apply, grant, reject, advance, reduce-fte, report, terminate, "
+        "carry-over)")
