@@ -137,7 +137,7 @@ def _records(path: Path):
         ended = rows.line_num  # a record is numbered by its first line (a quoted cell may span lines)
         for row in rows:
             starts, ended = ended + 1, rows.line_num
-            if not any(cell.strip() for cell in row):  # a blank line, or separators only (Excel's formatted rows)
+            if not any(map(str.strip, row)):  # a blank line, or separators only (Excel's formatted rows)
                 continue
             cells: dict[str | None, Any] = dict(zip(header, row, strict=False))  # as csv.DictReader makes it:
             if len(row) > len(header):
