@@ -9,6 +9,7 @@ every line is valid and every decision is allowed.
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,8 @@ from grants.ledger.progress import Progress
 from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
 MAX_LINES = 1_000_000
-TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0")
+# Flags as people write them, and as Excel in Norwegian saves TRUE and FALSE (SANN, USANN).
+TRUE, FALSE = ("true", "yes", "1", "ja", "sann"), ("false", "no", "0", "nei", "usann")
 
 
 @cache
@@ -99,14 +101,38 @@ def _json_line(line: str) -> Any:
 _NOT_FLAT = frozenset({float, list, dict})
 
 
+# A letter beyond ASCII as UTF-8 writes it (ø is C3 B8): a file holding one is UTF-8 throughout.
+UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _text(path: Path) -> str:
-    """UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes, is not data), else Windows-1252:
-    what Excel's plain CSV, semicolon-separated in Norwegian, writes on Windows (æ, ø, å)."""
+    """UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes, is not data); UTF-16 with its
+    byte-order mark (Excel's "Unicode text"); else Windows-1252, what Excel's plain CSV,
+    semicolon-separated in Norwegian, writes on Windows. A UTF-8 file with a byte that is not
+    UTF-8 is refused, naming its line, rather than read with every æ, ø and å garbled."""
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        if UTF8_LETTER.search(data):
+            raise InvalidInput("file: " + _("line {number} is not UTF-8 text, as the rest of the file is").format(
+                number=data.count(b"\n", 0, error.start) + 1)) from None
         return data.decode("cp1252")
+
+
+def checked_header(header: list[str]) -> list[str]:
+    """A file's column names without surrounding spaces; refused when none is `command` or one is
+    named twice (a dict of the line would keep one value and drop the other)."""
+    names = [name.strip() for name in header]
+    if "command" not in names:
+        raise InvalidInput("file: " + _("the first line names no command column; it names {columns}").format(
+            columns=", ".join(quoted(name) for name in names[:12])))
+    twice = next((name for name in names if name and names.count(name) > 1), None)
+    if twice is not None:
+        raise InvalidInput("file: " + _("the first line names column {name} twice").format(name=quoted(twice)))
+    return names
 
 
 def _records(path: Path):
@@ -128,12 +154,12 @@ def _records(path: Path):
         # Excel in Norwegian saves "CSV (semikolondelt)": `;` between cells, since `,` is the
         # decimal comma (0,5); tab-separated text too. The header names columns only, so the
         # separator is the one it holds most of.
-        first_line = text.split("\n", 1)[0]
+        first_line = next((line for line in text.split("\n") if line.strip(",;\t \r")), "")
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=first_line.count))
-        header = next(rows, [])
-        if header and "command" not in (cell.strip().removeprefix("--") for cell in header):
-            raise InvalidInput("file: " + _("the first line names no command column; it names {columns}").format(
-                columns=", ".join(quoted(cell) for cell in header[:12])))
+        header = next((row for row in rows if any(map(str.strip, row))), None)  # blank lines before it too
+        if header is None:
+            return  # an empty file: no commands
+        header = checked_header(header)
         ended = rows.line_num  # a record is numbered by its first line (a quoted cell may span lines)
         for row in rows:
             starts, ended = ended + 1, rows.line_num

@@ -45,7 +45,11 @@ def xlsx_records(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     try:
         sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        header = [cell_text(c) for c in next(rows, ())]
+        header = [cell_text(c) or "" for c in next(rows, ())]
+        if any(header):
+            from grants.ledger.batch import checked_header  # the batch module imports this one
+
+            header = checked_header(header)
         for number, cells in enumerate(rows, start=2):
             texts = [cell_text(c) for c in cells]
             if not any(texts):

@@ -193,3 +193,29 @@ def test_a_file_without_a_command_column_is_one_problem_and_a_line_without_a_com
     assert grants("import", str(missing)).stderr.splitlines()[0] == (
         "Error: line 1: command: is required (one of apply, grant, reject, advance, reduce-fte, report, terminate, "
         "carry-over)")
+
+
+def test_spreadsheet_files_as_saved_in_norwegian_and_their_header_mistakes(grants, tmp_path):
+    """SANN/USANN for TRUE/FALSE, a blank line before the header, a header cell with a space,
+    UTF-16 "Unicode text"; a column named twice or a stray non-UTF-8 byte in a UTF-8 file is one
+    problem naming it, never a value dropped or letters garbled."""
+    header = "command ;ref;kommune;scheme;title;fte;year;received\r\n"
+    lines = ("apply;N/1;Hamar;765.62;Rådgiver;1;2021;2021-02-01\r\n"
+             "grant;N/1;;;;;2021;\r\n")
+    flags = "command;ref;year;spent;received;correction;reason\r\nreport;N/1;2021;1;2022-02-01;USANN;\r\n" \
+            "report;N/1;2021;2;2022-02-02;SANN;rettet\r\n"
+    first = tmp_path / "first.csv"
+    first.write_text("\r\n" + header + lines, encoding="utf-8")
+    assert grants("import", str(first)).stdout == "imported 2 commands, 2 events\n"
+    second = tmp_path / "flags.txt"
+    second.write_bytes(flags.replace(";", "\t").encode("utf-16"))
+    assert grants("import", str(second)).stdout == "imported 2 commands, 2 events\n"
+    view = json.loads(grants("show", "N/1", "--format", "json").stdout)
+    assert (view["title"], [r["spent"] for r in view["reports"]]) == ("Rådgiver", [1, 2])  # SANN: a correction
+    twice = tmp_path / "twice.csv"
+    twice.write_text("command,ref,year,year\ngrant,N/1,2021,2022\n", encoding="utf-8")
+    assert grants("import", str(twice)).stderr == "Error: file: the first line names column 'year' twice\n"
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes((header + lines).replace("N/1", "N/2").encode("utf-8") + "apply;N/3;Hamar;765.62;Café".encode(
+        "cp1252") + b";1;2021;2021-02-01\r\n")
+    assert grants("import", str(stray)).stderr == "Error: file: line 4 is not UTF-8 text, as the rest of the file is\n"
