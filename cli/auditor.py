@@ -312,8 +312,9 @@ def explanation_lines(r: dict) -> list[str]:
     if report is None:
         lines.append(_line(_("report"), _("none yet")))
         return [first, *_aligned(lines)]
+    # Without an FTE filled, the arithmetic below ends with the months funded: said once.
     months = (_(", {months} months funded").format(months=report["months_funded"])
-              if report["months_funded"] is not None else "")
+              if report["months_funded"] is not None and report["fte_filled"] is not None else "")
     filled = (_(", FTE filled {fte}").format(fte=format_fte(report["fte_filled"]))
               if report["fte_filled"] is not None else "")
     lines.append(_line(_("entitlement"), _("{amount} NOK").format(amount=kroner(r["entitlement"])) + months + filled))

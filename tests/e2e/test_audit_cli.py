@@ -64,6 +64,10 @@ def test_explain_shows_the_rule_rate_months_and_arithmetic(grants):
     table = grants("explain", REF, "--year", "2019").stdout
     assert "6 months at FTE 0.50" in table and "2021/4711-3 2019: 495 000 NOK" in table
     assert grants("explain", REF, "--year", "2020").exit_code == 4
+    grants("report", REF, "--year", "2019", "--spent", "400000", "--received", "2020-02-01")
+    reported = grants("explain", REF, "--year", "2019").stdout
+    assert reported.count("12 months funded") == 1  # on the entitlement's arithmetic, not beside it again
+    assert "  entitlement 495 000 NOK\n" in reported
 
 
 def test_every_reading_command_also_speaks_csv(grants):
