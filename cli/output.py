@@ -32,8 +32,8 @@ from grants.projections.columns import ColumnRows
 
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
-# What a column holds, by its name (the same names in every report, view and JSON shape).
-# Whole kroner and FTE, by column name, in every table, report, export and workbook (docs/reporting.md).
+# What a column holds, by its name (the same names in every report, view, JSON shape, export and
+# workbook: docs/reporting.md).
 KRONER_COLUMNS = frozenset({"amount", "granted_amount", "rule_amount", "deviation", "spent", "paid", "entitlement",
                             "to_reclaim", "own_money", "carried_in", "carried_out", "self_financing", "wage_cost",
                             "other_costs", "frame", "granted", "left", "appropriation", "unallocated", "rate",

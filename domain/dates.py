@@ -79,8 +79,8 @@ def carry_over_date(cmd: Any, position: Any, today: date) -> date:
     on was received: a past year's carry-over is decided on that year's report (whose own
     default, the report deadline, falls after 1 January)."""
     decided = decision_date(cmd, position, today)
-    reports = position.reports.get(cmd.from_year)
-    return max(decided, reports[-1].received) if reports else decided
+    received = position.report_received(cmd.from_year)
+    return max(decided, received) if received is not None else decided
 
 
 def report_received(cmd: Any, position: Any, today: date) -> date:

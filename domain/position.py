@@ -107,6 +107,11 @@ class YearReport:
     paid: int = 0  # the year's amount when the report was recorded
 
 
+def nothing_paid(amount: int) -> list[GrantsError]:
+    """An entered amount that pays nothing (grant, advance, carry-over): not a decision to record."""
+    return [InvalidInput("amount: " + _("must be more than 0, got {amount}").format(amount=amount))]
+
+
 class GrantPosition(Aggregate):
     TOPIC = "domain.position:GrantPosition"  # a stable name stored with every event; never change it
 
@@ -346,6 +351,11 @@ class GrantPosition(Aggregate):
         return YearMoney(latest.paid, self.carried_in.get(year, 0), self.carried_out.get(year, 0),
                          latest.entitlement, latest.spent)
 
+    def report_received(self, year: int) -> date | None:
+        """When the report that counts for `year` (the latest, a correction included) came in."""
+        reports = self.reports.get(year)
+        return reports[-1].received if reports else None
+
     def months_funded(self, year: int) -> int:
         """The months of `year` the position ran: a termination ends it with its month."""
         if self.termination is None:
@@ -493,7 +503,7 @@ class GrantPosition(Aggregate):
         entered amount is a discretionary decision (skjønn) that needs a reason. An amount of 0
         pays nothing: that decision is `reject` (or `terminate`), not a grant."""
         if amount == 0:
-            return [InvalidInput("amount: " + _("must be more than 0, got {amount}").format(amount=amount))]
+            return nothing_paid(amount)
         if self._scheme().basis == "ladder":
             if amount is not None and not reason:
                 return [InvalidInput("amount: " + _("a discretionary amount on {scheme} needs a reason (the rule's "
@@ -617,7 +627,7 @@ class GrantPosition(Aggregate):
             problems.append(RuleRefused("from_year: " + _("{scheme} carries no money into {year}").format(
                 scheme=self.scheme, year=to_year) + (_(" (last: {year})").format(year=limit) if limit else "")))
         if amount <= 0:
-            problems.append(InvalidInput("amount: " + _("must be more than 0, got {amount}").format(amount=amount)))
+            problems += nothing_paid(amount)
         money = self.money(from_year)
         if money is None:
             problems.append(RuleRefused("from_year: " + _(
@@ -625,11 +635,11 @@ class GrantPosition(Aggregate):
         elif amount > money.to_reclaim:
             problems.append(RuleRefused("amount: " + _("{amount} exceeds the unspent {unspent} of {year}").format(
                 amount=format_kroner(amount), unspent=format_kroner(money.to_reclaim), year=from_year)))
-        reports = self.reports.get(from_year)
-        if reports and decided < reports[-1].received:  # approved on the report that applies for it
+        received = self.report_received(from_year)
+        if received is not None and decided < received:  # approved on the report that applies for it
             problems.append(InvalidInput("decided: " + _(
                 "{decided} is before the {year} report was received on {received}").format(
-                decided=decided, year=from_year, received=reports[-1].received)))
+                decided=decided, year=from_year, received=received)))
         refuse_all(problems)
         self.trigger_event(self.CarriedOver, from_year=from_year, to_year=to_year, amount=amount,
                            actor=current_actor.get(), effective=decided, reason=reason)
