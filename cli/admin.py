@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -105,7 +106,7 @@ def _frame_set() -> click.Command:
     def run(ctx: click.Context, **values: object) -> None:
         option_names.set(option_names_of(SetFrame))
         cmd = parse(SetFrame, **given(values))
-        cmd = cmd.model_copy(update={"office": office_id(cmd.office)})
+        cmd = replace(cmd, office=office_id(cmd.office))
         frame = ctx.obj.ledger().set_frame(cmd)
         click.echo(_("frame {office} {scheme} {year}: {amount} NOK, {committed} granted, version {version}").format(
             office=frame.office, scheme=frame.scheme, year=frame.year, amount=kroner(frame.amount),

@@ -1,9 +1,9 @@
 """The `grants` command: the group, its context, and the one error -> exit-code map.
 
 Commands live in modules by who uses them (caseworker, auditor, reports, admin, demo) and are
-loaded lazily: `grants show` imports neither the caseworkers' command models (pydantic) nor the
-read models (SQLAlchemy). The caseworker commands are generated from the command models in
-grants.domain.commands; every other command is named in SECTIONS below.
+loaded lazily: `grants show` imports neither the caseworkers' command models nor the read models
+(SQLAlchemy), and only a batch import imports pydantic. The caseworker commands are generated
+from the command models in grants.domain.commands; every other command is named in SECTIONS below.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import re
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 from typing import Any
 
 import click
@@ -28,37 +26,6 @@ from grants.cli.streams import tolerate_leaving_readers
 from grants.domain.actor import current_actor
 from grants.domain.errors import GrantsError
 from grants.domain.i18n import N_, _
-
-# The CLI uses no pydantic plugins; skipping their discovery saves ~20 ms per command.
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-
-def _no_plugin_loader() -> None:
-    """With plugins switched off, pydantic's plugin loader answers "none" without looking
-    (pydantic/plugin/_loader.py, `get_plugins`), but importing it imports importlib.metadata and
-    with it the email package: ~14 ms of every decision, for nothing. This stand-in gives that
-    answer while the setting says so (read at each call, as pydantic does); once plugins are
-    switched on it steps aside for pydantic's own loader. pydantic imports one name from it,
-    `get_plugins`, when it builds a validator (pydantic<3, pyproject.toml); an import of any
-    other name would fail every decision, which the tests would show (tests/e2e/test_startup.py)."""
-    name = "pydantic.plugin._loader"
-    if name in sys.modules:
-        return
-
-    def get_plugins() -> Any:
-        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
-            return ()
-        if sys.modules.get(name) is stand_in:
-            del sys.modules[name]
-        return importlib.import_module(name).get_plugins()
-
-    stand_in = ModuleType(name, "pydantic's plugin loader while plugins are off (grants.cli.main)")
-    stand_in.__spec__ = ModuleSpec(name, None)
-    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-    sys.modules[name] = stand_in
-
-
-_no_plugin_loader()
 
 CASEWORKER = "grants.cli.caseworker"
 # Section title, module, command names (in the order shown by `grants --help`).

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from grants.cli.completion import complete_kommune, complete_office, complete_ref, complete_scheme
-from grants.domain.commands import is_flag, is_multiple, shown_of
+from grants.domain.commands import Spec, fields_of
 from grants.domain.i18n import N_, _
 
 # Values completed from the reference data or the ledger, by the field's metavar; other fields
@@ -53,36 +53,34 @@ class ModelCommand(click.Command):
         return help_of(self.model, _)
 
 
-def option_name(field_name: str, info: Any) -> str:
-    shown = shown_of(info)
-    return "--" + ((shown.option if shown and shown.option else field_name).replace("_", "-"))
+def option_name(spec: Spec) -> str:
+    return "--" + (spec.kind.option or spec.name).replace("_", "-")
 
 
 def parameters_for(model: Any) -> list[click.Parameter]:
     params: list[click.Parameter] = []
-    for name, info in model.model_fields.items():
-        shown = shown_of(info)
-        if name == "ref":
+    for spec in fields_of(model):
+        shown = spec.kind
+        if spec.name == "ref":
             params.append(click.Argument(["ref"], metavar="REF", shell_complete=complete_ref))
             continue
-        kwargs: dict[str, Any] = {"description": info.description, "named_choices": [],
-                                  "required": info.is_required()}
-        if is_flag(info):
+        kwargs: dict[str, Any] = {"description": spec.about, "named_choices": [], "required": spec.required}
+        if shown.flag:
             kwargs.update(is_flag=True, default=None)
         else:
-            kwargs["metavar"] = shown.metavar if shown else "TEXT"
-            if is_multiple(info):
+            kwargs["metavar"] = shown.metavar
+            if shown.multiple:
                 kwargs.update(multiple=True, default=None)
-            choices = list(shown.choices()) if shown and shown.choices else []  # validated by the model
+            choices = list(shown.choices()) if shown.choices else []  # checked by the field's Kind
             if choices and shown.metavar not in COMPLETERS:
                 kwargs["metavar"] = "[" + "|".join(choices) + "]"
             elif 0 < len(choices) <= MAX_CHOICES_IN_HELP:
                 kwargs["named_choices"] = choices
-            if shown and (shown.choices or shown.metavar in COMPLETERS):
+            if shown.choices or shown.metavar in COMPLETERS:
                 kwargs["shell_complete"] = COMPLETERS.get(shown.metavar) or _completer(shown.choices)
-        alias = "--" + name.replace("_", "-")  # the field's own name also works (--partners for --partner)
-        names = [option_name(name, info)] + ([alias] if alias != option_name(name, info) else [])
-        params.append(FieldOption([*names, name], **kwargs))
+        alias = "--" + spec.name.replace("_", "-")  # the field's own name also works (--partners for --partner)
+        names = [option_name(spec)] + ([alias] if alias != option_name(spec) else [])
+        params.append(FieldOption([*names, spec.name], **kwargs))
     return params
 
 
@@ -94,7 +92,7 @@ def _completer(choices: Any) -> Any:
 
 
 def option_names_of(model: Any) -> dict[str, str]:
-    return {name: option_name(name, info) for name, info in model.model_fields.items() if name != "ref"}
+    return {spec.name: option_name(spec) for spec in fields_of(model) if spec.name != "ref"}
 
 
 def help_of(model: Any, translate: Any = lambda text: text) -> str:

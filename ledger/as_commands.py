@@ -29,24 +29,24 @@ COMMAND_OF: dict[type, tuple[str, dict[str, str]]] = {
 
 def columns() -> list[str]:
     """`command`, `ref`, then every field of every command, each once, in definition order."""
-    from grants.domain.commands import COMMANDS
+    from grants.domain.commands import COMMANDS, fields_of
 
     found = ["command", "ref"]
     for model in COMMANDS.values():
-        found += [name for name in model.model_fields if name not in found]
+        found += [spec.name for spec in fields_of(model) if spec.name not in found]
     return found
 
 
 def command_row(domain_event: Any, ref: str) -> dict[str, Any] | None:
     """The import line that records this event, or None for an event no command records."""
-    from grants.domain.commands import COMMANDS
+    from grants.domain.commands import COMMANDS, fields_of
 
     found = COMMAND_OF.get(type(domain_event))
     if found is None:
         return None
     name, renamed = found
     row: dict[str, Any] = {"command": name, "ref": ref}
-    for field_name in COMMANDS[name].model_fields:
+    for field_name in (spec.name for spec in fields_of(COMMANDS[name])):
         attribute = renamed.get(field_name, field_name)
         if field_name != "ref" and hasattr(domain_event, attribute):
             row[field_name] = getattr(domain_event, attribute)

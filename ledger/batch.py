@@ -11,7 +11,6 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,16 @@ from grants.ledger.progress import Progress
 from grants.ledger.xlsx_import import xlsx_records  # .xlsx workbooks, same columns
 
 MAX_LINES = 1_000_000
-# Flags as people write them, and as Excel in Norwegian saves TRUE and FALSE (SANN, USANN).
-TRUE, FALSE = ("true", "yes", "1", "ja", "sann"), ("false", "no", "0", "nei", "usann")
 
 
-@cache
+@c.per_form
 def columns_of(model: type[c.Command]) -> dict[str, str]:
     """Every column a line of this command may use -> its field: the field name, the CLI
     option's name (with dashes or underscores) and the option's own name (`partner`)."""
     found = {}
-    for name, info in model.model_fields.items():
-        shown = c.shown_of(info)
-        for alias in {name, name.replace("_", "-"), *((shown.option, ) if shown and shown.option else ())}:
+    for spec in c.fields_of(model):
+        name = spec.name
+        for alias in {name, name.replace("_", "-"), *((spec.kind.option, ) if spec.kind.option else ())}:
             found[alias] = name
     return found
 
@@ -69,19 +66,19 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
             value = tuple(part.strip() for part in value.split(";") if part.strip())
         if name in flags and isinstance(value, str):
             lowered = value.strip().lower()
-            if lowered not in TRUE + FALSE:
+            if lowered not in c.TRUE + c.FALSE:
                 raise ValueError(f"{column}: " + _("must be true or false, got {value}").format(value=quoted(value)))
-            value = lowered in TRUE
+            value = lowered in c.TRUE
         values[name] = value
     return values
 
 
-@cache
+@c.per_form
 def _kinds(model: type[c.Command]) -> tuple[frozenset[str], frozenset[str]]:
     """The model's list fields and its flags, read once per model."""
-    fields = model.model_fields.items()
-    return (frozenset(name for name, info in fields if c.is_multiple(info)),
-            frozenset(name for name, info in fields if c.is_flag(info)))
+    fields = c.fields_of(model)
+    return (frozenset(spec.name for spec in fields if spec.kind.multiple),
+            frozenset(spec.name for spec in fields if spec.kind.flag))
 
 
 def _json_line(line: str) -> Any:
@@ -244,7 +241,7 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
     return parsed
 
 
-@cache
+@c.per_form
 def _adapter(model: type[c.Command]) -> Any:
     """One validator for a list of this command's lines."""
     from pydantic import TypeAdapter

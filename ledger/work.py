@@ -4,6 +4,7 @@ until the ledger stores them together in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -64,11 +65,11 @@ class UnitOfWork:
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
         cmd = cmd.with_dates(position, self.today())
-        given = cmd.__dict__  # the fields this command has (getattr on a missing one is slow in pydantic)
+        given = cmd.__dict__  # the fields this command has
         named = given.get("kommune")
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
             year = cmd.touched_year() or position.last_year or position.first_year
-            cmd = cmd.model_copy(update={"kommune": lookup(named, year).number})
+            cmd = replace(cmd, **{"kommune": lookup(named, year).number})
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
         # An excess is named by the option the money came from: the amount given, else the year.
