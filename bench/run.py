@@ -36,9 +36,6 @@ RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 BASELINE = "import eventsourcing.application, eventsourcing.sqlite, click"  # the issue's, on both engines
 BASELINE_PG = "import eventsourcing.application, eventsourcing.postgres, click"
-# The line and pydantic, which the command models (the one definition of each decision)
-# are: no decision can start faster, so its ratio to the line is the floor for `grant`.
-FLOOR = BASELINE + "; from pydantic import BaseModel, Field"
 REPORTS = (("funding --by office", ("funding", "--by", "office")), ("expiry", ("expiry",)),
            ("winddown", ("winddown",)), ("compliance", ("compliance",)), ("frames", ("frames",)))
 SCANS = {"verify": ("verify",), "check": ("check",)}  # integrity checks that read every event, by design
@@ -202,14 +199,13 @@ assert not ledger.execute_all(work)[1]
     pending = list(refs)
     cases = {
         "baseline": lambda: run([PY, "-c", BASELINE]),
-        "floor": lambda: run([PY, "-c", FLOOR]),
         "show": lambda: run(grants(url, "show", "D0000001")),
         "grant": lambda: run(grants(url, "grant", pending.pop(), "--year", "2021", "--decided", "2021-03-01")),
     }
     if engine == "postgres":  # the same line with the library's PostgreSQL module (it imports psycopg)
         cases["baseline_pg"] = lambda: run([PY, "-c", BASELINE_PG])
     times = alternated(cases, repeat)
-    base, floor, show, grant = (median(times[name]) for name in ("baseline", "floor", "show", "grant"))
+    base, show, grant = (median(times[name]) for name in ("baseline", "show", "grant"))
     drop_db(url)
     rows = [
         row(engine, "decision", f"python -c '{BASELINE}'", base, f"baseline ({spread(times['baseline'])})"),
@@ -218,9 +214,6 @@ assert not ledger.execute_all(work)[1]
             spread(times["grant"])),
         row(engine, "decision", "RATIO show / baseline (target <= 1.3)", None, f"{show / base:.2f}"),
         row(engine, "decision", "RATIO grant / baseline (target <= 1.6)", None, f"{grant / base:.2f}"),
-        row(engine, "decision", f"python -c '{FLOOR}'", floor, f"floor for a decision ({spread(times['floor'])})"),
-        row(engine, "decision", "ratio floor / baseline (pydantic's import alone)", None, f"{floor / base:.2f}"),
-        row(engine, "decision", "ratio grant / floor", None, f"{grant / floor:.2f}"),
     ]
     if engine == "postgres":
         base_pg = median(times["baseline_pg"])

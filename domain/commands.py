@@ -318,18 +318,19 @@ class Command(Form):
         """The funded year this command is about, for the summary line."""
         return getattr(self, "year", None)
 
-    def with_dates(self, position: Any, today: date) -> Self:
+    def with_dates(self, position: Any, today: Callable[[], date]) -> Self:
         """A copy with every left-out date filled by its field's rule (domain/dates.py); a date
-        something was received cannot lie after `today` (the edge's clock, passed in)."""
+        something was received cannot lie after today. `today` is the edge's clock, asked only
+        when a date needs it: a decision whose dates are all given reads no time zone."""
         filled: dict[str, Any] = {}
         problems = []
         for spec in dated_fields(type(self)):
             kind = spec.kind
             if kind.default_date and getattr(self, spec.name) is None:
-                filled[spec.name] = kind.default_date(self, position, today)
+                filled[spec.name] = kind.default_date(self, position, today())
             value = filled.get(spec.name, getattr(self, spec.name))
-            if kind.not_after_today and isinstance(value, date) and value > today:
-                problems.append(f"{spec.name}: " + _("{day} is after today ({today})").format(day=value, today=today))
+            if kind.not_after_today and isinstance(value, date) and value > today():
+                problems.append(f"{spec.name}: " + _("{day} is after today ({today})").format(day=value, today=today()))
         if problems:
             raise InvalidInput("; ".join(problems))
         return dataclasses.replace(self, **filled) if filled else self

@@ -64,7 +64,7 @@ class UnitOfWork:
         position = self.position(cmd.ref)
         if self.access is not None:
             self.access.require_write(position.office, cmd.ref)
-        cmd = cmd.with_dates(position, self.today())
+        cmd = cmd.with_dates(position, self.today)
         given = cmd.__dict__  # the fields this command has
         named = given.get("kommune")
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
@@ -97,7 +97,7 @@ class UnitOfWork:
                 return existing, False
             raise RuleRefused("ref: " + _("{ref} is already used for a different application").format(
                 ref=repr(cmd.ref)))
-        cmd = cmd.with_dates(None, self.today())
+        cmd = cmd.with_dates(None, self.today)
         position = GrantPosition.apply_for(ref=cmd.ref, **{**cmd.arguments(), "kommune": kommune})
         self.positions[cmd.ref] = position
         return position, True
