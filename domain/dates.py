@@ -22,6 +22,8 @@ MONTHS = 12
 
 def parse_year(raw: object) -> int:
     """A calendar year as an int, from an int or a string of digits."""
+    if type(raw) is int and FIRST_YEAR <= raw <= LAST_YEAR:  # as JSON gives it: most lines of an import
+        return raw
     text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
     if not (text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         raise ValueError(_("must be a year between {first} and {last}").format(first=FIRST_YEAR, last=LAST_YEAR))

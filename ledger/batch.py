@@ -11,6 +11,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,46 +40,45 @@ def columns_of(model: type[c.Command]) -> dict[str, str]:
 
 
 def _normalise(model: type[c.Command], raw: dict) -> dict:
-    """A line's cells as the model's fields; empty cells are absent. Lists and flags are read
-    as the CLI reads them: `;` between partners, true/false (or yes/no, 1/0) for flags."""
-    columns, values, multiple, flags = columns_of(model), {}, *_kinds(model)
-    given_as: dict[str, str] = {}  # field -> the column that gave it
-    for key, value in raw.items():
-        if key is None:
-            raise ValueError(_("more cells than columns"))
-        if value is None or (isinstance(value, str) and (not value or value.isspace())):
+    """A line's cells as the model's fields; empty cells are absent. A list is read as the CLI
+    reads it, `;` between partners; a flag's words are the field's check (commands.flag)."""
+    values: dict[str, Any] = {}
+    plan = _plan(model.name, tuple(raw))
+    for key, name, column, multiple in plan:
+        value = raw[key]
+        if value is None or (type(value) is str and (not value or value.isspace())):
             continue  # a CSV file has every command's columns; each line fills its own
-        name = columns.get(key)  # most lines name their columns exactly; the rest are tidied first
         if name is None:
-            column = key.strip().removeprefix("--")
-            if column == "command":
-                continue
-            name = columns.get(column) or columns.get(column.replace("_", "-"))
-            if name is None:
-                raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
-        else:
-            column = key
-        if name in given_as:  # `wage_cost` and `--wage-cost` on one line: which one was meant?
+            raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
+        if name in values:  # `wage_cost` and `--wage-cost` on one line: which one was meant?
+            other = next(given for given, named, _, _ in plan if named == name)
             raise ValueError(f"{key.strip()}: " + _("the same field as column {other}; give one of them").format(
-                other=quoted(given_as[name])))
-        given_as[name] = key.strip()
-        if name in multiple and isinstance(value, str):
+                other=quoted(other.strip())))
+        if multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
-        if name in flags and isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered not in c.TRUE + c.FALSE:
-                raise ValueError(f"{column}: " + _("must be true or false, got {value}").format(value=quoted(value)))
-            value = lowered in c.TRUE
         values[name] = value
     return values
 
 
-@c.per_form
-def _kinds(model: type[c.Command]) -> tuple[frozenset[str], frozenset[str]]:
-    """The model's list fields and its flags, read once per model."""
-    fields = c.fields_of(model)
-    return (frozenset(spec.name for spec in fields if spec.kind.multiple),
-            frozenset(spec.name for spec in fields if spec.kind.flag))
+@cache
+def _plan(command: str, keys: tuple) -> tuple[tuple[str, str | None, str, bool], ...]:
+    """What to do with each column of a line, worked out once per command and set of columns
+    (every line of a CSV file has the same; JSON Lines of one command mostly do): (column, its
+    field or None when the command has no such option, the column as tidied for a message,
+    whether the field is a list). The `command` column is left out."""
+    if None in keys:
+        raise ValueError(_("more cells than columns"))
+    model = c.COMMANDS[command]
+    columns = columns_of(model)
+    multiple = {spec.name for spec in c.fields_of(model) if spec.kind.multiple}
+    plan = []
+    for key in keys:
+        column = key.strip().removeprefix("--")
+        if column == "command":
+            continue
+        name = columns.get(key) or columns.get(column) or columns.get(column.replace("_", "-"))
+        plan.append((key, name, key if name == key else column, name in multiple))
+    return tuple(plan)
 
 
 def _json_line(line: str) -> Any:
@@ -90,12 +90,12 @@ def _json_line(line: str) -> Any:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:
         return json.loads(line)
-    if isinstance(record, dict) and not any(type(value) in _NOT_FLAT for value in record.values()):
+    if type(record) is dict and _FLAT.issuperset(map(type, record.values())):  # in C: no Python per value
         return record
     return json.loads(line)
 
 
-_NOT_FLAT = frozenset({float, list, dict})
+_FLAT = frozenset({str, int, bool, type(None)})
 
 
 # A letter beyond ASCII as UTF-8 writes it (ø is C3 B8): a file holding one is UTF-8 throughout.

@@ -28,4 +28,5 @@ def test_columns_as_written_as_options_or_padded_name_the_same_fields():
     line = {"command": "report", "ref": "A/1", "year": 2021, " --spent ": "700000", "fte_filled": "0.5",
             "received": "  ", "correction": "yes"}
     assert _normalise(c.Report, line) == {"ref": "A/1", "year": 2021, "spent": "700000", "fte_filled": "0.5",
-                                          "correction": True}
+                                          "correction": "yes"}
+    assert c.parse(c.Report, **_normalise(c.Report, line)).correction is True  # the flag's words: its check
