@@ -17,6 +17,7 @@ from grants.domain.status import ACTIVE, TERMINATED
 from grants.ledger.gc_pause import collector_paused
 from grants.projections import db
 from grants.projections.columns import ColumnRows
+from grants.projections.order import by_code_point
 
 GROUPS = {
     "office": ["office"],
@@ -73,7 +74,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
         query = (select(y.c.ref, y.c.kommunenummer, y.c.office, y.c.scheme, y.c.year, y.c.ladder_year,
                         y.c.fte, y.c.amount, y.c.spent, y.c.to_reclaim, y.c.rule_amount, y.c.entitlement,
                         y.c.carried_in, y.c.carried_out, y.c.own_money)
-                 .where(_filters(y, **filters)).order_by(y.c.year, y.c.office, y.c.ref))
+                 .where(_filters(y, **filters)).order_by(*by_code_point(y.c.year, y.c.office, y.c.ref)))
         with reading(engine) as conn:
             rows = _dicts(conn.execute(query))
         for row in rows:  # a discretionary amount (skjønn) beside the rule's: the deviation
@@ -84,7 +85,7 @@ def funding(engine, by="office", **filters) -> list[dict]:
                     func.sum(y.c.amount).label("amount"),
                     func.coalesce(func.sum(y.c.spent), 0).label("spent"),
                     func.coalesce(func.sum(y.c.to_reclaim), 0).label("to_reclaim"))
-             .where(_filters(y, **filters)).group_by(*keys).order_by(*keys))
+             .where(_filters(y, **filters)).group_by(*keys).order_by(*by_code_point(*keys)))
     with reading(engine) as conn:
         rows = _dicts(conn.execute(query))
     for row in rows:
@@ -113,7 +114,8 @@ def _positions(engine, *extra, **filters):
     """Funded positions matching the filters and any extra SQL conditions."""
     p = db.positions
     with reading(engine) as conn:
-        return _dicts(conn.execute(select(p).where(and_(*_position_conditions(extra, filters))).order_by(p.c.ref)))
+        query = select(p).where(and_(*_position_conditions(extra, filters))).order_by(*by_code_point(p.c.ref))
+        return _dicts(conn.execute(query))
 
 
 def expiry(engine, year=None, **filters) -> list[dict]:
@@ -130,7 +132,7 @@ def expiry_columns(engine, year=None, **filters) -> ColumnRows:
     # Only the columns used (no Decimal or date conversion): a million-event ledger has 100,000 rows.
     query = (select(p.c.ref, p.c.office, p.c.kommunenummer, p.c.scheme, p.c.status, p.c.first_funded_year,
                     p.c.last_funded_year, p.c.ladder_year)
-             .where(and_(*_position_conditions((), filters))).order_by(p.c.ref))
+             .where(and_(*_position_conditions((), filters))).order_by(*by_code_point(p.c.ref)))
     with collector_paused():  # 100,000 rows live until returned: see gc_pause
         with reading(engine) as conn:
             columns = _columns(EXPIRY_FETCHED, conn.execute(query), shared=EXPIRY_FETCHED[1:])
@@ -219,7 +221,7 @@ def frames(engine, **filters) -> list[dict]:
     f, a = db.frames, db.appropriations
     query = (select(f.c.office, f.c.scheme, f.c.year, f.c.amount.label("frame"), f.c.set_by)
              .where(_filters(f, **{k: v for k, v in filters.items() if k != "kommune"}))
-             .order_by(f.c.year, f.c.office, f.c.scheme))
+             .order_by(*by_code_point(f.c.year, f.c.office, f.c.scheme)))
     national = {k: v for k, v in filters.items() if k in ("year", "scheme")}
     with reading(engine) as conn:
         framed = _dicts(conn.execute(query))
@@ -274,7 +276,7 @@ def compliance(engine, today: date, **filters) -> list[dict]:
         years = _flagged_years(conn, filters)
         applications = _dicts(conn.execute(select(p).where(_application_filters(p, year, **filters),
                                                            _possible_application_issue(conn, p))
-                                           .order_by(p.c.first_year, p.c.office, p.c.ref)))
+                                           .order_by(*by_code_point(p.c.first_year, p.c.office, p.c.ref))))
     for a in applications:
         base = {"ref": a["ref"], "year": a["first_year"], "office": a["office"],
                 "kommunenummer": a["kommunenummer"], "scheme": a["scheme"]}
@@ -313,7 +315,7 @@ def _flagged_years(conn, filters) -> list[dict]:
         return []
     query = (select(y, p.c.other_costs).select_from(y.join(p, p.c.position_id == y.c.position_id))
              .where(_filters(y, **filters), y.c.position_id.in_(ids if len(ids) <= BY_KEY else flagged))
-             .order_by(y.c.year, y.c.office, y.c.ref))
+             .order_by(*by_code_point(y.c.year, y.c.office, y.c.ref)))
     return _dicts(conn.execute(query))
 
 
