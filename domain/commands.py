@@ -77,12 +77,12 @@ class Kind:
         return core_schema.no_info_plain_validator_function(self.check)
 
 
-class BadItem(ValueError):
-    """One item of a list is wrong: the message repeats that item, not the whole list."""
+class BadItems(ValueError):
+    """Items of a list are wrong: each message repeats its item, not the whole list."""
 
-    def __init__(self, message: str, item: object):
-        super().__init__(message)
-        self.item = item
+    def __init__(self, problems: list[tuple[str, object]]):
+        super().__init__("; ".join(message for message, _item in problems))
+        self.problems = problems
 
 
 DATE_RULE = N_("must be an ISO date such as 2024-03-01")
@@ -191,11 +191,14 @@ def _fte_filled(raw: object) -> Decimal:
 
 
 def whole_number(low: int, high: int) -> Callable[[object], int]:
-    """A whole number from `low` to `high`, from an int or a string of digits."""
+    """A whole number from `low` to `high`, from an int or its digits; 3.0 (a spreadsheet's
+    number, JSON's float) is 3. true is not 1."""
 
     def check(raw: object) -> int:
         value = raw.strip() if isinstance(raw, str) else raw
-        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value, re.ASCII):
+        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+(\.0*)?", value, re.ASCII):
+            value = int(value.partition(".")[0])
+        elif type(value) is float and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(_("must be a whole number"))
@@ -209,9 +212,12 @@ def whole_number(low: int, high: int) -> Callable[[object], int]:
 
 
 def flag(raw: object) -> bool:
-    """A flag: given on the command line, a JSON boolean, or one of the words in TRUE and FALSE."""
+    """A flag: given on the command line, a JSON boolean or 0 or 1, or one of the words in TRUE
+    and FALSE."""
     if isinstance(raw, bool):
         return raw
+    if type(raw) in (int, float) and raw in (0, 1):
+        return bool(raw)
     lowered = raw.strip().lower() if isinstance(raw, str) else None
     if lowered in TRUE or lowered in FALSE:
         return lowered in TRUE
@@ -219,18 +225,27 @@ def flag(raw: object) -> bool:
 
 
 def _partners(raw: object) -> tuple[str, ...]:
-    """A list of at most MAX_PARTNERS partners, each a name (`_partner`)."""
+    """A list of at most MAX_PARTNERS partners, each a name (`_partner`); every bad one is named."""
     if not isinstance(raw, (list, tuple)):
         raise ValueError(_("must be a list"))
-    if len(raw) > MAX_PARTNERS:
-        raise ValueError(_("must have at most {max_length} items").format(max_length=MAX_PARTNERS))
-    checked = []
+    checked, problems = [], []
     for item in raw:
         try:
             checked.append(_partner(item))
         except ValueError as error:
-            raise BadItem(str(error), item) from None
+            problems.append((str(error), item))
+    if problems:
+        raise BadItems(problems)
+    if len(raw) > MAX_PARTNERS:
+        raise ValueError(_("must have at most {max_length} items").format(max_length=MAX_PARTNERS))
     return tuple(checked)
+
+
+def _office_or_none(raw: object) -> str | None:
+    """A user's office, which only a caseworker needs: left empty, none (as when not given)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return text(60)(raw)
 
 
 def _fte_of_scheme(raw: object, earlier: dict[str, Any]) -> Decimal:
@@ -560,10 +575,12 @@ def dated_fields(model: type[Command]) -> tuple[Spec, ...]:
 
 
 def problem(name: str, error: ValueError, raw: object) -> str:
-    """`field: rule, got 'value'`, a hint (`; did you mean 0.50?`) after the value it is about."""
+    """`field: rule, got 'value'`, a hint (`; did you mean 0.50?`) after the value it is about;
+    for a list, one such part per bad item."""
+    if isinstance(error, BadItems):
+        return "; ".join(problem(name, ValueError(message), item) for message, item in error.problems)
     rule, hint = split_hint(str(error))
-    shown = error.item if isinstance(error, BadItem) else raw
-    return f"{name}: " + _("{rule}, got {value}").format(rule=rule, value=quoted(shown)) + hint
+    return f"{name}: " + _("{rule}, got {value}").format(rule=rule, value=quoted(raw)) + hint
 
 
 def parse(model: type[Form], **values: Any) -> Any:
@@ -621,4 +638,5 @@ class AddUser(Form):
 
     name: Annotated[str, Kind(text(100), "NAME")] = arg(about="The user's login name.")
     role: Annotated[str, Kind(one_of(_roles), "ROLE", _roles)] = arg(about="The role.")
-    office: Office | None = arg(default=None, about="The caseworker's office: its id or name.")
+    office: Annotated[str | None, Kind(_office_or_none, "OFFICE", _offices)] = arg(
+        default=None, about="The caseworker's office: its id or name.")

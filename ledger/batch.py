@@ -46,18 +46,22 @@ def _normalise(model: type[c.Command], raw: dict) -> dict:
     plan = _plan(model.name, tuple(raw))
     for key, name, column, multiple in plan:
         value = raw[key]
-        if value is None or (type(value) is str and (not value or value.isspace())):
+        if _empty(value):
             continue  # a CSV file has every command's columns; each line fills its own
         if name is None:
             raise ValueError(f"{column}: " + _("not an option of {command}").format(command=model.name))
         if name in values:  # `wage_cost` and `--wage-cost` on one line: which one was meant?
-            other = next(given for given, named, _, _ in plan if named == name)
+            other = next(given for given, named, _, _ in plan if named == name and not _empty(raw[given]))
             raise ValueError(f"{key.strip()}: " + _("the same field as column {other}; give one of them").format(
                 other=quoted(other.strip())))
         if multiple and isinstance(value, str):
             value = tuple(part.strip() for part in value.split(";") if part.strip())
         values[name] = value
     return values
+
+
+def _empty(value: object) -> bool:
+    return value is None or (type(value) is str and (not value or value.isspace()))
 
 
 @cache

@@ -82,3 +82,36 @@ def test_an_application_s_fte_is_held_to_its_scheme_on_both_paths():
     assert outcome_in_bulk(COMMANDS["apply"], {**line, "scheme": "765.62"}) == "refused"
     with pytest.raises(InvalidInput, match=r"^fte: must be more than 0 and at most 1, got '3.5'"):
         parse(COMMANDS["apply"], **line, scheme="765.62")
+
+
+@pytest.mark.parametrize(("raw", "value"), [(0, False), (1, True), (0.0, False), (1.0, True), ("1", True),
+                                            ("SANN", True), ("nei", False), (True, True)])
+def test_a_flag_is_read_from_json_numbers_words_and_booleans_on_both_paths(raw, value):
+    line = {"ref": "2021/1", "year": "2021", "over_frame": raw}
+    assert outcome_in_bulk(COMMANDS["grant"], line)["over_frame"] is value
+    assert parse(COMMANDS["grant"], **line).over_frame is value
+
+
+def test_a_ladder_year_is_a_whole_number_written_as_a_spreadsheet_or_json_writes_it():
+    grant = COMMANDS["grant"]
+    assert [parse(grant, ref="2021/1", year="2021", ladder_year=raw).ladder_year for raw in ("3", " 3 ", "3.0", 3.0)] \
+        == [3, 3, 3, 3]
+    with pytest.raises(InvalidInput, match=r"^ladder_year: must be a whole number, got True$"):
+        parse(grant, ref="2021/1", year="2021", ladder_year=True)
+
+
+def test_every_bad_partner_is_named_with_its_own_value():
+    apply = COMMANDS["apply"]
+    line = {"ref": "2021/1", "kommune": "3401", "scheme": "765.62", "title": "t", "fte": "1", "year": "2021"}
+    with pytest.raises(InvalidInput) as refused:
+        parse(apply, **line, partners=("a;b", "NAV", "c\x01", ""))
+    assert str(refused.value) == ("partners: must not contain ';' (it separates partners in a file), got 'a;b'; "
+                                  "partners: must not contain control characters, got 'c\\x01'; "
+                                  "partners: must not be empty, got ''")
+    with pytest.raises(InvalidInput, match=r"^partners: must have at most 20 items, got \("):
+        parse(apply, **line, partners=tuple(f"p{i}" for i in range(21)))
+
+
+def test_a_user_given_an_empty_office_has_none():
+    assert parse(AddUser, name="per", role="admin", office=" ").office is None
+    assert parse(AddUser, name="per", role="caseworker", office=" innlandet ").office == "innlandet"

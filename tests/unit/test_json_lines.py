@@ -30,3 +30,9 @@ def test_columns_as_written_as_options_or_padded_name_the_same_fields():
     assert _normalise(c.Report, line) == {"ref": "A/1", "year": 2021, "spent": "700000", "fte_filled": "0.5",
                                           "correction": "yes"}
     assert c.parse(c.Report, **_normalise(c.Report, line)).correction is True  # the flag's words: its check
+
+
+def test_a_field_given_twice_names_the_column_that_gave_it_first():
+    line = {"command": "apply", "ref": "K/1", "wage_cost": None, "--wage-cost": "2", "wage-cost": "3"}
+    with pytest.raises(ValueError, match=r"^wage-cost: the same field as column '--wage-cost'; give one of them$"):
+        _normalise(c.Apply, line)
