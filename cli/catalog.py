@@ -10,7 +10,7 @@ Never imported by `grants` itself; it needs babel (`pip install -e '.[dev]'`). T
 1. every string marked in the code: `_("...")`, `N_("...")`, `ngettext("...", "...", n)`
    (babel's Python extractor over the four packages);
 2. every help text as `grants ... --help` shows it: command help and short help (docstrings,
-   `help=`), option help (`help=`, the command models' `Field(description=...)`), collected by
+   `help=`), option help (`help=`, the command models' `arg(about=...)`), collected by
    rendering every help page with a catalogue that records what is looked up;
 3. click's own words (Usage:, Options, Missing option, ...), from click's source;
 4. the scheme titles and rule notes of domain/data/rules.json, shown by `explain` and completion.

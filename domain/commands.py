@@ -15,6 +15,8 @@ Docstrings and descriptions are English; the CLI shows them translated when anot
 chosen (grants.cli.language; docs/i18n.md), so they need no marking here.
 """
 
+# No `from __future__ import annotations`: `fields_of` reads each field's Kind from its type,
+# which must be the Annotated object, not its text.
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
@@ -62,7 +64,7 @@ class Kind:
     not_after_today: bool = False  # a date something was received: never in the future
     flag: bool = False
     multiple: bool = False
-    uses_earlier: bool = False  # the check also takes the fields checked before it (name -> value)
+    uses_earlier: bool = False  # the check also takes the fields before it (name -> value; defaults included)
 
     def checked(self, raw: object, earlier: dict[str, Any]) -> Any:
         return self.check(raw, earlier) if self.uses_earlier else self.check(raw)
@@ -547,13 +549,14 @@ class Spec:
     about: str
     required: bool
     optional: bool  # None is a value: the default of a field that may be left out
+    default: Any
 
 
 @per_form
 def fields_of(model: type[Form]) -> tuple[Spec, ...]:
     """The form's fields in their order, each with its Kind (inside `X | None` and Annotated)."""
     return tuple(Spec(item.name, _kind_in(item.type), item.metadata["about"],
-                      item.default is dataclasses.MISSING, type(None) in get_args(item.type))
+                      item.default is dataclasses.MISSING, type(None) in get_args(item.type), item.default)
                  for item in dataclasses.fields(model))
 
 
@@ -591,6 +594,8 @@ def parse(model: type[Form], **values: Any) -> Any:
         if spec.name not in values:
             if spec.required:
                 problems.append(f"{spec.name}: " + _("is required"))
+            else:  # a later check sees the default, as under pydantic (Kind.uses_earlier)
+                checked[spec.name] = spec.default
             continue
         raw = values.pop(spec.name)
         if raw is None and spec.optional:

@@ -26,7 +26,7 @@ from grants.ledger.storage import translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
 from grants.ledger.transcoder import FastJSONTranscoder
 
-if TYPE_CHECKING:  # the command models need pydantic; reading commands never import it
+if TYPE_CHECKING:  # the command models: reading commands never import them
     from grants.domain.appropriation import Appropriation
     from grants.domain.commands import Command, SetAppropriation, SetFrame
     from grants.domain.frame import BudgetFrame

@@ -9,9 +9,10 @@ every line is valid and every decision is allowed.
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,12 @@ def _empty(value: object) -> bool:
     return value is None or (type(value) is str and (not value or value.isspace()))
 
 
-@cache
+@lru_cache(maxsize=256)  # JSON Lines may name other columns on every line: bounded
 def _plan(command: str, keys: tuple) -> tuple[tuple[str, str | None, str, bool], ...]:
     """What to do with each column of a line, worked out once per command and set of columns
     (every line of a CSV file has the same; JSON Lines of one command mostly do): (column, its
-    field or None when the command has no such option, the column as tidied for a message,
-    whether the field is a list). The `command` column is left out."""
+    field or None when the command has no such option, the column as tidied for the message
+    that says so, whether the field is a list). The `command` column is left out."""
     if None in keys:
         raise ValueError(_("more cells than columns"))
     model = c.COMMANDS[command]
@@ -81,7 +82,7 @@ def _plan(command: str, keys: tuple) -> tuple[tuple[str, str | None, str, bool],
         if column == "command":
             continue
         name = columns.get(key) or columns.get(column) or columns.get(column.replace("_", "-"))
-        plan.append((key, name, key if name == key else column, name in multiple))
+        plan.append((key, name, column, name in multiple))
     return tuple(plan)
 
 
@@ -247,7 +248,9 @@ def parse_file(path: Path, progress: Progress | None = None) -> Parsed:
 
 @c.per_form
 def _adapter(model: type[c.Command]) -> Any:
-    """One validator for a list of this command's lines."""
+    """One validator for a list of this command's lines. pydantic's plugins (found through the
+    installed packages' entry points) are not asked to watch it unless the user names them."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[model])  # type: ignore[valid-type]

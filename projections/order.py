@@ -35,7 +35,7 @@ def _as_is(element: CodePointOrder, compiler: Any, **kw: Any) -> str:
 
 @compiles(CodePointOrder, "postgresql")
 def _in_c_collation(element: CodePointOrder, compiler: Any, **kw: Any) -> str:
-    return f'{compiler.process(element.column, **kw)} COLLATE "C"'
+    return f'{compiler.process(element.column.self_group(), **kw)} COLLATE "C"'
 
 
 def by_code_point(*columns: Any) -> list[Any]:

@@ -28,7 +28,7 @@ WATCHED = ["pydantic", "grants.domain.rules", "grants.domain.users", "_hashlib",
 
 def run(url, *args, env_extra=None):
     env = {**os.environ, "GRANTS_DB": url}
-    env.pop("PYDANTIC_DISABLE_PLUGINS", None)  # as a user's shell: the CLI sets it itself
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)  # as a user's shell: the import sets it itself
     env.update(env_extra or {})
     done = subprocess.run([sys.executable, "-c", PROBE.format(watched=WATCHED), *args], capture_output=True,
                           text=True, cwd=ROOT, env=env)

@@ -25,9 +25,28 @@ def test_both_engines_order_refs_as_python_does(db_url):
 
     engine = engine_for(db_url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE order_probe (ref VARCHAR(20))")
+        # On PostgreSQL, a column in a locale's collation (ICU's root locale: `a/1` before `A/1`),
+        # as a database made with a Norwegian or English locale has; SQLite has only byte order.
+        collation = ' COLLATE "und-x-icu"' if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(f"CREATE TABLE order_probe (ref VARCHAR(20){collation})")
         conn.exec_driver_sql("INSERT INTO order_probe VALUES " + ", ".join(f"('{r}')" for r in REFS))
         ref = column("ref", String)
         found = conn.execute(select(ref).select_from(table("order_probe")).order_by(*by_code_point(ref)))
         assert [r for (r,) in found] == sorted(REFS)
     engine.dispose()
+
+
+def test_the_locale_order_differs_so_the_test_above_has_something_to_catch(db_url):
+    from sqlalchemy import text
+
+    from grants.projections.db import engine_for
+
+    engine = engine_for(db_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        return
+    with engine.connect() as conn:
+        in_locale = conn.execute(text('SELECT r FROM unnest(CAST(:refs AS varchar[])) AS r ORDER BY r COLLATE "und-x-icu"'),
+                                 {"refs": REFS}).scalars().all()
+    engine.dispose()
+    assert in_locale != sorted(REFS)

@@ -115,3 +115,32 @@ def test_every_bad_partner_is_named_with_its_own_value():
 def test_a_user_given_an_empty_office_has_none():
     assert parse(AddUser, name="per", role="admin", office=" ").office is None
     assert parse(AddUser, name="per", role="caseworker", office=" innlandet ").office == "innlandet"
+
+
+def test_a_check_of_earlier_fields_sees_their_defaults_on_both_paths():
+    from dataclasses import dataclass
+    from typing import Annotated
+
+    from grants.domain.commands import Form, Kind, arg
+
+    seen = []
+
+    @dataclass(frozen=True, kw_only=True)
+    class Probe(Form):
+        first: Annotated[str, Kind(str, "TEXT")] = arg(about="a", default="its default")
+        second: Annotated[str, Kind(lambda raw, earlier: seen.append(dict(earlier)) or raw, "TEXT",
+                                    uses_earlier=True)] = arg(about="b")
+
+    parse(Probe, second="x")
+    TypeAdapter(list[Probe]).validate_python([{"second": "x"}])
+    assert seen == [{"first": "its default"}, {"first": "its default"}]
+
+
+def test_a_decision_whose_dates_are_given_does_not_ask_the_clock():
+    def no_clock():
+        raise AssertionError("the clock was asked")
+
+    grant = parse(COMMANDS["grant"], ref="2021/1", year="2021", decided="2021-03-01")
+    assert grant.with_dates(None, no_clock) is grant
+    with pytest.raises(AssertionError, match="the clock was asked"):
+        parse(COMMANDS["grant"], ref="2021/1", year="2021").with_dates(None, no_clock)
