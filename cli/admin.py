@@ -12,6 +12,7 @@ from grants.cli.completion import complete_office
 from grants.cli.main import echo_error, option_names
 from grants.cli.output import FORMATS, emit_rows, kroner, safe
 from grants.domain.i18n import N_, _
+from grants.domain.roles import ROLES
 
 USER_COLUMNS = ["name", "role", "office"]
 STATUS_COLUMNS = ["projection", "position", "head", "behind"]
@@ -51,7 +52,7 @@ def users_group() -> None:
 
 @users_group.command("add", short_help="Add a user, or change a user's role and office.")
 @click.argument("name", metavar="NAME")
-@click.option("--role", required=True, type=click.Choice(["caseworker", "auditor", "admin"]), help="The user's role.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="The user's role.")
 @click.option("--office", metavar="OFFICE", shell_complete=complete_office,
               help="The caseworker's office (id or name, e.g. innlandet); required for caseworkers.")
 @click.pass_context
