@@ -243,11 +243,14 @@ def _partners(raw: object) -> tuple[str, ...]:
     return tuple(checked)
 
 
+_office = text(60)  # an office's id or name, resolved by grants.domain.kommuner.office_id
+
+
 def _office_or_none(raw: object) -> str | None:
     """A user's office, which only a caseworker needs: left empty, none (as when not given)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    return text(60)(raw)
+    return _office(raw)
 
 
 def _fte_of_scheme(raw: object, earlier: dict[str, Any]) -> Decimal:
@@ -296,7 +299,7 @@ Cause = Annotated[str, Kind(one_of(_causes), "CAUSE", _causes)]
 Attestation = Annotated[str, Kind(one_of(_attestations), "WHO", _attestations)]
 LadderYear = Annotated[int, Kind(whole_number(1, 9), "N")]
 Flag = Annotated[bool, Kind(flag, "", flag=True)]
-Office = Annotated[str, Kind(text(60), "OFFICE", _offices)]
+Office = Annotated[str, Kind(_office, "OFFICE", _offices)]
 
 
 def arg(*, about: str, default: Any = dataclasses.MISSING) -> Any:
@@ -381,16 +384,16 @@ class Apply(Command):
     year: Year = arg(about="The first year applied for.")
     received: ReceivedApplication = arg(
         default=None, about="Date the application was received (default: today; for a past year, "
-                                  "that year's application deadline).")
+                            "that year's application deadline).")
     wage_cost: Kroner | None = arg(default=None, about="Yearly wage cost of the position in kroner.")
     focus: Title | None = arg(default=None, about="Focus area (innsatsområde).")
     partners: Partners = arg(default=(), about="A cooperating partner (repeat for several).")
     permanence_plan: Plan | None = arg(
         default=None, about="How the kommune makes the position permanent (plan for varighet; "
-                                  "expected on 765.62).")
+                            "expected on 765.62).")
     other_costs: Kroner | None = arg(
         default=None, about="Yearly costs other than salaries in kroner (schemes that cover them: "
-                                  "765.60, 765.62-new).")
+                            "765.60, 765.62-new).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -406,11 +409,11 @@ class Grant(Command):
     ladder_year: LadderYear | None = arg(
         default=None, about="Place the position on ladder year N (positions funded before; needs --reason).")
     amount: Kroner | None = arg(default=None, about="The amount in kroner (amount-based schemes; on "
-                                                            "765.62 a discretionary amount, with --reason).")
+                                                    "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = arg(default=None, about="Decision date (default: today; for a past year, "
-                                                         "1 January of it or the date received, if later).")
+                                                 "1 January of it or the date received, if later).")
     reason: Reason | None = arg(default=None, about="Why, for a ladder placement, a discretionary amount "
-                                                            "or a grant over the frame.")
+                                                    "or a grant over the frame.")
     over_frame: Flag = arg(default=False, about="Grant beyond the office's budget frame (needs --reason).")
     pre_project: Flag = arg(default=False, about="765.60: the first year is a pre-project year.")
 
@@ -426,7 +429,7 @@ class Reject(Command):
 
     reason: Reason = arg(about="Why the application is rejected.")
     decided: DecidedOn = arg(default=None, about="Decision date (default: today; for a past year, "
-                                                         "1 January of it or the date received, if later).")
+                                                 "1 January of it or the date received, if later).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -439,22 +442,22 @@ class Advance(Command):
     example = "grants advance 2021/4711-3 --year 2022"
 
     year: Year = arg(about="The next calendar year (a later year resumes funding after a gap; "
-                                   "needs --reason).")
+                           "needs --reason).")
     amount: Kroner | None = arg(default=None, about="The amount in kroner (amount-based schemes; on "
-                                                            "765.62 a discretionary amount, with --reason).")
+                                                    "765.62 a discretionary amount, with --reason).")
     decided: DecidedOn = arg(default=None, about="Decision date (default: today; for a past year, "
-                                                         "1 January of it).")
+                                                 "1 January of it).")
     reason: Reason | None = arg(default=None, about="Why, for a discretionary amount, resumed funding, "
-                                                            "a ladder placement or a grant over the frame.")
+                                                    "a ladder placement or a grant over the frame.")
     over_frame: Flag = arg(default=False, about="Fund beyond the office's budget frame (needs --reason).")
     ladder_year: LadderYear | None = arg(
         default=None, about="Place the position on ladder year N when funding resumes after a gap "
-                                  "(needs --reason).")
+                            "(needs --reason).")
     wage_cost: Kroner | None = arg(default=None, about="The year's wage cost in kroner (updates the "
-                                                               "one applied with).")
+                                                       "one applied with).")
     kommune: Kommunenummer | None = arg(
         default=None, about="The kommune the position continues in after a kommune reform, where the "
-                                  "old kommune was split (1507 -> 1508 or 1580).")
+                            "old kommune was split (1507 -> 1508 or 1580).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -470,7 +473,7 @@ class ReduceFte(Command):
     effective: Day = arg(about="First day of the month it takes effect, YYYY-MM-01.")
     reason: Reason | None = arg(default=None, about="Why the FTE is reduced.")
     rescale: Flag = arg(default=False, about="Rescale the year's amount to the new FTE where the scheme "
-                                                     "keeps it by default (765.60 team grants).")
+                                             "keeps it by default (765.60 team grants).")
 
     def touched_year(self) -> int | None:
         return self.effective.year
@@ -488,13 +491,13 @@ class Report(Command):
     year: Year = arg(about="The funded year reported on.")
     spent: Kroner = arg(about="Kroner of the grant spent in the year.")
     fte_filled: FteFilled | None = arg(default=None, about="Average FTE actually filled over the funded "
-                                                                   "months; scales the entitlement by it / FTE.")
+                                                           "months; scales the entitlement by it / FTE.")
     self_financing: Kroner | None = arg(default=None, about="Kroner the kommune financed itself.")
     attested: Attestation = arg(default="self", about="Who attested the accounts.")
     received: ReportReceived = arg(default=None, about="Date the report was received (default: today; "
-                                                               "for a year before last year, its report deadline).")
+                                                       "for a year before last year, its report deadline).")
     correction: Flag = arg(default=False,
-                             about="Replace the year's earlier report (a new event, never an edit).")
+                           about="Replace the year's earlier report (a new event, never an edit).")
     reason: Reason | None = arg(default=None, about="Why, for a correction.")
 
 
@@ -511,7 +514,7 @@ class Terminate(Command):
     cause: Cause = arg(about="Why the position ends.")
     reason: Reason = arg(about="The decision in words.")
     effective: EndsOn = arg(default=None, about="Last day of the position (default: today; if its last "
-                                                        "funded year is past, 31 December of that year).")
+                                                "funded year is past, 31 December of that year).")
 
     def touched_year(self) -> int | None:
         return self.effective.year if self.effective else None
@@ -530,8 +533,8 @@ class CarryOver(Command):
     amount: Kroner = arg(about="Kroner carried over (at most the year's unspent amount).")
     reason: Reason = arg(about="The approval in words.")
     decided: CarryOverDecided = arg(default=None, about="Decision date (default: today; for a past "
-                                                                "year, 1 January of the year carried into, or "
-                                                                "the day the report was received, if later).")
+                                                        "year, 1 January of the year carried into, or "
+                                                        "the day the report was received, if later).")
 
     def touched_year(self) -> int | None:
         return self.from_year + 1
@@ -547,17 +550,19 @@ class Spec:
     name: str
     kind: Kind
     about: str
-    required: bool
     optional: bool  # None is a value: the default of a field that may be left out
-    default: Any
+    default: Any  # dataclasses.MISSING when the field is required
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
 
 
 @per_form
 def fields_of(model: type[Form]) -> tuple[Spec, ...]:
     """The form's fields in their order, each with its Kind (inside `X | None` and Annotated)."""
-    return tuple(Spec(item.name, _kind_in(item.type), item.metadata["about"],
-                      item.default is dataclasses.MISSING, type(None) in get_args(item.type), item.default)
-                 for item in dataclasses.fields(model))
+    return tuple(Spec(item.name, _kind_in(item.type), item.metadata["about"], type(None) in get_args(item.type),
+                      item.default) for item in dataclasses.fields(model))
 
 
 def _kind_in(annotation: Any) -> Kind:

@@ -69,7 +69,7 @@ class UnitOfWork:
         named = given.get("kommune")
         if named is not None and not KOMMUNENUMMER.fullmatch(named):  # a name: its number in the command's year
             year = cmd.touched_year() or position.last_year or position.first_year
-            cmd = replace(cmd, **{"kommune": lookup(named, year).number})
+            cmd = replace(cmd, **{"kommune": lookup(named, year).number})  # a dict: `Command` names no kommune
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
         # An excess is named by the option the money came from: the amount given, else the year.
