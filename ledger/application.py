@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoding
+from eventsourcing.persistence import Transcoding
 from eventsourcing.utils import register_topic
 
 import grants.domain
@@ -22,7 +22,7 @@ from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.progress import Progress
-from grants.ledger.storage import translated
+from grants.ledger.storage import stored, translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
 from grants.ledger.transcoder import FastJSONTranscoder
 
@@ -277,41 +277,63 @@ class GrantsLedger(Application):
     def execute_all(self, commands: list[tuple[int, Command]], *, failed_refs: dict[str, int] | None = None,
                     check_only: bool = False, progress: Progress | None = None,
                     ) -> tuple[int, list[tuple[int, GrantsError]]]:
-        """Run a batch all or nothing: every line is tried in memory first; if any is refused,
-        nothing is written and every refusal is returned with its line number. Otherwise all the
-        changed aggregates are saved in one transaction. Returns (events written, refusals).
+        """Run a batch all or nothing: every line is decided in order, and nothing is written
+        unless every line is allowed; if any is refused, every refusal is returned with its line
+        number. Otherwise everything the batch changed is recorded in one transaction. Returns
+        (events written, refusals). The events go to the store in parts as they are decided
+        (ledger/batch_writer.py: a large batch's are written by a second process meanwhile).
 
         A line about a position whose earlier line failed (refused here, or bad in the file:
         `failed_refs`, ref -> line) is not tried: its outcome would depend on the failed line.
         `check_only` tries every line and writes nothing (the file had bad lines). `progress` is
         called as (stage, done, total) for the stages "decide" and "store"."""
         from grants.domain.commands import Apply
+        from grants.ledger.batch_writer import PART, sink_for
 
         work, refused = self.unit_of_work(), []
         failed = dict(failed_refs or {})
         work.prefetch_absent(cmd.ref for _, cmd in commands if isinstance(cmd, Apply))
-        for done, (line, cmd) in enumerate(commands, start=1):
-            if progress is not None and done % 500 == 0:
-                progress("decide", done, len(commands))
-            if failed.get(cmd.ref, line) < line:
-                continue
-            try:
-                work.run(cmd)
-            except GrantsError as error:
-                refused.append((line, error))
-                failed.setdefault(cmd.ref, line)
-        if progress is not None:
-            progress("decide", len(commands), len(commands))
-        if refused or check_only:
-            return 0, refused
-        changed = work.changed()
-        written = sum(len(aggregate._pending_events) for aggregate in changed)
-        if progress is not None:
-            progress("store", 0, written)
-        self._store(*changed, expect_absent=work.frames_assumed_absent())
-        if progress is not None:
-            progress("store", written, written)
-        return written, []
+        sink = None if check_only else sink_for(self, len(commands))
+        written = 0
+        try:
+            for done, (line, cmd) in enumerate(commands, start=1):
+                if progress is not None and done % 500 == 0:
+                    progress("decide", done, len(commands))
+                if failed.get(cmd.ref, line) < line:
+                    continue
+                try:
+                    work.run(cmd)
+                except GrantsError as error:
+                    refused.append((line, error))
+                    failed.setdefault(cmd.ref, line)
+                    if sink is not None:  # nothing will be written: let go of the write lock now
+                        sink.close()
+                        sink = None
+                    continue
+                if sink is not None and done % PART == 0:
+                    written += self._hand_over(work, sink)
+            if progress is not None:
+                progress("decide", len(commands), len(commands))
+            if sink is None:
+                return 0, refused
+            written += self._hand_over(work, sink)
+            assert not work.changed(), "a decision not handed over"  # every change was taken: none is lost
+            if progress is not None:
+                progress("store", 0, written)
+            sink.commit(expect_absent=work.frames_assumed_absent())
+            if progress is not None:
+                progress("store", written, written)
+            return written, []
+        finally:
+            if sink is not None:
+                sink.close()  # after a commit nothing is left; after an error, nothing is written
+
+    def _hand_over(self, work: UnitOfWork, sink: Any) -> int:
+        """The events the batch made since the last hand-over, encoded, to the sink; how many."""
+        to_stored = self.mapper.to_stored_event
+        events = [to_stored(event) for aggregate in work.take_changed() for event in aggregate.collect_events()]
+        sink.send(events)
+        return len(events)
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
         try:
@@ -409,12 +431,8 @@ class GrantsLedger(Application):
         """Save in one transaction. The recorder checks the expectations inside it (after taking
         the write lock): `expect_absent` aggregates still have no events, and nothing was recorded
         after notification id `expect_head`. A failed expectation is a conflict (exit 3)."""
-        try:
-            with translated():
-                self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
-        except IntegrityError:
-            raise ConcurrentChange(
-                _("position changed by someone else while this command ran; nothing was written, re-run")) from None
+        with stored():
+            self.save(*aggregates, expect_absent=expect_absent or (), expect_head=expect_head)
 
 
 class AsOf(CutLog):

@@ -219,15 +219,26 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return {row[0]: row[1] for row in c.fetchall()}
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
-        """As the library's, with the events' own hashes computed before the write lock is taken."""
-        return super().insert_events(stored_events, hashes=event_hashes(stored_events), **kwargs)
+        """As the library's: one batch, with its expectations (GrantsLedger._store)."""
+        return self.insert_batches((stored_events,), lambda: kwargs)
 
-    def _insert_events(self, c, stored_events, hashes=None, **kwargs):
+    def insert_batches(self, batches: Iterable[Sequence[Any]],
+                       expectations: Callable[[], dict[str, Any]] = dict) -> list[int]:
+        """Batches of events in one transaction, each inserted with its chain rows as it arrives,
+        then `expectations()` checked (asked for after the last batch: a batch import learns
+        which frames it assumed absent as it decides). An exception from `batches` rolls every
+        batch back. Each batch is hashed before it is inserted: the first before the write lock
+        is taken (BEGIN takes no lock in SQLite; the first insert does)."""
+        with self.datastore.transaction(commit=True) as c:
+            ids = [i for stored in batches for i in self._insert_events(c, stored, event_hashes(stored))]
+            self._check_expectations(c, ids, **expectations())
+        return ids
+
+    def _insert_events(self, c, stored_events, hashes=None, **_):
         # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
         # next cannot move. Reading first would make this a read transaction that SQLite refuses
         # to upgrade ("database is locked", no waiting) once another writer has committed.
         ids = self._insert_rows(c, stored_events)
-        self._check_expectations(c, ids, **kwargs)
         c.execute(f"SELECT log_hash, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
         last = c.fetchone()
         key = seal_for(self.chain_key, tuple(last) if last else None)  # a refusal rolls the insert back

@@ -11,7 +11,7 @@ Two things differ from SQLite:
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -119,12 +119,24 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         one INSERT) stalled forever in Pipeline.sync(); one plain transaction does not."""
         if not stored_events:
             return []
+        return self.insert_batches((stored_events,), lambda: kwargs)
+
+    def insert_batches(self, batches: Iterable[Sequence[Any]],
+                       expectations: Callable[[], dict[str, Any]] = dict) -> list[int]:
+        """Batches of events in one transaction, each inserted with its chain rows as it arrives,
+        then `expectations()` checked (as the SQLite recorder's). Each batch is hashed before the
+        ledger's lock is taken for it (the first batch: before anyone waits on this writer)."""
         login = self.login()  # outside the transaction: the pool may hand out another connection
-        hashes = event_hashes(stored_events)  # before the lock: they need nothing from the database
+        ids: list[int] = []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)  # the library's hook (nothing)
-            ids = self._copy_events(curs, stored_events)
-            return self._insert_chain(curs, stored_events, ids, login, hashes, **kwargs)
+            for stored in batches:
+                if stored:
+                    hashes = event_hashes(stored)  # they need nothing from the database
+                    batch = self._copy_events(curs, stored)
+                    self._insert_chain(curs, stored, batch, login, hashes)
+                    ids += batch
+            self._check_expectations(curs, ids, **expectations())
+        return ids
 
     def _copy_events(self, curs, stored_events: Sequence[Any]) -> list[int]:
         """The events' rows by one binary COPY, after the lock (the library's insert adapts an
@@ -158,13 +170,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 found.update(UUID(row["originator_id"]) for row in curs.fetchall())
         return found
 
-    def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str], **kwargs):
+    def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str]) -> None:
         """Add the chain rows in the same transaction by one binary COPY, each row made as it is
         sent (the session is never idle in its transaction for long: eventsourcing ends one idle
         for 5 s, POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)."""
         from psycopg.sql import SQL
 
-        self._check_expectations(curs, ids, **kwargs)
         # Writers hold the advisory lock until commit, so the chain's head cannot move.
         curs.execute(SQL("SELECT log_hash, mac FROM {} ORDER BY notification_id DESC LIMIT 1").format(self.chain_table))
         last = curs.fetchone()
@@ -177,7 +188,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             copy.set_types(["int8", "text", "int8", "text", "text", "text", "text", "text"])
             for row in rows:  # the login trigger still fills `login` with session_user, row by row
                 copy.write_row(row)
-        return ids
 
     def _previous_position_hashes(self, curs, stored_events) -> dict[str, str]:
         """The position hash before each position's first event in this batch."""

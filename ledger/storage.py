@@ -106,6 +106,23 @@ def translated(url: str | None = None) -> Iterator[None]:
         raise mapped from error
 
 
+CHANGED_MEANWHILE = N_("position changed by someone else while this command ran; nothing was written, re-run")
+
+
+@contextmanager
+def stored() -> Iterator[None]:
+    """Around a write: storage failures as ledger errors, and an expectation the recorder found
+    failed inside the transaction (eventsourcing's IntegrityError: a position or frame recorded
+    meanwhile) as a conflict (exit 3)."""
+    from eventsourcing.persistence import IntegrityError
+
+    try:
+        with translated():
+            yield
+    except IntegrityError:
+        raise ConcurrentChange(_(CHANGED_MEANWHILE)) from None
+
+
 def _causes(error: BaseException):
     seen = set()
     current: BaseException | None = error

@@ -33,6 +33,7 @@ class UnitOfWork:
         self.positions: dict[str, GrantPosition] = {}
         self.frames: dict[tuple[str, str, int], BudgetFrame | None] = {}
         self.absent: set[str] = set()  # refs known to have no events yet
+        self.touched: dict[UUID, Any] = {}  # id -> aggregate a command changed since the last take
 
     def prefetch_absent(self, refs: Iterable[str]) -> None:
         """One query for the refs a batch applies for, instead of one read each."""
@@ -49,6 +50,13 @@ class UnitOfWork:
     def changed(self) -> list[Any]:
         every = [*self.positions.values(), *self.frames.values()]
         return [a for a in every if a is not None and a._pending_events]
+
+    def take_changed(self) -> list[Any]:
+        """The aggregates changed since the last take, in the order they were first changed (a
+        batch hands its events to the store in parts as it decides: see ledger/batch_writer.py)."""
+        taken = [a for a in self.touched.values() if a._pending_events]
+        self.touched = {}
+        return taken
 
     def position(self, ref: str) -> GrantPosition:
         if ref not in self.positions:
@@ -72,6 +80,7 @@ class UnitOfWork:
             cmd = replace(cmd, **{"kommune": lookup(named, year).number})  # a dict: `Command` names no kommune
         before = {year: funded.amount for year, funded in position.years.items()}
         getattr(position, cmd.method)(**cmd.arguments())
+        self.touched[position.id] = position
         # An excess is named by the option the money came from: the amount given, else the year.
         money_from = "amount" if given.get("amount") is not None else "year"
         self._commit_to_frames(position, before, given.get("over_frame", False), given.get("reason"), money_from)
@@ -99,7 +108,7 @@ class UnitOfWork:
                 ref=repr(cmd.ref)))
         cmd = cmd.with_dates(None, self.today)
         position = GrantPosition.apply_for(ref=cmd.ref, **{**cmd.arguments(), "kommune": kommune})
-        self.positions[cmd.ref] = position
+        self.positions[cmd.ref] = self.touched[position.id] = position
         return position, True
 
     def frame(self, office: str, scheme: str, year: int) -> BudgetFrame | None:
@@ -121,3 +130,4 @@ class UnitOfWork:
             frame = self.frame(position.office, position.scheme, year) if delta else None
             if frame is not None:
                 frame.commit(ref=position.ref, delta=delta, over_frame=over_frame, reason=reason, field=money_from)
+                self.touched[frame.id] = frame

@@ -1,0 +1,150 @@
+"""A large batch's events written by a second process while the lines after them are decided
+(ledger/batch_writer.py): the same ledger as the kept path, and nothing committed unless every
+line was allowed and the writer committed, on SQLite and PostgreSQL.
+
+The writer is asked for here with small numbers (a part every 3 lines, from the first line, as
+on a machine with two CPUs) so that every test hands over several parts."""
+
+import json
+
+import pytest
+
+from grants.domain import commands as c
+from grants.domain.errors import ConcurrentChange, NotAllowed, StorageFailed
+from grants.ledger import batch_writer
+from grants.ledger.application import GrantsLedger
+from grants.ledger.batch import import_file
+from grants.ledger.verify import verify_ledger
+from tests.integration.test_import_equivalence import FILE_LINES, PINNED, TODAY, digest, stored
+
+
+@pytest.fixture
+def writer_process(monkeypatch):
+    """Every batch goes through a writer process, in parts of 3 lines."""
+    monkeypatch.setattr(batch_writer, "WRITER_FROM", 1)
+    monkeypatch.setattr(batch_writer, "PART", 3)
+    monkeypatch.setattr(batch_writer, "_cpus", lambda: 2)
+    made = []
+    start = batch_writer.WriterProcess.__init__
+
+    def counted(self, ledger):
+        start(self, ledger)
+        made.append(self)
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "__init__", counted)
+    yield made
+    assert [writer._process.poll() is not None for writer in made] == [True] * len(made)  # all ended
+
+
+def lines_file(tmp_path, lines) -> object:
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def lifecycle(ref: str) -> list[dict]:
+    return [{"command": "apply", "ref": ref, "kommune": "3401", "scheme": "765.62", "title": "Ruskonsulent",
+             "fte": "1", "year": 2021, "received": "2021-02-01"},
+            {"command": "grant", "ref": ref, "year": 2021, "decided": "2021-03-01"},
+            {"command": "report", "ref": ref, "year": 2021, "spent": "600000", "received": "2022-02-10"}]
+
+
+def events_in(url: str) -> int:
+    ledger = GrantsLedger(url)
+    try:
+        return ledger.head()
+    finally:
+        ledger.close()
+
+
+def test_the_writer_process_stores_what_the_kept_path_stores_byte_for_byte(db_url, tmp_path, recorded_clock,
+                                                                          writer_process):
+    recorded_clock("2024-05-02T08:00:00+00:00")
+    ledger = GrantsLedger(db_url, today=lambda: TODAY)
+    ledger.set_frame(c.parse(c.SetFrame, office="innlandet", scheme="765.62", year=2021, amount="2000000"))
+    outcome = import_file(ledger, lines_file(tmp_path, FILE_LINES))
+    assert (outcome.problems, outcome.written, len(writer_process)) == ([], 18, 1)
+    found = stored(ledger)
+    assert (len(found), digest(found)) == (19, PINNED)  # the digest the commands one at a time give
+    report = verify_ledger(ledger)
+    assert (report.problem, report.count) == (None, 19)
+    ledger.close()
+
+
+def test_a_refusal_after_parts_were_written_leaves_nothing(db_url, tmp_path, writer_process):
+    lines = lifecycle("A-1") + lifecycle("A-2") + lifecycle("A-3")
+    lines.append({"command": "grant", "ref": "A-9", "year": 2021})  # line 10: no such position
+    ledger = GrantsLedger(db_url)
+    outcome = import_file(ledger, lines_file(tmp_path, lines))
+    assert outcome.written == 0
+    assert [(line, str(error)) for line, error in outcome.problems] == [(10, "line 10: ref: no position 'A-9'")]
+    ledger.close()
+    assert events_in(db_url) == 0  # three parts were handed over; all rolled back
+    again = GrantsLedger(db_url)  # and the write lock is free again
+    assert import_file(again, lines_file(tmp_path, lines[:9])).written == 9
+    again.close()
+
+
+def test_a_position_recorded_meanwhile_is_a_conflict_and_nothing_is_written(db_url, tmp_path, writer_process,
+                                                                           monkeypatch):
+    from grants.ledger.work import UnitOfWork
+
+    other = GrantsLedger(db_url)
+    prefetch = UnitOfWork.prefetch_absent
+
+    def then_someone_else_applies(self, refs):
+        prefetch(self, refs)  # the batch now believes A-2 is new
+        other.execute(c.parse(c.Apply, ref="A-2", kommune="0301", scheme="765.62", title="Annen", fte="1",
+                              year=2021, received="2021-02-01"))
+
+    monkeypatch.setattr(UnitOfWork, "prefetch_absent", then_someone_else_applies)
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(ConcurrentChange, match="changed by someone else"):
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2")))
+    ledger.close(), other.close()
+    assert events_in(db_url) == 1  # the other caseworker's application only
+
+
+def test_a_keyed_ledger_refuses_a_writer_without_the_key(db_url, tmp_path, writer_process):
+    keyed = GrantsLedger(db_url, chain_key=b"office key")
+    keyed.execute(c.parse(c.Apply, ref="K-1", kommune="0301", scheme="765.62", title="Nøkkel", fte="1",
+                          year=2021, received="2021-02-01"))
+    keyed.close()
+    unkeyed = GrantsLedger(db_url, chain_key=None)
+    with pytest.raises(NotAllowed, match="this ledger is keyed"):
+        import_file(unkeyed, lines_file(tmp_path, lifecycle("A-1")))
+    unkeyed.close()
+    assert events_in(db_url) == 1
+
+
+def test_a_writer_that_dies_before_committing_leaves_nothing(db_url, tmp_path, writer_process, monkeypatch):
+    commit = batch_writer.WriterProcess.commit
+
+    def killed_before_the_commit(self, expect_absent):
+        if not self._ready:
+            self._answer_ready(self._receive())
+        self._flush()  # every part handed over, then the writer is gone
+        self._process.kill()
+        self._process.wait()
+        return commit(self, expect_absent)
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "commit", killed_before_the_commit)
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(StorageFailed, match="ended before committing; nothing was written"):
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2") + lifecycle("A-3")))
+    ledger.close()
+    assert events_in(db_url) == 0
+    monkeypatch.setattr(batch_writer.WriterProcess, "commit", commit)
+    again = GrantsLedger(db_url)  # the dead writer's lock went with it
+    assert import_file(again, lines_file(tmp_path, lifecycle("A-1"))).written == 3
+    assert verify_ledger(again).problem is None
+    again.close()
+
+
+def test_a_small_batch_or_one_cpu_keeps_its_parts_in_this_process(monkeypatch, sqlite_url):
+    ledger = GrantsLedger(sqlite_url)
+    monkeypatch.setattr(batch_writer, "_cpus", lambda: 2)
+    assert isinstance(batch_writer.sink_for(ledger, batch_writer.WRITER_FROM - 1), batch_writer.Kept)
+    monkeypatch.setattr(batch_writer, "_cpus", lambda: 1)
+    assert isinstance(batch_writer.sink_for(ledger, batch_writer.WRITER_FROM), batch_writer.Kept)
+    ledger.close()
