@@ -317,7 +317,8 @@ class GrantsLedger(Application):
             if sink is None:
                 return 0, refused
             written += self._hand_over(work, sink)
-            assert not work.changed(), "a decision not handed over"  # every change was taken: none is lost
+            if work.changed():  # every change must have been handed over: none may be lost
+                raise RuntimeError("a batch's decision was not handed to the store")
             if progress is not None:
                 progress("store", 0, written)
             sink.commit(expect_absent=work.frames_assumed_absent())

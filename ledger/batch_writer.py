@@ -13,8 +13,9 @@ given is dropped or rolled back.
   process decides the next lines, and commits when told to. Inserting events and their chain rows
   is about a third of an import's time (docs/performance.md); on the second CPU it leaves the
   critical path. The price: the write lock is held from the first part to the commit, so another
-  writer meanwhile waits (SQLite's 5 s busy timeout, PostgreSQL's lock_timeout) and past that
-  gets exit 3 and re-runs, as it would against any long write.
+  writer meanwhile waits: on SQLite up to its 5 s busy timeout, then exit 3 (re-run); on
+  PostgreSQL until the import commits (eventsourcing's POSTGRES_LOCK_TIMEOUT, unset by default,
+  would bound that wait too).
 
 Both hand the same parts, in the same order, to the same recorder method (`insert_batches`), so
 the ledger they write is the same, event for event and chain row for chain row.
@@ -23,17 +24,19 @@ the ledger they write is the same, event for event and chain row for chain row.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from grants.domain.errors import StorageFailed
-from grants.domain.i18n import _
+from grants.domain.i18n import _, language
 from grants.ledger.storage import stored
 
 if TYPE_CHECKING:
@@ -41,8 +44,8 @@ if TYPE_CHECKING:
 
 # The writer process: reads its sys.path, then serves the socket it was handed.
 BOOTSTRAP = ("import sys; from multiprocessing.connection import Connection; pipe = Connection(int(sys.argv[1])); "
-             "path, url, key = pipe.recv(); sys.path[:] = path; "
-             "from grants.ledger.batch_writer import serve; serve(pipe, url, key)")
+             "path, *opened = pipe.recv(); sys.path[:] = path; "
+             "from grants.ledger.batch_writer import serve; serve(pipe, *opened)")
 PART = 5_000  # lines decided between two hand-overs (about 2 MB of encoded events)
 WRITER_FROM = 10_000  # lines: below this a second process costs more (its start) than it saves
 
@@ -61,18 +64,29 @@ class Sink(Protocol):
 
 def sink_for(ledger: GrantsLedger, lines: int) -> Sink:
     """A writer process for a large batch when a second CPU is free to run it (on a POSIX system,
-    which hands the process its socket); else `Kept`."""
-    if lines >= WRITER_FROM and _cpus() > 1 and os.name == "posix" and sys.executable:
-        return WriterProcess(ledger)
+    which hands the process its socket, and not in a frozen app, which has no interpreter to
+    start); else, or if it cannot be started, `Kept`."""
+    if lines >= WRITER_FROM and _cpus() > 1 and os.name == "posix" and sys.executable \
+            and not getattr(sys, "frozen", False):
+        try:
+            return WriterProcess(ledger)
+        except OSError:  # no interpreter at sys.executable any more, no processes left
+            pass
     return Kept(ledger)
 
 
 def _cpus() -> int:
-    """The CPUs this process may run on (a container's share, not the host's)."""
+    """The CPUs this process may use: those it may run on, bounded by a container's CPU quota
+    (cgroup v2 `cpu.max`, e.g. `docker run --cpus=1`), which the affinity does not show."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        return cpus
+    return cpus if quota == "max" else max(1, min(cpus, int(quota) // int(period)))
 
 
 class Kept:
@@ -98,46 +112,51 @@ class Kept:
 class WriterProcess:
     """A second process that inserts each part as it arrives into one open transaction.
 
-    Messages to it: ("events", rows) for each part, then ("commit", absent ids) or ("abort",).
-    It answers ("ready",) once it has opened the ledger, and after a commit or an abort
-    ("done", events recorded) or ("error", the ledger error). Until it is ready the parts wait
-    here, so a slow start never blocks deciding. After an error it keeps reading (and dropping)
-    parts until the commit or abort, so a sender is never left blocked on a full pipe. If this
-    process dies, the pipe closes, and the writer rolls back and exits: nothing is committed
-    without a commit message."""
+    Messages to it: first (sys.path, ledger URL, chain key, language), then ("events", rows) for
+    each part, then ("commit", absent ids) or ("abort",). It answers ("ready",) once it has
+    opened the ledger; ("done", events recorded) after a commit; and ("error", the ledger error)
+    as soon as anything fails, after which it reads and drops the parts still coming until the
+    commit or abort, so a sender never blocks on a full pipe. Parts wait here until it is ready
+    (a slow start never blocks deciding); once it has failed they are dropped, and the failure is
+    raised at the commit (a line refused meanwhile is still reported first, as the kept path
+    does). Nothing is committed without a commit message: if this process dies, the socket
+    closes and the writer rolls back."""
 
     def __init__(self, ledger: GrantsLedger):
         # A fresh interpreter (no inherited connections, locks or threads), started without
-        # multiprocessing's spawn, which would run the caller's main script again in it.
+        # multiprocessing's spawn, which would run the caller's main script again in it; in its
+        # own process group, so a Ctrl-C at the terminal reaches only this process, which aborts.
         ours, theirs = socket.socketpair()
         with theirs:
             self._process = subprocess.Popen([sys.executable, "-c", BOOTSTRAP, str(theirs.fileno())],
                                              pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL)
+                                             stdout=subprocess.DEVNULL, process_group=0)
         self._pipe = Connection(ours.detach())
         self._waiting: list[list[tuple]] = []
         self._ready = False
         self._failed: BaseException | None = None
-        self._open = True
-        self._post((sys.path, ledger.url, ledger.chain_key))  # where to import from, what to open
+        self._open = True  # no commit or abort sent yet
+        self._post((sys.path, ledger.url, ledger.chain_key, language()))
 
     def send(self, events: list[Any]) -> None:
+        if self._failed is None and self._pipe.poll():  # ready, or failed: known before the next part
+            self._answer(self._receive())
+        if self._failed is not None:
+            return  # nothing will be written: keep nothing
         # Rows of plain values pickle in about a microsecond an event (an event object: ~7 µs).
         self._waiting.append([(s.originator_id.bytes, s.originator_version, s.topic, s.state) for s in events])
-        if not self._ready and self._failed is None and self._pipe.poll():
-            self._answer_ready(self._pipe.recv())
         if self._ready:
             self._flush()
 
     def commit(self, expect_absent: list[UUID]) -> int:
         if not self._ready and self._failed is None:
-            self._answer_ready(self._receive())
+            self._answer(self._receive())
         self._flush()
         if self._failed is None:
             self._post(("commit", [oid.bytes for oid in expect_absent]))
         if self._failed is None:
-            kind, value = self._receive()
-            self._open = False
+            self._open = False  # from here on it commits: never abort or kill it
+            kind, value = self._outcome()
             if kind == "done":
                 return value
             self._failed = value
@@ -151,16 +170,25 @@ class WriterProcess:
                 self._post(("abort",))
         self._pipe.close()
         try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # it rolls back when its pipe closes; this is a last resort
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # it rolls back when its socket closes; this is a last resort
             self._process.kill()
             self._process.wait()
 
-    def _answer_ready(self, message: tuple) -> None:
+    def _outcome(self) -> tuple:
+        """The writer's answer to the commit. A Ctrl-C now would not stop the commit, only hide
+        whether it happened: the answer is awaited, and is what the import reports."""
+        while True:
+            try:
+                return self._receive()
+            except KeyboardInterrupt:
+                continue
+
+    def _answer(self, message: tuple) -> None:
         if message[0] == "ready":
             self._ready = True
-        else:
-            self._failed, self._open = message[1], False
+        else:  # an error: the writer has rolled back (or never began)
+            self._failed, self._open, self._waiting = message[1], False, []
 
     def _flush(self) -> None:
         while self._waiting and self._failed is None:
@@ -170,13 +198,12 @@ class WriterProcess:
         try:
             self._pipe.send(message)
         except OSError:  # the writer ended (killed, out of memory): its transaction died with it
-            self._failed, self._open = _writer_lost(), False
+            self._failed, self._open, self._waiting = _writer_lost(), False, []
 
     def _receive(self) -> tuple:
         try:
             return self._pipe.recv()
         except (EOFError, OSError):
-            self._open = False
             return ("error", _writer_lost())
 
 
@@ -189,10 +216,19 @@ class Aborted(Exception):
     """The deciding process asked for nothing to be committed."""
 
 
-def serve(pipe: Connection, url: str, chain_key: bytes | None) -> None:
+# The writer holds one transaction open while the batch is decided, idle between two parts;
+# eventsourcing's default (5 s) would end it whenever 5,000 lines take longer to decide (a remote
+# server, a loaded machine). A deciding process stopped for longer still lets go of the lock.
+IDLE_IN_TRANSACTION = "60"
+
+
+def serve(pipe: Connection, url: str, chain_key: bytes | None, language: str) -> None:
     """The writer process: open the ledger, insert each part as it arrives, commit when told."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the deciding process's to handle: it aborts
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the deciding process handles Ctrl-C: it aborts
     with contextlib.suppress(EOFError, OSError):  # the deciding process is gone: nothing was committed
+        if language != "en":  # its errors in the user's language: the CLI's catalogue, installed as there
+            importlib.import_module("grants.cli.language").install(language)  # the edge's, named at run time
+        os.environ.setdefault("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", IDLE_IN_TRANSACTION)
         _serve(url, chain_key, pipe)
 
 
@@ -226,17 +262,16 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
     except Aborted:
         pass
     except Exception as error:
-        while not ended:  # read (and drop) the parts still coming: the sender never blocks on a full pipe
+        pipe.send(("error", _picklable(error)))  # at once: the deciding process stops handing over parts
+        while not ended:  # then read (and drop) the parts still coming, up to the commit or abort
             if (message := pipe.recv())[0] != "events":
                 ended.append(message[0])
-        if ended == ["commit"]:
-            pipe.send(("error", _picklable(error)))
     finally:
         ledger.close()
 
 
 def _picklable(error: BaseException) -> BaseException:
-    """The error itself when it crosses the pipe intact (every ledger error does), else a
+    """The error itself when it crosses the socket intact (every ledger error does), else a
     RuntimeError naming it."""
     import pickle
 

@@ -52,6 +52,10 @@ POSTGRES = {  # exact SQLSTATEs first, then their class (first two characters)
     "40001": (ConcurrentChange, N_("database: concurrent change (40001); nothing was written, re-run")),
     "40P01": (ConcurrentChange, N_("database: deadlock with another writer (40P01); nothing was written, re-run")),
     "55P03": (ConcurrentChange, N_("database: a lock was not available in time (55P03); nothing was written, re-run")),
+    "25P03": (StorageFailed, N_("database: the server ended a transaction left idle too long ({sqlstate}); "
+                                "nothing was written, re-run")),
+    "57P05": (StorageFailed, N_("database: the server ended a session left idle too long ({sqlstate}); "
+                                "nothing was written, re-run")),
     "3D000": (InvalidInput, N_("db: the database named in {url} does not exist (3D000)")),
     "3F000": (InvalidInput, N_("db: the schema named in {url} does not exist (3F000); create it first")),
     "53": (StorageFailed,

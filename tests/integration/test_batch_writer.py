@@ -122,7 +122,7 @@ def test_a_writer_that_dies_before_committing_leaves_nothing(db_url, tmp_path, w
 
     def killed_before_the_commit(self, expect_absent):
         if not self._ready:
-            self._answer_ready(self._receive())
+            self._answer(self._receive())
         self._flush()  # every part handed over, then the writer is gone
         self._process.kill()
         self._process.wait()
@@ -148,3 +148,73 @@ def test_a_small_batch_or_one_cpu_keeps_its_parts_in_this_process(monkeypatch, s
     monkeypatch.setattr(batch_writer, "_cpus", lambda: 1)
     assert isinstance(batch_writer.sink_for(ledger, batch_writer.WRITER_FROM), batch_writer.Kept)
     ledger.close()
+
+
+def test_a_writer_that_dies_at_its_start_is_a_storage_failure_not_an_internal_error(db_url, tmp_path,
+                                                                                    writer_process, monkeypatch):
+    monkeypatch.setattr(batch_writer, "BOOTSTRAP", "import os; os._exit(1)")  # as if killed while starting
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(StorageFailed, match="ended before committing; nothing was written") as refused:
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2") + lifecycle("A-3")))
+    assert refused.value.exit_code == 8
+    assert writer_process[0]._waiting == []  # once it had failed, no part was kept for it
+    ledger.close()
+    assert events_in(db_url) == 0
+
+
+def test_a_ctrl_c_while_the_commit_is_under_way_reports_the_commit(db_url, tmp_path, writer_process, monkeypatch):
+    receive = batch_writer.WriterProcess._receive
+    interrupted = []
+
+    def interrupted_once_after_the_commit_was_sent(self):
+        if not self._open and not interrupted:  # the commit message is sent: its answer is awaited
+            interrupted.append(True)
+            raise KeyboardInterrupt
+        return receive(self)
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "_receive", interrupted_once_after_the_commit_was_sent)
+    ledger = GrantsLedger(db_url)
+    outcome = import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2")))
+    ledger.close()
+    assert (interrupted, outcome.problems, outcome.written, events_in(db_url)) == ([True], [], 6, 6)
+
+
+def test_the_writers_error_is_in_the_users_language(db_url, tmp_path, writer_process):
+    from grants.cli.language import install
+
+    keyed = GrantsLedger(db_url, chain_key=b"office key")
+    keyed.execute(c.parse(c.Apply, ref="K-1", kommune="0301", scheme="765.62", title="Nøkkel", fte="1",
+                          year=2021, received="2021-02-01"))
+    keyed.close()
+    unkeyed = GrantsLedger(db_url, chain_key=None)
+    install("nb")
+    try:
+        with pytest.raises(NotAllowed, match="registeret er forseglet med nøkkel"):
+            import_file(unkeyed, lines_file(tmp_path, lifecycle("A-1")))
+    finally:
+        install("en")
+        unkeyed.close()
+
+
+@pytest.mark.postgres
+def test_a_part_slower_than_the_servers_idle_timeout_still_commits(tmp_path, writer_process, monkeypatch):
+    """eventsourcing ends a transaction idle for 5 s; the writer's stays open while lines are decided."""
+    import time
+
+    from grants.ledger.work import UnitOfWork
+    from tests.conftest import _postgres_schema_url, created
+
+    url, drop = _postgres_schema_url()
+    created(url)
+    run = UnitOfWork.run
+
+    def slow_after_the_first_part(self, cmd):
+        if cmd.ref == "A-2" and type(cmd).__name__ == "Apply":  # line 4: parts of lines 1-3 are written
+            time.sleep(6)
+        return run(self, cmd)
+
+    monkeypatch.setattr(UnitOfWork, "run", slow_after_the_first_part)
+    ledger = GrantsLedger(url)
+    assert import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2"))).written == 6
+    ledger.close()
+    drop()

@@ -461,6 +461,8 @@ def test_postgres_failures_map_by_sqlstate_not_by_message():
              psycopg.errors.DataCorrupted("x"): (7, "damaged data (XX001)"),
              psycopg.errors.DeadlockDetected("x"): (3, "deadlock"),
              psycopg.errors.AdminShutdown("x"): (8, "not accepting connections (57P01)"),
+             psycopg.errors.IdleInTransactionSessionTimeout("x"): (8, "transaction left idle too long (25P03)"),
+             psycopg.errors.IdleSessionTimeout("x"): (8, "session left idle too long (57P05)"),
              psycopg.OperationalError("connection refused"): (2, "cannot reach the database")}
     for error, (code, message) in cases.items():
         try:  # wrapped, as eventsourcing and SQLAlchemy hand them on
