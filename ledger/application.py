@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -76,13 +77,17 @@ class GrantsLedger(Application):
     recorder: Any
 
     def __init__(self, url: str | None = None, *, today: Callable[[], date] = oslo_today,
-                 create: bool = False, chain_key: Any = FROM_ENV):
+                 create: bool = False, chain_key: Any = FROM_ENV, idle_in_transaction: int | None = None):
         """`today`: the clock that fills left-out business dates. `create`: make the ledger's file
         or tables when missing (grants init, grants demo). `chain_key`: bytes that seal the chain
-        rows (docs/audit.md), None for none; by default the key the environment names."""
+        rows (docs/audit.md), None for none; by default the key the environment names.
+        `idle_in_transaction`: seconds PostgreSQL lets a transaction of this ledger's sessions
+        sit idle (eventsourcing's default 5 s; a batch's writer process waits between parts)."""
         self.url = resolve_url(url)
         self.today = today
         env = eventsourcing_env(self.url, create=create)
+        if idle_in_transaction is not None:
+            env["POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT"] = str(idle_in_transaction)
         with translated(self.url):  # a damaged file, a full disk or a refused login: one line, its exit code
             super().__init__(env)
             if create and hasattr(self.recorder, "ensure_tables"):
@@ -288,13 +293,13 @@ class GrantsLedger(Application):
         `check_only` tries every line and writes nothing (the file had bad lines). `progress` is
         called as (stage, done, total) for the stages "decide" and "store"."""
         from grants.domain.commands import Apply
-        from grants.ledger.batch_writer import PART, sink_for
+        from grants.ledger.batch_writer import PART, PART_CHECK, PART_SECONDS, sink_for
 
         work, refused = self.unit_of_work(), []
         failed = dict(failed_refs or {})
         work.prefetch_absent(cmd.ref for _, cmd in commands if isinstance(cmd, Apply))
         sink = None if check_only else sink_for(self, len(commands))
-        written = 0
+        written, due = 0, monotonic() + PART_SECONDS
         try:
             for done, (line, cmd) in enumerate(commands, start=1):
                 if progress is not None and done % 500 == 0:
@@ -310,8 +315,9 @@ class GrantsLedger(Application):
                         sink.close()
                         sink = None
                     continue
-                if sink is not None and done % PART == 0:
+                if sink is not None and (done % PART == 0 or (done % PART_CHECK == 0 and monotonic() > due)):
                     written += self._hand_over(work, sink)
+                    due = monotonic() + PART_SECONDS
             if progress is not None:
                 progress("decide", len(commands), len(commands))
             if sink is None:
@@ -330,7 +336,10 @@ class GrantsLedger(Application):
                 sink.close()  # after a commit nothing is left; after an error, nothing is written
 
     def _hand_over(self, work: UnitOfWork, sink: Any) -> int:
-        """The events the batch made since the last hand-over, encoded, to the sink; how many."""
+        """The events the batch made since the last hand-over, encoded, to the sink; how many.
+        A batch records its events this way, not through `save` (as a single command does): the
+        library's snapshots, repository cache and `_notify` hook, none of which the ledger
+        configures, would not see them."""
         to_stored = self.mapper.to_stored_event
         events = [to_stored(event) for aggregate in work.take_changed() for event in aggregate.collect_events()]
         sink.send(events)

@@ -30,12 +30,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from grants.domain.errors import StorageFailed
+from grants.domain.errors import GrantsError, StorageFailed
 from grants.domain.i18n import _, language
 from grants.ledger.storage import stored
 
@@ -43,10 +46,15 @@ if TYPE_CHECKING:
     from grants.ledger.application import GrantsLedger
 
 # The writer process: reads its sys.path, then serves the socket it was handed.
-BOOTSTRAP = ("import sys; from multiprocessing.connection import Connection; pipe = Connection(int(sys.argv[1])); "
+# Ctrl-C at the terminal reaches the whole process group: the writer ignores it from its first
+# line (the deciding process handles it, and aborts), then reads its sys.path and serves.
+BOOTSTRAP = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+             "from multiprocessing.connection import Connection; pipe = Connection(int(sys.argv[1])); "
              "path, *opened = pipe.recv(); sys.path[:] = path; "
              "from grants.ledger.batch_writer import serve; serve(pipe, *opened)")
-PART = 5_000  # lines decided between two hand-overs (about 2 MB of encoded events)
+PART = 5_000  # lines decided between two hand-overs (about 2 MB of encoded events) ...
+PART_SECONDS = 10  # ... or fewer, when deciding them takes longer (a remote server): the writer's
+PART_CHECK = 100  # transaction is never idle long (the clock is read every PART_CHECK lines)
 WRITER_FROM = 10_000  # lines: below this a second process costs more (its start) than it saves
 
 
@@ -82,11 +90,28 @@ def _cpus() -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cpus = os.cpu_count() or 1
+    return min([cpus, *_cgroup_quotas()])
+
+
+def _cgroup_quotas(proc: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> list[int]:
+    """Whole CPUs allowed by each cgroup v2 `cpu.max` from this process's cgroup up to the root
+    (none on cgroup v1 or outside Linux)."""
     try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-    except (OSError, ValueError):
-        return cpus
-    return cpus if quota == "max" else max(1, min(cpus, int(quota) // int(period)))
+        own = next(line[3:].strip() for line in proc.read_text().splitlines() if line.startswith("0::"))
+    except (OSError, StopIteration):
+        return []
+    leaf = root / own.lstrip("/")
+    found = []
+    for folder in [leaf, *leaf.parents]:
+        try:
+            quota, period = (folder / "cpu.max").read_text().split()[:2]
+            if quota != "max":
+                found.append(max(1, int(quota) // int(period)))
+        except (OSError, ValueError, ZeroDivisionError):
+            pass
+        if folder == root:
+            break
+    return found
 
 
 class Kept:
@@ -116,7 +141,7 @@ class WriterProcess:
     each part, then ("commit", absent ids) or ("abort",). It answers ("ready",) once it has
     opened the ledger; ("done", events recorded) after a commit; and ("error", the ledger error)
     as soon as anything fails, after which it reads and drops the parts still coming until the
-    commit or abort, so a sender never blocks on a full pipe. Parts wait here until it is ready
+    commit, the abort or the socket's end, so a sender never blocks on a full pipe. Parts wait here until it is ready
     (a slow start never blocks deciding); once it has failed they are dropped, and the failure is
     raised at the commit (a line refused meanwhile is still reported first, as the kept path
     does). Nothing is committed without a commit message: if this process dies, the socket
@@ -124,14 +149,15 @@ class WriterProcess:
 
     def __init__(self, ledger: GrantsLedger):
         # A fresh interpreter (no inherited connections, locks or threads), started without
-        # multiprocessing's spawn, which would run the caller's main script again in it; in its
-        # own process group, so a Ctrl-C at the terminal reaches only this process, which aborts.
+        # multiprocessing's spawn, which would run the caller's main script again in it.
         ours, theirs = socket.socketpair()
         with theirs:
             self._process = subprocess.Popen([sys.executable, "-c", BOOTSTRAP, str(theirs.fileno())],
                                              pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL, process_group=0)
+                                             stdout=subprocess.DEVNULL)
         self._pipe = Connection(ours.detach())
+        self._recorder = ledger.recorder
+        self._last: tuple[UUID, int] | None = None  # the last event handed over: committed or not?
         self._waiting: list[list[tuple]] = []
         self._ready = False
         self._failed: BaseException | None = None
@@ -143,6 +169,9 @@ class WriterProcess:
             self._answer(self._receive())
         if self._failed is not None:
             return  # nothing will be written: keep nothing
+        if not events:  # nothing to insert: an empty part would only keep the writer waiting
+            return
+        self._last = (events[-1].originator_id, events[-1].originator_version)
         # Rows of plain values pickle in about a microsecond an event (an event object: ~7 µs).
         self._waiting.append([(s.originator_id.bytes, s.originator_version, s.topic, s.state) for s in events])
         if self._ready:
@@ -153,13 +182,13 @@ class WriterProcess:
             self._answer(self._receive())
         self._flush()
         if self._failed is None:
-            self._post(("commit", [oid.bytes for oid in expect_absent]))
-        if self._failed is None:
             self._open = False  # from here on it commits: never abort or kill it
-            kind, value = self._outcome()
+            with _ctrl_c_noted():
+                self._post(("commit", [oid.bytes for oid in expect_absent]))
+                kind, value = self._receive() if self._failed is None else ("error", self._failed)
             if kind == "done":
                 return value
-            self._failed = value
+            self._failed = self._after_commit_lost() if isinstance(value, WriterLost) else value
         self.close()
         raise self._failed or AssertionError("unreachable")
 
@@ -175,14 +204,14 @@ class WriterProcess:
             self._process.kill()
             self._process.wait()
 
-    def _outcome(self) -> tuple:
-        """The writer's answer to the commit. A Ctrl-C now would not stop the commit, only hide
-        whether it happened: the answer is awaited, and is what the import reports."""
-        while True:
-            try:
-                return self._receive()
-            except KeyboardInterrupt:
-                continue
+    def _after_commit_lost(self) -> BaseException:
+        """The writer ended after it was told to commit: whether it did is in the ledger (a commit
+        is all or nothing), so look for the last event handed over."""
+        if self._last is not None and self._recorder.select_events(self._last[0], gt=self._last[1] - 1,
+                                                                   lte=self._last[1], limit=1):
+            return StorageFailed("import: " + _("the process writing the batch ended after committing it; the "
+                                                "batch is recorded, do not re-run it"))
+        return _writer_lost()  # rolled back: it died with its transaction
 
     def _answer(self, message: tuple) -> None:
         if message[0] == "ready":
@@ -207,19 +236,41 @@ class WriterProcess:
             return ("error", _writer_lost())
 
 
-def _writer_lost() -> StorageFailed:
-    return StorageFailed("import: " + _("the process writing the batch ended before committing; nothing was "
-                                        "written, re-run"))
+class WriterLost(StorageFailed):
+    """The writer ended without answering (killed, out of memory)."""
+
+
+def _writer_lost() -> WriterLost:
+    return WriterLost("import: " + _("the process writing the batch ended before committing; nothing was "
+                                     "written, re-run"))
+
+
+@contextmanager
+def _ctrl_c_noted() -> Iterator[None]:
+    """While the commit is sent and answered, Ctrl-C is ignored: it could no longer stop the commit,
+    only hide whether it happened (a KeyboardInterrupt inside `recv` can even leave the answer
+    half read). The answer is what the import reports. (On PostgreSQL that wait includes the
+    writer's wait for the ledger's lock if it had not yet written a part, e.g. behind another
+    import: the answer still comes, when that import commits.)"""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Aborted(Exception):
     """The deciding process asked for nothing to be committed."""
 
 
-# The writer holds one transaction open while the batch is decided, idle between two parts;
-# eventsourcing's default (5 s) would end it whenever 5,000 lines take longer to decide (a remote
-# server, a loaded machine). A deciding process stopped for longer still lets go of the lock.
-IDLE_IN_TRANSACTION = "60"
+# The writer holds one transaction open while the batch is decided, idle between two parts (at
+# most PART_SECONDS apart, unless parts have no events); eventsourcing's default, 5 s, would end
+# it whenever a part took longer to decide. On PostgreSQL a deciding process that is stopped
+# (Ctrl-Z) still lets go of the lock after this; on SQLite only when it ends.
+IDLE_IN_TRANSACTION_SECONDS = 120
 
 
 def serve(pipe: Connection, url: str, chain_key: bytes | None, language: str) -> None:
@@ -227,8 +278,8 @@ def serve(pipe: Connection, url: str, chain_key: bytes | None, language: str) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the deciding process handles Ctrl-C: it aborts
     with contextlib.suppress(EOFError, OSError):  # the deciding process is gone: nothing was committed
         if language != "en":  # its errors in the user's language: the CLI's catalogue, installed as there
-            importlib.import_module("grants.cli.language").install(language)  # the edge's, named at run time
-        os.environ.setdefault("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", IDLE_IN_TRANSACTION)
+            with contextlib.suppress(Exception):  # else in English, as written, rather than no writer
+                importlib.import_module("grants.cli.language").install(language)  # the edge's, named at run time
         _serve(url, chain_key, pipe)
 
 
@@ -238,8 +289,8 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
     from grants.ledger.application import GrantsLedger
 
     try:
-        with stored():
-            ledger = GrantsLedger(url, chain_key=chain_key)
+        with stored():  # the ledger's own setting under its name (GRANTS_POSTGRES_...) wins, as everywhere
+            ledger = GrantsLedger(url, chain_key=chain_key, idle_in_transaction=IDLE_IN_TRANSACTION_SECONDS)
     except Exception as error:  # the deciding process reports it, as its own
         pipe.send(("error", _picklable(error)))
         return
@@ -258,25 +309,29 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
     try:
         with stored():
             ids = ledger.recorder.insert_batches(parts(), lambda: expected)
-        pipe.send(("done", len(ids)))
     except Aborted:
         pass
     except Exception as error:
         pipe.send(("error", _picklable(error)))  # at once: the deciding process stops handing over parts
-        while not ended:  # then read (and drop) the parts still coming, up to the commit or abort
-            if (message := pipe.recv())[0] != "events":
+        while not ended:  # then read (and drop) the parts still coming, up to the commit or abort (or
+            if (message := pipe.recv())[0] != "events":  # the socket's end: EOFError)
                 ended.append(message[0])
+    else:
+        pipe.send(("done", len(ids)))
     finally:
         ledger.close()
 
 
-def _picklable(error: BaseException) -> BaseException:
+def _picklable(error: BaseException, most: int = 2000) -> BaseException:
     """The error itself when it crosses the socket intact (every ledger error does), else a
-    RuntimeError naming it."""
+    RuntimeError naming it; its message cut to `most` characters, so that sending it can never
+    wait on a full socket (the deciding process may be sending a part meanwhile)."""
     import pickle
 
+    if isinstance(error, GrantsError) and len(str(error)) > most:
+        error = type(error)(str(error)[:most])
     try:
         pickle.loads(pickle.dumps(error))
         return error
     except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
+        return RuntimeError(f"{type(error).__name__}: {str(error)[:most]}")

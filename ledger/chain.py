@@ -228,9 +228,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         then `expectations()` checked (asked for after the last batch: a batch import learns
         which frames it assumed absent as it decides). An exception from `batches` rolls every
         batch back. Each batch is hashed before it is inserted: the first before the write lock
-        is taken (BEGIN takes no lock in SQLite; the first insert does)."""
+        is taken (BEGIN takes no lock in SQLite; the first insert does). An empty batch is
+        skipped: a read first would make the transaction a snapshot SQLite cannot upgrade."""
         with self.datastore.transaction(commit=True) as c:
-            ids = [i for stored in batches for i in self._insert_events(c, stored, event_hashes(stored))]
+            ids = [i for stored in batches if stored for i in self._insert_events(c, stored, event_hashes(stored))]
             self._check_expectations(c, ids, **expectations())
         return ids
 

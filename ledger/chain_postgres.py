@@ -10,6 +10,7 @@ Two things differ from SQLite:
 """
 
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -127,14 +128,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         then `expectations()` checked (as the SQLite recorder's). Each batch is hashed before the
         ledger's lock is taken for it (the first batch: before anyone waits on this writer)."""
         login = self.login()  # outside the transaction: the pool may hand out another connection
+        batches = (stored for stored in batches if stored)
+        first = next(batches, None)  # awaited before the transaction begins: it is never idle waiting for it
         ids: list[int] = []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            for stored in batches:
-                if stored:
-                    hashes = event_hashes(stored)  # they need nothing from the database
-                    batch = self._copy_events(curs, stored)
-                    self._insert_chain(curs, stored, batch, login, hashes)
-                    ids += batch
+            for stored in itertools.chain([first] if first else [], batches):
+                hashes = event_hashes(stored)  # they need nothing from the database
+                batch = self._copy_events(curs, stored)
+                self._insert_chain(curs, stored, batch, login, hashes)
+                ids += batch
             self._check_expectations(curs, ids, **expectations())
         return ids
 
@@ -172,8 +174,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     def _insert_chain(self, curs, stored_events, ids: list[int], login: str, hashes: list[str]) -> None:
         """Add the chain rows in the same transaction by one binary COPY, each row made as it is
-        sent (the session is never idle in its transaction for long: eventsourcing ends one idle
-        for 5 s, POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)."""
+        sent (the session is not left idle in its transaction while they are made: eventsourcing
+        ends one idle for 5 s, POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT; a batch's writer
+        process, idle between parts, allows longer: ledger/batch_writer.py)."""
         from psycopg.sql import SQL
 
         # Writers hold the advisory lock until commit, so the chain's head cannot move.

@@ -163,13 +163,16 @@ def test_a_writer_that_dies_at_its_start_is_a_storage_failure_not_an_internal_er
 
 
 def test_a_ctrl_c_while_the_commit_is_under_way_reports_the_commit(db_url, tmp_path, writer_process, monkeypatch):
+    import os
+    import signal
+
     receive = batch_writer.WriterProcess._receive
     interrupted = []
 
     def interrupted_once_after_the_commit_was_sent(self):
         if not self._open and not interrupted:  # the commit message is sent: its answer is awaited
             interrupted.append(True)
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C (a KeyboardInterrupt here would end pytest)
         return receive(self)
 
     monkeypatch.setattr(batch_writer.WriterProcess, "_receive", interrupted_once_after_the_commit_was_sent)
@@ -218,3 +221,54 @@ def test_a_part_slower_than_the_servers_idle_timeout_still_commits(tmp_path, wri
     assert import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2"))).written == 6
     ledger.close()
     drop()
+
+
+def test_a_writer_lost_after_it_committed_says_the_batch_is_recorded(db_url, tmp_path, writer_process, monkeypatch):
+    receive = batch_writer.WriterProcess._receive
+
+    def answer_lost(self):
+        answer = receive(self)
+        return ("error", batch_writer._writer_lost()) if answer[0] == "done" else answer  # it died after COMMIT
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "_receive", answer_lost)
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(StorageFailed, match="ended after committing it; the batch is recorded, do not re-run"):
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2")))
+    ledger.close()
+    assert events_in(db_url) == 6
+
+
+def test_parts_without_events_are_not_sent_and_slow_parts_are_sent_early(sqlite_url, tmp_path, writer_process,
+                                                                          monkeypatch):
+    sent = []
+    send = batch_writer.WriterProcess.send
+
+    def counted(self, events):
+        sent.append(len(events))
+        send(self, events)
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "send", counted)
+    monkeypatch.setattr(batch_writer, "PART", 10**9)  # never by count ...
+    monkeypatch.setattr(batch_writer, "PART_SECONDS", 0)  # ... always by time, checked every 2 lines
+    monkeypatch.setattr(batch_writer, "PART_CHECK", 2)
+    first = GrantsLedger(sqlite_url)
+    assert import_file(first, lines_file(tmp_path, lifecycle("A-1")[:1])).written == 1
+    first.close()
+    again = lifecycle("A-1")[:1] * 4  # a retry of the same application records nothing, four times
+    ledger = GrantsLedger(sqlite_url)
+    assert import_file(ledger, lines_file(tmp_path, again + lifecycle("A-2"))).written == 3
+    ledger.close()
+    assert sent == [1, 0, 0, 2, 1]  # the first import; then at lines 2, 4 and 6 (apply and grant), and the end
+    # the two empty parts stayed here (an empty first part would have opened SQLite's transaction with a read)
+    assert [writer._waiting for writer in writer_process] == [[], []]
+
+
+def test_the_cpus_a_container_allows_bound_the_writer(tmp_path):
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/machine/job\n")
+    for folder, quota in (("", "max 100000"), ("machine", "250000 100000"), ("machine/job", "50000 100000")):
+        (tmp_path / "fs" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / folder / "cpu.max").write_text(quota + "\n")
+    assert batch_writer._cgroup_quotas(proc, tmp_path / "fs") == [1, 2]  # half a CPU counts as one
+    proc.write_text("12:cpu,cpuacct:/job\n")  # cgroup v1: no quota read
+    assert batch_writer._cgroup_quotas(proc, tmp_path / "fs") == []
