@@ -148,14 +148,18 @@ FETCHED_AT_ONCE = 10_000
 
 
 def _columns(names, result, shared=()) -> dict[str, list]:
-    """A query's rows as one list of values per column, fetched a part at a time. In the columns
+    """A query's rows (text and integers only) as one list of values per column, fetched a part
+    at a time. In the columns
     named `shared` (a position's office, scheme, status, years) equal values are kept as one
     object: the database drivers make a new one for every value, and at 100,000 rows those
     copies were half the memory of `expiry`, each MB of which cost ~0.75 ms of page faults when
     first touched. Only for values equal as the same text (str, int: not Decimal 0.5 and 0.50)."""
     columns: list[list] = [[] for _ in names]
     kept = [{} if name in shared else None for name in names]
-    while rows := result.fetchmany(FETCHED_AT_ONCE):
+    # Straight from the driver's cursor: the columns read here are text and integers, which
+    # SQLAlchemy hands on unchanged, so its layer per row is skipped (~60 ms of 100,000 rows).
+    cursor = result.cursor
+    while rows := cursor.fetchmany(FETCHED_AT_ONCE):
         for column, values, seen in zip(columns, zip(*rows, strict=True), kept, strict=True):
             column.extend(values if seen is None else map(seen.setdefault, values, values))
     return dict(zip(names, columns, strict=True))
