@@ -1,10 +1,10 @@
 """Where a batch's events go while its lines are decided: kept for one write at the end, or
 written by a second process as they are decided.
 
-A batch (an import, the demo) decides its lines in order; every PART lines the events they made
-are encoded and handed to a sink. Nothing is committed unless every line was allowed: at the
-first refusal, or on any error, the sink is closed without committing and everything it was
-given is dropped or rolled back.
+A batch (an import, the demo) decides its lines in order; every PART lines (or PART_SECONDS,
+if sooner) the events they made are encoded and handed to a sink. Nothing is committed unless
+every line was allowed: at the first refusal, or on any error, the sink is closed without
+committing and everything it was given is dropped or rolled back.
 
 - `Kept` stores every part at the end, in one transaction: the ledger's write lock is held only
   while storing, as for a single command.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import os
 import signal
 import socket
@@ -106,7 +107,7 @@ def _cgroup_quotas(proc: Path = Path("/proc/self/cgroup"), root: Path = Path("/s
         try:
             quota, period = (folder / "cpu.max").read_text().split()[:2]
             if quota != "max":
-                found.append(max(1, int(quota) // int(period)))
+                found.append(max(1, math.ceil(int(quota) / int(period))))  # 1.5 CPUs: a second, in part
         except (OSError, ValueError, ZeroDivisionError):
             pass
         if folder == root:
@@ -139,8 +140,11 @@ class WriterProcess:
 
     Messages to it: first (sys.path, ledger URL, chain key, language), then ("events", rows) for
     each part, then ("commit", absent ids) or ("abort",). It answers ("ready",) once it has
-    opened the ledger; ("done", events recorded) after a commit; and ("error", the ledger error)
-    as soon as anything fails, after which it reads and drops the parts still coming until the
+    opened the ledger. After "commit" it inserts what is left and asks ("committing",) just
+    before it commits; only a ("go",) lets it commit (so a Ctrl-C until then still aborts, and
+    one after it is ignored: it could no longer stop the commit, only hide whether it happened);
+    it answers ("done", events recorded). It sends ("error", the ledger error) as soon as
+    anything fails, after which it reads and drops the parts still coming until the
     commit, the abort or the socket's end, so a sender never blocks on a full pipe. Parts wait here until it is ready
     (a slow start never blocks deciding); once it has failed they are dropped, and the failure is
     raised at the commit (a line refused meanwhile is still reported first, as the kept path
@@ -157,7 +161,7 @@ class WriterProcess:
                                              stdout=subprocess.DEVNULL)
         self._pipe = Connection(ours.detach())
         self._recorder = ledger.recorder
-        self._last: tuple[UUID, int] | None = None  # the last event handed over: committed or not?
+        self._last: Any = None  # the last stored event handed over: was it committed?
         self._waiting: list[list[tuple]] = []
         self._ready = False
         self._failed: BaseException | None = None
@@ -169,9 +173,10 @@ class WriterProcess:
             self._answer(self._receive())
         if self._failed is not None:
             return  # nothing will be written: keep nothing
-        if not events:  # nothing to insert: an empty part would only keep the writer waiting
+        if not events and self._last is None:  # nothing yet: the writer has not begun its transaction
             return
-        self._last = (events[-1].originator_id, events[-1].originator_version)
+        if events:
+            self._last = events[-1]
         # Rows of plain values pickle in about a microsecond an event (an event object: ~7 µs).
         self._waiting.append([(s.originator_id.bytes, s.originator_version, s.topic, s.state) for s in events])
         if self._ready:
@@ -182,13 +187,21 @@ class WriterProcess:
             self._answer(self._receive())
         self._flush()
         if self._failed is None:
-            self._open = False  # from here on it commits: never abort or kill it
-            with _ctrl_c_noted():
-                self._post(("commit", [oid.bytes for oid in expect_absent]))
-                kind, value = self._receive() if self._failed is None else ("error", self._failed)
-            if kind == "done":
-                return value
-            self._failed = self._after_commit_lost() if isinstance(value, WriterLost) else value
+            self._post(("commit", [oid.bytes for oid in expect_absent]))
+        if self._failed is None:
+            # It inserts what is left (perhaps waiting for the ledger's lock) and checks the
+            # expectations; until it asks, a Ctrl-C here aborts and nothing is committed.
+            answer = self._receive()
+            if answer[0] == "committing":
+                with _ctrl_c_noted():
+                    self._open = False  # from "go" on it commits: never abort or kill it
+                    self._post(("go",))
+                    kind, value = self._receive() if self._failed is None else ("error", self._failed)
+                    if kind == "done":
+                        return value
+                    self._failed = self._after_commit_lost() if isinstance(value, WriterLost) else value
+            else:  # it failed (or died) before it could commit: nothing was committed
+                self._open, self._failed = False, answer[1]
         self.close()
         raise self._failed or AssertionError("unreachable")
 
@@ -206,9 +219,20 @@ class WriterProcess:
 
     def _after_commit_lost(self) -> BaseException:
         """The writer ended after it was told to commit: whether it did is in the ledger (a commit
-        is all or nothing), so look for the last event handed over."""
-        if self._last is not None and self._recorder.select_events(self._last[0], gt=self._last[1] - 1,
-                                                                   lte=self._last[1], limit=1):
+        is all or nothing). Once its transaction has ended on the server too (PostgreSQL finishes
+        a COMMIT its client did not wait for), look for the last event handed over, byte for byte:
+        another writer's event at the same version is not ours."""
+        last = self._last
+        try:
+            with stored():
+                self._recorder.wait_for_writers()
+                found = last is not None and self._recorder.select_events(
+                    last.originator_id, gt=last.originator_version - 1, lte=last.originator_version, limit=1)
+        except GrantsError:
+            return StorageFailed("import: " + _("the process writing the batch ended after it was told to commit, "
+                                                "and the ledger cannot be read to see whether it did; check the "
+                                                "last line's position (grants history) before re-running"))
+        if found and bytes(found[0].state) == bytes(last.state) and found[0].topic == last.topic:
             return StorageFailed("import: " + _("the process writing the batch ended after committing it; the "
                                                 "batch is recorded, do not re-run it"))
         return _writer_lost()  # rolled back: it died with its transaction
@@ -247,11 +271,9 @@ def _writer_lost() -> WriterLost:
 
 @contextmanager
 def _ctrl_c_noted() -> Iterator[None]:
-    """While the commit is sent and answered, Ctrl-C is ignored: it could no longer stop the commit,
-    only hide whether it happened (a KeyboardInterrupt inside `recv` can even leave the answer
-    half read). The answer is what the import reports. (On PostgreSQL that wait includes the
-    writer's wait for the ledger's lock if it had not yet written a part, e.g. behind another
-    import: the answer still comes, when that import commits.)"""
+    """From the "go" to its answer, Ctrl-C is ignored: it could no longer stop the commit, only
+    hide whether it happened (a KeyboardInterrupt inside `recv` can even leave the answer half
+    read). The answer is what the import reports."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         yield
         return
@@ -259,7 +281,8 @@ def _ctrl_c_noted() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:  # None: a handler set outside Python, which cannot be put back from here
+            signal.signal(signal.SIGINT, previous)
 
 
 class Aborted(Exception):
@@ -267,9 +290,10 @@ class Aborted(Exception):
 
 
 # The writer holds one transaction open while the batch is decided, idle between two parts (at
-# most PART_SECONDS apart, unless parts have no events); eventsourcing's default, 5 s, would end
-# it whenever a part took longer to decide. On PostgreSQL a deciding process that is stopped
-# (Ctrl-Z) still lets go of the lock after this; on SQLite only when it ends.
+# most about PART_SECONDS apart: once it has begun, a part without events is still sent, and
+# keeps it busy); eventsourcing's default, 5 s, would end it whenever a part took longer to
+# decide. On PostgreSQL a deciding process that is stopped (Ctrl-Z) still lets go of the lock
+# after this; on SQLite only when it ends. A GRANTS_-prefixed setting of the same name wins.
 IDLE_IN_TRANSACTION_SECONDS = 120
 
 
@@ -306,9 +330,17 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
             raise Aborted
         expected["expect_absent"] = [UUID(bytes=oid) for oid in message[1]]
 
+    def asked_to_commit() -> dict[str, Any]:
+        """Everything is inserted: ask before committing (the recorder checks these expectations,
+        then commits)."""
+        pipe.send(("committing",))
+        if pipe.recv()[0] != "go":  # an abort (a Ctrl-C meanwhile), or EOFError: the deciding process is gone
+            raise Aborted
+        return expected
+
     try:
         with stored():
-            ids = ledger.recorder.insert_batches(parts(), lambda: expected)
+            ids = ledger.recorder.insert_batches(parts(), asked_to_commit)
     except Aborted:
         pass
     except Exception as error:
@@ -323,15 +355,9 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
 
 
 def _picklable(error: BaseException, most: int = 2000) -> BaseException:
-    """The error itself when it crosses the socket intact (every ledger error does), else a
-    RuntimeError naming it; its message cut to `most` characters, so that sending it can never
+    """A ledger error as itself (each takes its one message), anything else (a bug) as a
+    RuntimeError naming it; the message cut to `most` characters, so that sending it can never
     wait on a full socket (the deciding process may be sending a part meanwhile)."""
-    import pickle
-
-    if isinstance(error, GrantsError) and len(str(error)) > most:
-        error = type(error)(str(error)[:most])
-    try:
-        pickle.loads(pickle.dumps(error))
-        return error
-    except Exception:
-        return RuntimeError(f"{type(error).__name__}: {str(error)[:most]}")
+    if isinstance(error, GrantsError):
+        return type(error)(str(error)[:most])
+    return RuntimeError(f"{type(error).__name__}: {str(error)[:most]}")

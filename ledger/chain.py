@@ -235,6 +235,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             self._check_expectations(c, ids, **expectations())
         return ids
 
+    def wait_for_writers(self) -> None:
+        """Nothing to wait for: a SQLite writer's lock ends with its process, and a commit is
+        complete (or absent) once its process has ended."""
+
     def _insert_events(self, c, stored_events, hashes=None, **_):
         # Insert first: that takes SQLite's write lock (waiting for it), so the chain head read
         # next cannot move. Reading first would make this a read transaction that SQLite refuses

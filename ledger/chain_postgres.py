@@ -128,17 +128,26 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         then `expectations()` checked (as the SQLite recorder's). Each batch is hashed before the
         ledger's lock is taken for it (the first batch: before anyone waits on this writer)."""
         login = self.login()  # outside the transaction: the pool may hand out another connection
-        batches = (stored for stored in batches if stored)
-        first = next(batches, None)  # awaited before the transaction begins: it is never idle waiting for it
+        batches = iter(batches)
+        first = next((stored for stored in batches if stored), None)  # awaited before BEGIN: no idle wait
         ids: list[int] = []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             for stored in itertools.chain([first] if first else [], batches):
+                if not stored:  # a part that recorded nothing: the transaction is busy, not idle
+                    curs.execute("SELECT 1")
+                    continue
                 hashes = event_hashes(stored)  # they need nothing from the database
                 batch = self._copy_events(curs, stored)
                 self._insert_chain(curs, stored, batch, login, hashes)
                 ids += batch
             self._check_expectations(curs, ids, **expectations())
         return ids
+
+    def wait_for_writers(self) -> None:
+        """Return once no writer holds the ledger's lock: a writer whose client died after sending
+        COMMIT keeps it until the server has finished that commit (or rolled it back)."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
 
     def _copy_events(self, curs, stored_events: Sequence[Any]) -> list[int]:
         """The events' rows by one binary COPY, after the lock (the library's insert adapts an

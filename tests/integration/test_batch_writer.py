@@ -50,9 +50,10 @@ def lifecycle(ref: str) -> list[dict]:
 
 
 def events_in(url: str) -> int:
+    """Events stored (not the newest id: on PostgreSQL a rolled-back writer still used up ids)."""
     ledger = GrantsLedger(url)
     try:
-        return ledger.head()
+        return len(ledger.recorder.select_notifications(start=0, limit=10_000))
     finally:
         ledger.close()
 
@@ -170,7 +171,7 @@ def test_a_ctrl_c_while_the_commit_is_under_way_reports_the_commit(db_url, tmp_p
     interrupted = []
 
     def interrupted_once_after_the_commit_was_sent(self):
-        if not self._open and not interrupted:  # the commit message is sent: its answer is awaited
+        if not self._open and not interrupted:  # "go" is sent: the answer is awaited
             interrupted.append(True)
             os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C (a KeyboardInterrupt here would end pytest)
         return receive(self)
@@ -223,6 +224,26 @@ def test_a_part_slower_than_the_servers_idle_timeout_still_commits(tmp_path, wri
     drop()
 
 
+def test_a_ctrl_c_before_the_writer_asks_to_commit_aborts_and_writes_nothing(db_url, tmp_path, writer_process,
+                                                                            monkeypatch):
+    receive = batch_writer.WriterProcess._receive
+    asked = []
+
+    def interrupted_while_it_inserts_the_rest(self):
+        answer = receive(self)
+        if answer[0] == "committing":  # as if the Ctrl-C had come just before this answer
+            asked.append(True)
+            raise KeyboardInterrupt
+        return answer
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "_receive", interrupted_while_it_inserts_the_rest)
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2")))
+    ledger.close()
+    assert (asked, events_in(db_url)) == ([True], 0)  # it asked; told nothing but abort, it rolled back
+
+
 def test_a_writer_lost_after_it_committed_says_the_batch_is_recorded(db_url, tmp_path, writer_process, monkeypatch):
     receive = batch_writer.WriterProcess._receive
 
@@ -238,29 +259,56 @@ def test_a_writer_lost_after_it_committed_says_the_batch_is_recorded(db_url, tmp
     assert events_in(db_url) == 6
 
 
-def test_parts_without_events_are_not_sent_and_slow_parts_are_sent_early(sqlite_url, tmp_path, writer_process,
-                                                                          monkeypatch):
-    sent = []
-    send = batch_writer.WriterProcess.send
+def test_parts_are_handed_over_by_time_and_empty_ones_only_once_the_writer_has_begun(sqlite_url, tmp_path,
+                                                                                   writer_process, monkeypatch):
+    posted = []
+    post = batch_writer.WriterProcess._post
 
-    def counted(self, events):
-        sent.append(len(events))
-        send(self, events)
+    def recorded(self, message):
+        if message[0] == "events":
+            posted.append(len(message[1]))
+        post(self, message)
 
-    monkeypatch.setattr(batch_writer.WriterProcess, "send", counted)
+    monkeypatch.setattr(batch_writer.WriterProcess, "_post", recorded)
     monkeypatch.setattr(batch_writer, "PART", 10**9)  # never by count ...
     monkeypatch.setattr(batch_writer, "PART_SECONDS", 0)  # ... always by time, checked every 2 lines
     monkeypatch.setattr(batch_writer, "PART_CHECK", 2)
     first = GrantsLedger(sqlite_url)
     assert import_file(first, lines_file(tmp_path, lifecycle("A-1")[:1])).written == 1
     first.close()
-    again = lifecycle("A-1")[:1] * 4  # a retry of the same application records nothing, four times
+    again = lifecycle("A-1")[:1]  # a retry of the same application records nothing
     ledger = GrantsLedger(sqlite_url)
-    assert import_file(ledger, lines_file(tmp_path, again + lifecycle("A-2"))).written == 3
+    assert import_file(ledger, lines_file(tmp_path, again * 4 + lifecycle("A-2") + again * 2)).written == 3
     ledger.close()
-    assert sent == [1, 0, 0, 2, 1]  # the first import; then at lines 2, 4 and 6 (apply and grant), and the end
-    # the two empty parts stayed here (an empty first part would have opened SQLite's transaction with a read)
-    assert [writer._waiting for writer in writer_process] == [[], []]
+    # The first import's one event; then lines 1-4 record nothing and are not sent (the writer has
+    # not begun: an empty first part would open SQLite's transaction with a read); lines 5-6 (apply,
+    # grant), 7-8 (report, a retry), and line 9, empty, sent once the writer has begun: on
+    # PostgreSQL it keeps the writer's transaction busy rather than idle.
+    assert posted == [1, 2, 1, 0]
+    assert verify_ledger(GrantsLedger(sqlite_url)).count == 4
+
+
+def test_a_writer_lost_after_the_go_is_not_taken_for_another_writers_event(db_url, tmp_path, writer_process,
+                                                                            monkeypatch):
+    receive = batch_writer.WriterProcess._receive
+
+    def lost_as_it_asks_and_someone_else_applies(self):
+        answer = receive(self)
+        if answer[0] == "committing":
+            self._process.kill()  # before the go reaches it: its transaction, with A-1 version 1, dies
+            self._process.wait()
+            other = GrantsLedger(db_url)  # and another caseworker records A-1 version 1, differently
+            other.execute(c.parse(c.Apply, ref="A-1", kommune="0301", scheme="765.62", title="Annen", fte="1",
+                                  year=2021, received="2021-02-01"))
+            other.close()
+        return answer
+
+    monkeypatch.setattr(batch_writer.WriterProcess, "_receive", lost_as_it_asks_and_someone_else_applies)
+    ledger = GrantsLedger(db_url)
+    with pytest.raises(StorageFailed, match="ended before committing; nothing was written, re-run"):
+        import_file(ledger, lines_file(tmp_path, lifecycle("A-1")[:1]))
+    ledger.close()
+    assert events_in(db_url) == 1  # the other caseworker's, found at the same version and told apart
 
 
 def test_the_cpus_a_container_allows_bound_the_writer(tmp_path):
@@ -269,6 +317,6 @@ def test_the_cpus_a_container_allows_bound_the_writer(tmp_path):
     for folder, quota in (("", "max 100000"), ("machine", "250000 100000"), ("machine/job", "50000 100000")):
         (tmp_path / "fs" / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / "fs" / folder / "cpu.max").write_text(quota + "\n")
-    assert batch_writer._cgroup_quotas(proc, tmp_path / "fs") == [1, 2]  # half a CPU counts as one
+    assert batch_writer._cgroup_quotas(proc, tmp_path / "fs") == [1, 3]  # a part of a CPU counts as one
     proc.write_text("12:cpu,cpuacct:/job\n")  # cgroup v1: no quota read
     assert batch_writer._cgroup_quotas(proc, tmp_path / "fs") == []
