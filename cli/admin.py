@@ -161,7 +161,7 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
     --format xlsx` writes it). The whole file is checked in one pass: every bad line is reported
     with the number of the line it starts on (format, rule and permission errors together) and
     nothing is written unless every line is good. The exit code is the most specific of the
-    problems.
+    problems. While a large file (10,000 lines or more) is written, other writers wait for it.
 
     \b
     Example:
