@@ -144,11 +144,11 @@ class WriterProcess:
     before it commits; only a ("go",) lets it commit (so a Ctrl-C until then still aborts, and
     one after it is ignored: it could no longer stop the commit, only hide whether it happened);
     it answers ("done", events recorded). It sends ("error", the ledger error) as soon as
-    anything fails, after which it reads and drops the parts still coming until the
-    commit, the abort or the socket's end, so a sender never blocks on a full pipe. Parts wait here until it is ready
-    (a slow start never blocks deciding); once it has failed they are dropped, and the failure is
-    raised at the commit (a line refused meanwhile is still reported first, as the kept path
-    does). Nothing is committed without a commit message: if this process dies, the socket
+    anything fails, after which it reads and drops the parts still coming until the commit, the
+    abort or the socket's end, so a sender never blocks on a full pipe. Parts wait here until it
+    is ready (a slow start never blocks deciding); once it has failed they are dropped, and the
+    failure is raised at the commit (a line refused meanwhile is still reported first, as the
+    kept path does). Nothing is committed without a "go": if this process dies, the socket
     closes and the writer rolls back."""
 
     def __init__(self, ledger: GrantsLedger):
@@ -162,6 +162,7 @@ class WriterProcess:
         self._pipe = Connection(ours.detach())
         self._recorder = ledger.recorder
         self._last: Any = None  # the last stored event handed over: was it committed?
+        self._sent = 0  # events handed over
         self._waiting: list[list[tuple]] = []
         self._ready = False
         self._failed: BaseException | None = None
@@ -177,6 +178,7 @@ class WriterProcess:
             return
         if events:
             self._last = events[-1]
+            self._sent += len(events)
         # Rows of plain values pickle in about a microsecond an event (an event object: ~7 µs).
         self._waiting.append([(s.originator_id.bytes, s.originator_version, s.topic, s.state) for s in events])
         if self._ready:
@@ -199,7 +201,12 @@ class WriterProcess:
                     kind, value = self._receive() if self._failed is None else ("error", self._failed)
                     if kind == "done":
                         return value
-                    self._failed = self._after_commit_lost() if isinstance(value, WriterLost) else value
+                    if isinstance(value, WriterLost):  # it ended without answering: did it commit?
+                        committed = self._committed_anyway()
+                        if committed:
+                            return self._sent
+                        value = value if committed is False else _outcome_unknown()
+                    self._failed = value
             else:  # it failed (or died) before it could commit: nothing was committed
                 self._open, self._failed = False, answer[1]
         self.close()
@@ -217,25 +224,23 @@ class WriterProcess:
             self._process.kill()
             self._process.wait()
 
-    def _after_commit_lost(self) -> BaseException:
-        """The writer ended after it was told to commit: whether it did is in the ledger (a commit
-        is all or nothing). Once its transaction has ended on the server too (PostgreSQL finishes
-        a COMMIT its client did not wait for), look for the last event handed over, byte for byte:
-        another writer's event at the same version is not ours."""
+    def _committed_anyway(self) -> bool | None:
+        """Whether a writer that ended after its "go" committed (None: the ledger cannot be read).
+        A commit is all or nothing, so the ledger answers: once the writer's transaction has
+        ended on the server too (PostgreSQL finishes a COMMIT its client did not wait for), look
+        for the last event handed over, byte for byte (another writer's event at the same
+        version is not ours)."""
         last = self._last
+        if last is None:
+            return False
         try:
             with stored():
                 self._recorder.wait_for_writers()
-                found = last is not None and self._recorder.select_events(
-                    last.originator_id, gt=last.originator_version - 1, lte=last.originator_version, limit=1)
+                found = self._recorder.select_events(last.originator_id, gt=last.originator_version - 1,
+                                                     lte=last.originator_version, limit=1)
         except GrantsError:
-            return StorageFailed("import: " + _("the process writing the batch ended after it was told to commit, "
-                                                "and the ledger cannot be read to see whether it did; check the "
-                                                "last line's position (grants history) before re-running"))
-        if found and bytes(found[0].state) == bytes(last.state) and found[0].topic == last.topic:
-            return StorageFailed("import: " + _("the process writing the batch ended after committing it; the "
-                                                "batch is recorded, do not re-run it"))
-        return _writer_lost()  # rolled back: it died with its transaction
+            return None
+        return bool(found) and bytes(found[0].state) == bytes(last.state) and found[0].topic == last.topic
 
     def _answer(self, message: tuple) -> None:
         if message[0] == "ready":
@@ -258,6 +263,12 @@ class WriterProcess:
             return self._pipe.recv()
         except (EOFError, OSError):
             return ("error", _writer_lost())
+
+
+def _outcome_unknown() -> StorageFailed:
+    return StorageFailed("import: " + _("the process writing the batch ended after it was told to commit, "
+                                        "and the ledger cannot be read to see whether it did; check the "
+                                        "last line's position (grants history) before re-running"))
 
 
 class WriterLost(StorageFailed):
