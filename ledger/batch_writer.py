@@ -63,9 +63,9 @@ class Sink(Protocol):
     def send(self, events: list[Any]) -> None:
         """Take one part: stored events, in the order they are to be recorded."""
 
-    def commit(self, expect_absent: list[UUID]) -> int:
+    def commit(self, expect_absent: list[UUID]) -> None:
         """Record every part in one transaction, asserting these aggregates still have no events
-        (GrantsLedger._store); returns the number of events recorded."""
+        (GrantsLedger._store)."""
 
     def close(self) -> None:
         """Drop whatever was not committed (idempotent)."""
@@ -125,11 +125,10 @@ class Kept:
     def send(self, events: list[Any]) -> None:
         self.parts.append(events)
 
-    def commit(self, expect_absent: list[UUID]) -> int:
+    def commit(self, expect_absent: list[UUID]) -> None:
         with stored():
-            ids = self.recorder.insert_batches(self.parts, lambda: {"expect_absent": expect_absent})
+            self.recorder.insert_batches(self.parts, lambda: {"expect_absent": expect_absent})
         self.parts = []
-        return len(ids)
 
     def close(self) -> None:
         self.parts = []
@@ -143,7 +142,7 @@ class WriterProcess:
     opened the ledger. After "commit" it inserts what is left and asks ("committing",) just
     before it commits; only a ("go",) lets it commit (so a Ctrl-C until then still aborts, and
     one after it is ignored: it could no longer stop the commit, only hide whether it happened);
-    it answers ("done", events recorded). It sends ("error", the ledger error) as soon as
+    it answers ("done",). It sends ("error", the ledger error) as soon as
     anything fails, after which it reads and drops the parts still coming until the commit, the
     abort or the socket's end, so a sender never blocks on a full pipe. Parts wait here until it
     is ready (a slow start never blocks deciding); once it has failed they are dropped, and the
@@ -162,7 +161,6 @@ class WriterProcess:
         self._pipe = Connection(ours.detach())
         self._recorder = ledger.recorder
         self._last: Any = None  # the last stored event handed over: was it committed?
-        self._sent = 0  # events handed over
         self._waiting: list[list[tuple]] = []
         self._ready = False
         self._failed: BaseException | None = None
@@ -178,13 +176,12 @@ class WriterProcess:
             return
         if events:
             self._last = events[-1]
-            self._sent += len(events)
         # Rows of plain values pickle in about a microsecond an event (an event object: ~7 µs).
         self._waiting.append([(s.originator_id.bytes, s.originator_version, s.topic, s.state) for s in events])
         if self._ready:
             self._flush()
 
-    def commit(self, expect_absent: list[UUID]) -> int:
+    def commit(self, expect_absent: list[UUID]) -> None:
         if not self._ready and self._failed is None:
             self._answer(self._receive())
         self._flush()
@@ -198,13 +195,14 @@ class WriterProcess:
                 with _ctrl_c_noted():
                     self._open = False  # from "go" on it commits: never abort or kill it
                     self._post(("go",))
-                    kind, value = self._receive() if self._failed is None else ("error", self._failed)
-                    if kind == "done":
-                        return value
+                    answer = self._receive() if self._failed is None else ("error", self._failed)
+                    if answer[0] == "done":
+                        return
+                    value = answer[1]
                     if isinstance(value, WriterLost):  # it ended without answering: did it commit?
                         committed = self._committed_anyway()
                         if committed:
-                            return self._sent
+                            return
                         value = value if committed is False else _outcome_unknown()
                     self._failed = value
             else:  # it failed (or died) before it could commit: nothing was committed
@@ -327,7 +325,7 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
         with stored():  # the ledger's own setting under its name (GRANTS_POSTGRES_...) wins, as everywhere
             ledger = GrantsLedger(url, chain_key=chain_key, idle_in_transaction=IDLE_IN_TRANSACTION_SECONDS)
     except Exception as error:  # the deciding process reports it, as its own
-        pipe.send(("error", _picklable(error)))
+        pipe.send(("error", _sendable(error)))
         return
     pipe.send(("ready",))
     ended: list[str] = []  # "commit" or "abort", once read
@@ -351,24 +349,25 @@ def _serve(url: str, chain_key: bytes | None, pipe: Connection) -> None:
 
     try:
         with stored():
-            ids = ledger.recorder.insert_batches(parts(), asked_to_commit)
+            ledger.recorder.insert_batches(parts(), asked_to_commit)
     except Aborted:
         pass
     except Exception as error:
-        pipe.send(("error", _picklable(error)))  # at once: the deciding process stops handing over parts
+        pipe.send(("error", _sendable(error)))  # at once: the deciding process stops handing over parts
         while not ended:  # then read (and drop) the parts still coming, up to the commit or abort (or
             if (message := pipe.recv())[0] != "events":  # the socket's end: EOFError)
                 ended.append(message[0])
     else:
-        pipe.send(("done", len(ids)))
+        pipe.send(("done",))
     finally:
         ledger.close()
 
 
-def _picklable(error: BaseException, most: int = 2000) -> BaseException:
-    """A ledger error as itself (each takes its one message), anything else (a bug) as a
-    RuntimeError naming it; the message cut to `most` characters, so that sending it can never
-    wait on a full socket (the deciding process may be sending a part meanwhile)."""
+def _sendable(error: BaseException, most: int = 2000) -> BaseException:
+    """The error as it crosses the socket: a ledger error as itself (each takes its one message),
+    anything else (a bug) as a RuntimeError naming it; the message cut to `most` characters, so
+    that sending it can never wait on a full socket (the deciding process may be sending a part
+    meanwhile)."""
     if isinstance(error, GrantsError):
         return type(error)(str(error)[:most])
     return RuntimeError(f"{type(error).__name__}: {str(error)[:most]}")

@@ -49,6 +49,14 @@ def lifecycle(ref: str) -> list[dict]:
             {"command": "report", "ref": ref, "year": 2021, "spent": "600000", "received": "2022-02-10"}]
 
 
+def applied_directly(url: str, ref: str, title: str, **ledger_options) -> None:
+    """Another caseworker's application, recorded by a command of its own (not the batch)."""
+    ledger = GrantsLedger(url, **ledger_options)
+    ledger.execute(c.parse(c.Apply, ref=ref, kommune="0301", scheme="765.62", title=title, fte="1", year=2021,
+                           received="2021-02-01"))
+    ledger.close()
+
+
 def events_in(url: str) -> int:
     """Events stored (not the newest id: on PostgreSQL a rolled-back writer still used up ids)."""
     ledger = GrantsLedger(url)
@@ -90,27 +98,22 @@ def test_a_position_recorded_meanwhile_is_a_conflict_and_nothing_is_written(db_u
                                                                            monkeypatch):
     from grants.ledger.work import UnitOfWork
 
-    other = GrantsLedger(db_url)
     prefetch = UnitOfWork.prefetch_absent
 
     def then_someone_else_applies(self, refs):
         prefetch(self, refs)  # the batch now believes A-2 is new
-        other.execute(c.parse(c.Apply, ref="A-2", kommune="0301", scheme="765.62", title="Annen", fte="1",
-                              year=2021, received="2021-02-01"))
+        applied_directly(db_url, "A-2", "Annen")
 
     monkeypatch.setattr(UnitOfWork, "prefetch_absent", then_someone_else_applies)
     ledger = GrantsLedger(db_url)
     with pytest.raises(ConcurrentChange, match="changed by someone else"):
         import_file(ledger, lines_file(tmp_path, lifecycle("A-1") + lifecycle("A-2")))
-    ledger.close(), other.close()
+    ledger.close()
     assert events_in(db_url) == 1  # the other caseworker's application only
 
 
 def test_a_keyed_ledger_refuses_a_writer_without_the_key(db_url, tmp_path, writer_process):
-    keyed = GrantsLedger(db_url, chain_key=b"office key")
-    keyed.execute(c.parse(c.Apply, ref="K-1", kommune="0301", scheme="765.62", title="Nøkkel", fte="1",
-                          year=2021, received="2021-02-01"))
-    keyed.close()
+    applied_directly(db_url, "K-1", "Nøkkel", chain_key=b"office key")
     unkeyed = GrantsLedger(db_url, chain_key=None)
     with pytest.raises(NotAllowed, match="this ledger is keyed"):
         import_file(unkeyed, lines_file(tmp_path, lifecycle("A-1")))
@@ -186,10 +189,7 @@ def test_a_ctrl_c_while_the_commit_is_under_way_reports_the_commit(db_url, tmp_p
 def test_the_writers_error_is_in_the_users_language(db_url, tmp_path, writer_process):
     from grants.cli.language import install
 
-    keyed = GrantsLedger(db_url, chain_key=b"office key")
-    keyed.execute(c.parse(c.Apply, ref="K-1", kommune="0301", scheme="765.62", title="Nøkkel", fte="1",
-                          year=2021, received="2021-02-01"))
-    keyed.close()
+    applied_directly(db_url, "K-1", "Nøkkel", chain_key=b"office key")
     unkeyed = GrantsLedger(db_url, chain_key=None)
     install("nb")
     try:
@@ -296,10 +296,7 @@ def test_a_writer_lost_after_the_go_is_not_taken_for_another_writers_event(db_ur
         if answer[0] == "committing":
             self._process.kill()  # before the go reaches it: its transaction, with A-1 version 1, dies
             self._process.wait()
-            other = GrantsLedger(db_url)  # and another caseworker records A-1 version 1, differently
-            other.execute(c.parse(c.Apply, ref="A-1", kommune="0301", scheme="765.62", title="Annen", fte="1",
-                                  year=2021, received="2021-02-01"))
-            other.close()
+            applied_directly(db_url, "A-1", "Annen")  # another caseworker records A-1 version 1, differently
         return answer
 
     monkeypatch.setattr(batch_writer.WriterProcess, "_receive", lost_as_it_asks_and_someone_else_applies)
