@@ -40,16 +40,26 @@ class _ReaderMayLeave(io.RawIOBase):
             return len(data)
 
 
+# The streams replaced, kept for the life of the process: a caller's own file set as sys.stdout
+# (`sys.stdout = open(...)`, no other reference) would otherwise be collected and close its
+# descriptor, the next file opened (the ledger's SQLite file) would get the same number, and
+# the report's lines would be written over the ledger.
+_REPLACED: list = []
+
+
 def tolerate_leaving_readers() -> None:
     """Replace sys.stdout and sys.stderr (when they are the process's own descriptors, not a test's
     capture) by the same streams over `_ReaderMayLeave`: encoding, error handling and line
-    buffering as they were."""
+    buffering as they were. The replaced streams stay open (see _REPLACED)."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
+        if isinstance(getattr(getattr(stream, "buffer", None), "raw", None), _ReaderMayLeave):
+            continue  # replaced already: main() run again in the same process
         try:
             fd = stream.fileno()
         except (AttributeError, OSError, ValueError):  # a StringIO or a test runner's capture
             continue
         stream.flush()
+        _REPLACED.append(stream)
         setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(_ReaderMayLeave(fd)), encoding=stream.encoding,
                                             errors=stream.errors, line_buffering=stream.line_buffering))

@@ -157,3 +157,22 @@ def test_a_reader_that_stops_reading_ends_the_output_not_the_command(grants, tmp
             assert (args, closed, done.returncode) == (args, closed, code)
             assert closed == "both" or ("Traceback" not in done.stderr and "internal" not in done.stderr)
     assert event_count(grants.url) == 2
+
+
+def test_a_caller_s_own_stdout_file_keeps_its_descriptor_and_the_ledger_stays_whole(grants, tmp_path):
+    """A job that runs the CLI in its own process with sys.stdout pointed at a file it holds no
+    other reference to: the stream put in its place must keep that file open. Dropped, it closed
+    its descriptor, the ledger's SQLite file was opened on the same number, and the report's lines
+    were written over the ledger's first page (found on a 1M-event ledger: "not a database")."""
+    apply(grants)
+    out = tmp_path / "report.txt"
+    job = ("import sys; sys.stdout = open(sys.argv[1], 'w', encoding='utf-8'); "
+           "from grants.cli.main import main; sys.argv = ['grants', 'show', sys.argv[2]]; main()")
+    env = {**os.environ, "GRANTS_DB": grants.url, "GRANTS_ACTOR": "kari.nordmann"}
+    done = subprocess.run([sys.executable, "-c", job, str(out), REF], env=env, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert REF in out.read_text(encoding="utf-8")
+    with open(grants.url.removeprefix("sqlite:///"), "rb") as ledger:
+        assert ledger.read(16) == b"SQLite format 3\x00"
+    assert event_count(grants.url) == 1
+    assert grants("verify").exit_code == 0
