@@ -28,7 +28,7 @@ import click
 from grants.domain.errors import quoted
 from grants.domain.i18n import N_, _
 from grants.domain.money import format_fte, format_kroner
-from grants.projections.columns import ColumnRows
+from grants.projections.columns import Coded, ColumnRows
 
 FORMATS = click.Choice(["table", "csv", "json"])  # every reading command (DESIGN.md)
 
@@ -257,7 +257,17 @@ def table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
     return _lines(shown, by_column)
 
 
-Shown = tuple[str, dict[Any, str] | Sequence[str], int, Callable[[str, int], str]]  # heading, cells, width, pad
+class _CodedCells(dict):
+    """The cells of a coded column (grants.projections.columns.Coded): code -> text, for the codes
+    its rows use, and the rows' codes."""
+
+    def __init__(self, texts: dict[int, str], codes: Sequence[int]):
+        super().__init__(texts)
+        self.codes = codes
+
+
+# heading, cells (distinct value -> text, one text per row, or code -> text), width, pad
+Shown = tuple[str, dict[Any, str] | Sequence[str], int, Callable[[str, int], str]]
 
 
 def _shown(columns: Sequence[str], by_column: list[Sequence[Any]], office_names: bool) -> list[Shown]:
@@ -265,8 +275,15 @@ def _shown(columns: Sequence[str], by_column: list[Sequence[Any]], office_names:
     shown = []
     for column, values in zip(columns, by_column, strict=True):
         title = heading(column)
-        cells, numeric = _column(column, values, office_names)
-        width = max(len(title), max(map(len, cells.values() if isinstance(cells, dict) else cells)))
+        if isinstance(values, Coded):  # each value its rows use, formatted once
+            used = sorted(set(values.codes))
+            distinct = [values.values[code] for code in used]
+            texts, numeric = _column(column, distinct, office_names)
+            each = map(texts.__getitem__, distinct) if isinstance(texts, dict) else texts
+            cells: dict[Any, str] | Sequence[str] = _CodedCells(dict(zip(used, each, strict=True)), values.codes)
+        else:
+            cells, numeric = _column(column, values, office_names)
+        width = max(len(title), max(map(len, cells.values() if isinstance(cells, dict) else cells), default=0))
         shown.append((title, cells, width, str.rjust if numeric else str.ljust))
     return shown
 
@@ -279,15 +296,38 @@ def _line_width(shown: list[Shown]) -> int:
 
 def _lines(shown: list[Shown], by_column: list[Sequence[Any]]) -> str:
     # Each distinct value of a column padded once, lines joined by C loops: a long report (100,000
-    # positions in `expiry`) repeats offices, schemes, statuses and years.
-    padded = []  # per column, its cells padded (iterators: lines are made a part at a time)
-    for (title, cells, width, pad), values in zip(shown, by_column, strict=True):
-        if isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
+    # positions in `expiry`) repeats offices, schemes, statuses and years. Side by side coded
+    # columns of one group are one part of each line, made once per code.
+    parts = []  # per part of the line, its text on each line (iterators: made a part at a time)
+    for run in _runs(shown, by_column):
+        (title, cells, width, pad), values = run[0]
+        if isinstance(cells, _CodedCells):
+            group = [column for column, _values in run]
+            texts = {code: "  ".join(pad(cells[code], width) for _title, cells, width, pad in group)
+                     for code in cells}
+            parts.append(chain(("  ".join(pad(title, width) for title, _cells, width, pad in group),
+                                "  ".join("-" * width for _title, _cells, width, _pad in group)),
+                               map(texts.__getitem__, cells.codes)))
+        elif isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
             texts = {value: pad(text, width) for value, text in cells.items()}
-            padded.append(chain((pad(title, width), "-" * width), map(texts.__getitem__, values)))
+            parts.append(chain((pad(title, width), "-" * width), map(texts.__getitem__, values)))
         else:  # one text per row (a ref, a detail): padded in one C loop, no call per row
-            padded.append(chain((pad(title, width), "-" * width), map(pad, cells, repeat(width))))
-    return _joined(map(str.rstrip, map("  ".join, zip(*padded, strict=True))))
+            parts.append(chain((pad(title, width), "-" * width), map(pad, cells, repeat(width))))
+    return _joined(map(str.rstrip, map("  ".join, zip(*parts, strict=True))))
+
+
+def _runs(shown: list[Shown], by_column: list[Sequence[Any]]) -> list[list[tuple[Shown, Sequence[Any]]]]:
+    """The columns (each as it is shown, and its values) in runs: side by side coded columns with
+    the same codes are one run, any other column is one on its own."""
+    runs: list[list[tuple[Shown, Sequence[Any]]]] = []
+    for column in zip(shown, by_column, strict=True):
+        cells = column[0][1]
+        before = runs[-1][-1][0][1] if runs else None
+        if isinstance(cells, _CodedCells) and isinstance(before, _CodedCells) and cells.codes is before.codes:
+            runs[-1].append(column)
+        else:
+            runs.append([column])
+    return runs
 
 
 def _joined(lines: Iterator[str], part: int = 10_000) -> str:
@@ -369,7 +409,10 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
 
 def _csv_cells(values: Sequence[Any]) -> Iterable[str]:
     """Each value of a column as `csv_cell` writes it: each distinct value once where equal values
-    write alike (see _column), and text needing nothing as it is."""
+    write alike (see _column), and text needing nothing as it is; a coded column's values once each."""
+    if isinstance(values, Coded):
+        cells = list(_csv_cells(values.values))
+        return map(cells.__getitem__, values.codes)
     types = set(map(type, values))
     if (types == {str} and CONTROL.search("".join(values)) is None
             and not any(map(methodcaller("startswith", FORMULA_START), values))):

@@ -69,6 +69,10 @@ def test_reports_give_the_hand_checked_figures(db_url):
     expiry = {r["ref"]: (r["last_fundable"], r["years_left"], r["ends"]) for r in reports.expiry(engine)}
     assert expiry == {"A/1": (2024, 0, 2024), "B/1": (2023, 0, 2021), "C/1": (2026, 3, 2026)}
     assert [r["ref"] for r in reports.expiry(engine, year=2021)] == ["B/1"]
+    assert reports.expiry(engine, year=2026) == [  # every column of the one position kept, each group's own
+        {"ref": "C/1", "office": "vestland", "kommunenummer": "4601", "scheme": "765.60-adults", "status": "active",
+         "first_year": 2023, "last_funded": 2023, "last_fundable": 2026, "years_left": 3, "ends": 2026}]
+    assert reports.expiry(engine, year=2030) == []
     per_year, violations = reports.winddown(engine, date(2025, 6, 1))
     assert [(r["year"], r["positions"], r["amount"]) for r in per_year] == [
         (2021, 2, 935_000), (2022, 1, 412_500), (2023, 1, 165_000), (2024, 1, 165_000)]

@@ -70,6 +70,19 @@ def test_a_table_is_what_formatting_every_cell_makes(rows):
 
 
 @settings(max_examples=300, deadline=None)
+@given(rows=ROWS.filter(bool), shared=st.lists(st.sampled_from(COLUMNS), unique=True), split=st.integers(0, 9))
+def test_a_table_of_coded_columns_is_what_formatting_every_cell_makes(rows, shared, split):
+    from tests.unit.test_table_columns import coded
+
+    columns = columns_of(rows) or ["ref"]
+    rows = [{c: row.get(c) for c in columns} for row in rows]
+    groups = [group for group in ([c for c in shared[:split] if c in columns],
+                                  [c for c in shared[split:] if c in columns]) if group]
+    assert output.table(coded(rows, *groups), columns) == cell_by_cell_table(rows, columns)
+    assert output.to_csv(coded(rows, *groups), columns) == row_by_row_csv(rows, columns)
+
+
+@settings(max_examples=300, deadline=None)
 @given(rows=ROWS)
 def test_csv_is_what_writing_every_cell_makes(rows):
     columns = sorted({c for row in rows for c in row})

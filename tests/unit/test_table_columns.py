@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from grants.cli import output
-from grants.projections.columns import ColumnRows
+from grants.projections.columns import Coded, ColumnRows
 
 ROWS = [
     {"ref": "S/2", "office": "innlandet", "status": "active", "first_year": 2021, "fte": Decimal("0.50"),
@@ -21,6 +21,43 @@ ROWS = [
 
 def as_columns(rows):
     return ColumnRows({name: [row[name] for row in rows] for name in rows[0]})
+
+
+def coded(rows, *groups, unused="a value no row has, longer than any"):
+    """The rows as columns, the columns of each group coded (grants.projections.columns.Coded) with
+    one list of codes: rows whose values in the group print alike share a code. Each coded column
+    also holds a value no row uses, which must not widen it."""
+    columns = {name: [row.get(name) for row in rows] for name in rows[0]}
+    for group in groups:
+        codes, index, distinct = [], {}, []
+        for number in range(len(rows)):
+            key = tuple((type(columns[name][number]), repr(columns[name][number])) for name in group)
+            if key not in index:
+                index[key] = len(distinct)
+                distinct.append([columns[name][number] for name in group])
+            codes.append(index[key])
+        for place, name in enumerate(group):
+            columns[name] = Coded(codes, [values[place] for values in distinct] + [unused])
+    return ColumnRows(columns)
+
+
+def test_coded_columns_read_as_the_columns_they_stand_for():
+    column = Coded([1, 0, 1], ["a", "b", "never"])
+    assert (len(column), list(column), column[0], column[-1], column[1:]) == (3, ["b", "a", "b"], "b", "b", ["a", "b"])
+    assert coded(ROWS, ["office", "status"], ["first_year"]) == ROWS
+
+
+@pytest.mark.parametrize("groups", [[["office", "status", "first_year"]], [["office"], ["status", "first_year"]],
+                                    [["office", "first_year"]], [["fte", "amount"], ["note", "received"]]])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_coded_columns_write_as_their_dicts_in_every_format(monkeypatch, groups, fmt):
+    """Side by side in one group (one part of each line), in two groups, apart, and of kinds whose
+    equal values print apart (Decimal 0.50 and 0.5)."""
+    from grants.cli.tables import render
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    columns = ["ref", "office", "status", "first_year", "fte", "amount", "received", "note"]
+    assert render([("rows", coded(ROWS, *groups), columns)], fmt) == render([("rows", ROWS, columns)], fmt)
 
 
 def test_column_rows_read_as_the_list_of_dicts():
