@@ -55,11 +55,12 @@ def filters(fn: Callable[..., Any]) -> Callable[..., Any]:
     return office_option(kommune_option(scheme_option(fn)))
 
 
-def read_models(ctx: click.Context, known_at: str | None, in_force: str | None) -> Any:
-    """The read models under the time cut of the options; warns when they lag the log."""
-    from grants.projections.catch_up import open_views
+def read_models(ctx: click.Context, known_at: str | None, in_force: str | None, text_sql: bool = False) -> Any:
+    """The read models under the time cut of the options; warns when they lag the log. For a
+    report whose SQL is text (`text_sql`), current ones are read without SQLAlchemy."""
+    from grants.projections.catch_up import open_current, open_views
 
-    found = open_views(ctx.obj.ledger(), time_cut(known_at, in_force))
+    found = (open_current if text_sql else open_views)(ctx.obj.ledger(), time_cut(known_at, in_force))
     if found.behind:
         click.echo(_("Warning: the read models are {behind} events behind the log and this login cannot catch "
                      "them up (run grants projections follow under the application role)").format(behind=found.behind),
@@ -117,8 +118,11 @@ def expiry_cmd(ctx, year, office, kommune, scheme, known_at, in_force, fmt, outp
     Example:
       grants expiry --year 2025
     """
-    with reporting(ctx, known_at, in_force) as (reports, found):
-        rows = reports.expiry_columns(found.engine, year=year, **clean_filters(office, kommune, scheme))
+    with collector_paused():  # as `reporting` pauses it; no SQLAlchemy on current read models (projections.expiry)
+        from grants.projections.expiry import expiry_columns
+
+        found = read_models(ctx, known_at, in_force, text_sql=True)
+        rows = expiry_columns(found.select_parts, found.dialect, year=year, **clean_filters(office, kommune, scheme))
         write_tables([("expiry", rows, EXPIRY_COLUMNS)], fmt, output)
 
 

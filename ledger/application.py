@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -170,6 +170,16 @@ class GrantsLedger(Application):
     def head(self) -> int:
         """The id of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
+                     part: int = 10_000) -> Iterator[list[tuple]]:
+        """The rows of a read-only query on the ledger's database (`:name` marks a parameter), as
+        tuples, `part` at a time: the read models beside the log, read without SQLAlchemy."""
+        return self.recorder.select_parts(sql, params, part)
+
+    def select_rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        """Every row of a small read-only query, as select_parts reads them."""
+        return [row for rows in self.select_parts(sql, params) for row in rows]
 
     def read_log(self, after: int, limit: int, stop: int, topics: tuple[str, ...] = ()) -> list[tuple[int, Any]]:
         """Up to `limit` (id, domain event) pairs after id `after`, up to `stop`, of these topics."""

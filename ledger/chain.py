@@ -16,7 +16,7 @@ detect even a rewrite of the whole chain; the MAC stops a forger who lacks the k
 
 import getpass
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -210,6 +210,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                       f"{where}ORDER BY rowid LIMIT ?", (*params, limit))
             # UUID, as the library's convert_originator_id gives for the ledger's ids (always UUIDs)
             return [LogRow(row[0], UUID(row[1]), row[2], row[3], row[4]) for row in c.fetchall()]
+
+    def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
+                     part: int = 10_000) -> Iterator[list[tuple]]:
+        """The rows of a read-only query on the ledger's database, as tuples, `part` at a time, in
+        one read transaction. `:name` marks a parameter (as sqlite3, SQLAlchemy's text() and the
+        PostgreSQL recorder take it). For the read models beside the log, read without SQLAlchemy
+        (grants.projections.current)."""
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor  # the driver's own: tuples (not the library's sqlite3.Row), in parts
+            cursor.row_factory = None
+            cursor.execute(sql, dict(params or {}))
+            while rows := cursor.fetchmany(part):
+                yield rows
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
         """Version -> login that recorded it, for one aggregate."""

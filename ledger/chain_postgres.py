@@ -11,8 +11,9 @@ Two things differ from SQLite:
 
 import hashlib
 import itertools
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,8 @@ from grants.ledger.chain import (
 
 LOGIN_TRIGGER = "grants_chain_login"
 
+# `:name` (not a `::` cast) marks a parameter of select_parts
+NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -260,6 +263,25 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                              "ORDER BY notification_id LIMIT %s").format(self.events_table, SQL(where)),
                          (*params, limit), prepare=True)
             return [LogRow(row[0], row[1], row[2], row[3], bytes(row[4])) for row in curs.fetchall()]
+
+    def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
+                     part: int = 10_000) -> Iterator[list[tuple]]:
+        """As on SQLite (ledger/chain.py): `:name` marks a parameter. The ledger's schema is the
+        search path of the transaction, as it is of the read models' SQLAlchemy sessions (the
+        library names its own tables with the schema instead), and JIT compiling is off, as for
+        every report (grants.projections.reports.reading)."""
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL, Identifier
+
+        if "%" in sql:
+            raise ValueError("select_parts: `:name` marks a parameter; a literal % is not supported")
+        with (self.datastore.get_connection() as conn, conn.transaction(force_rollback=True),
+              conn.cursor(row_factory=tuple_row) as curs):
+            curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            curs.execute("SET LOCAL jit = off")
+            curs.execute(NAMED_PARAMETER.sub(r"%(\1)s", sql), dict(params or {}))
+            while rows := curs.fetchmany(part):
+                yield rows
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
         """Version -> login that recorded it, for one aggregate."""

@@ -33,11 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-# 1: money columns 32-bit on PostgreSQL; 2: BigInteger; 3: discretion, entitlement, carry-over,
-# kommune changes and appropriations (new columns and a table: the read models are folded again);
-# 4: the covering index of the year totals (added to existing tables, rows kept); 5: the two
-# indexes compliance finds its years through (added likewise)
-SCHEMA_VERSION = 5
+from grants.projections.current import wanted_state
+
 MONEY = BigInteger
 
 metadata = MetaData()
@@ -226,12 +223,6 @@ def cannot_write(error: BaseException) -> bool:
     from grants.ledger.storage import translate
 
     return isinstance(translate(error), NotAllowed)
-
-
-def wanted_state() -> tuple[int, str]:
-    from grants.projections.views import reference_fingerprint
-
-    return SCHEMA_VERSION, reference_fingerprint()
 
 
 def current_state(engine) -> tuple[int, str] | None:

@@ -16,6 +16,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from grants.projections.plain_sql import CODE_POINT_ORDER
+
 
 class CodePointOrder(ColumnElement):
     """A text column compared by code point (in ORDER BY)."""
@@ -35,7 +37,7 @@ def _as_is(element: CodePointOrder, compiler: Any, **kw: Any) -> str:
 
 @compiles(CodePointOrder, "postgresql")
 def _in_c_collation(element: CodePointOrder, compiler: Any, **kw: Any) -> str:
-    return f'{compiler.process(element.column.self_group(), **kw)} COLLATE "C"'
+    return compiler.process(element.column.self_group(), **kw) + CODE_POINT_ORDER["postgresql"]
 
 
 def by_code_point(*columns: Any) -> list[Any]:

@@ -1,24 +1,22 @@
 """Report queries over the read models. Each returns a list of plain dicts (one per row);
 `expiry_columns` returns the rows of `expiry` as columns (ColumnRows), which read as that list."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from itertools import compress
-from operator import itemgetter
 
-from sqlalchemy import and_, case, false, func, or_, select, union
+from sqlalchemy import and_, case, false, func, or_, select, text, union
 
 from grants.domain import rules
 from grants.domain.i18n import _
 from grants.domain.kommuner import OFFICE_IDS, find, lineage
 from grants.domain.money import format_kroner as kr
 from grants.domain.status import ACTIVE, TERMINATED
-from grants.ledger.gc_pause import collector_paused
 from grants.projections import db
-from grants.projections.columns import Coded, ColumnRows
+from grants.projections.columns import ColumnRows
 from grants.projections.order import by_code_point
+from grants.projections.plain_sql import positions_of_kommune
 
 GROUPS = {
     "office": ["office"],
@@ -105,9 +103,8 @@ def _position_conditions(extra, filters) -> list:
         if filters.get(key) is not None:
             conditions.append(p.c[key] == filters[key])
     if filters.get("kommune") is not None:
-        kommune = filters["kommune"]
-        earlier = select(db.years.c.position_id).where(db.years.c.kommunenummer.in_(lineage(kommune)))
-        conditions.append(or_(p.c.kommunenummer.in_(lineage(kommune)), p.c.position_id.in_(earlier)))
+        condition, codes = positions_of_kommune(filters["kommune"])
+        conditions.append(text(condition).bindparams(**codes))
     return conditions
 
 
@@ -124,72 +121,21 @@ def expiry(engine, year=None, **filters) -> list[dict]:
     return list(expiry_columns(engine, year=year, **filters))
 
 
-EXPIRY_FETCHED = ("office", "kommunenummer", "scheme", "status", "first_year", "last_funded", "ladder_year")
-EXPIRY_WORKED_OUT = ("last_fundable", "years_left", "ends")
-
-
 def expiry_columns(engine, year=None, **filters) -> ColumnRows:
-    """The rows of `expiry` as columns (what `grants expiry` prints: a row per funded position):
-    the refs, and the other columns coded (grants.projections.columns.Coded) by what a position
-    shares with others, its office, kommune, scheme, status and years. The years worked out from
-    them are worked out once per distinct group."""
-    p = db.positions
-    # Only the columns used (no Decimal or date conversion): a million-event ledger has 100,000 rows.
-    query = (select(p.c.ref, p.c.office, p.c.kommunenummer, p.c.scheme, p.c.status, p.c.first_funded_year,
-                    p.c.last_funded_year, p.c.ladder_year)
-             .where(and_(*_position_conditions((), filters))).order_by(*by_code_point(p.c.ref)))
-    with collector_paused():  # 100,000 rows live until returned: see gc_pause
-        with reading(engine) as conn:
-            refs, codes, groups = _grouped(conn.execute(query))
-        worked_out = [_funding_ends(scheme, status, last_funded, ladder_year)
-                      for _office, _kommune, scheme, status, _first, last_funded, ladder_year in groups]
-        if year is not None:
-            kept = {code: new for new, code in enumerate(c for c, ends in enumerate(worked_out) if ends[2] == year)}
-            wanted = list(map(kept.__contains__, codes))
-            refs = list(compress(refs, wanted))
-            codes = list(map(kept.__getitem__, compress(codes, wanted)))
-            groups, worked_out = [groups[c] for c in kept], [worked_out[c] for c in kept]
-        fetched = _by_name(EXPIRY_FETCHED, groups)
-        del fetched["ladder_year"]  # read to work the years out, not shown
-        shared = fetched | _by_name(EXPIRY_WORKED_OUT, worked_out)
-        columns = {"ref": refs} | {name: Coded(codes, values) for name, values in shared.items()}
-        return ColumnRows(columns)
+    """The rows of `expiry` as columns, from the read models of `engine` (grants.projections.expiry)."""
+    from grants.projections import expiry as report
+
+    return report.expiry_columns(lambda sql, params: text_parts(engine, sql, params), engine.dialect.name,
+                                 year=year, **filters)
 
 
-def _by_name(names: tuple[str, ...], rows: list[tuple]) -> dict[str, Sequence]:
-    """Rows of values in the order of `names` as one sequence per name."""
-    return dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(names, ())
+def text_parts(engine, sql: str, params: dict) -> Iterator[list[tuple]]:
+    """The rows of a report's SQL text (`:name` marks a parameter) as tuples, a part at a time,
+    straight from the driver's cursor: text and integers, which SQLAlchemy would hand on unchanged."""
+    from grants.projections.expiry import parts_of
 
-
-FETCHED_AT_ONCE = 10_000
-
-
-def _grouped(result) -> tuple[list, list[int], list[tuple]]:
-    """A query's rows (text and integers only) whose first column differs from row to row (a ref)
-    and whose others repeat: the first column's values, each row's code (the index of its other
-    values among the distinct ones) and the distinct ones, in the order first met. Fetched a part
-    at a time, straight from the driver's cursor: the columns read here are text and integers,
-    which SQLAlchemy hands on unchanged, so its layer per row is skipped."""
-    firsts: list = []
-    codes: list[int] = []
-    groups: dict[tuple, int] = {}
-    first, rest = itemgetter(0), itemgetter(slice(1, None))
-    cursor = result.cursor
-    while rows := cursor.fetchmany(FETCHED_AT_ONCE):
-        firsts.extend(map(first, rows))
-        keys = list(map(rest, rows))
-        for key in dict.fromkeys(keys):  # a few new ones per part, in the order met
-            groups.setdefault(key, len(groups))
-        codes.extend(map(groups.__getitem__, keys))
-    return firsts, codes, list(groups)
-
-
-def _funding_ends(scheme: str, status: str, last_funded: int, ladder_year: int) -> tuple[int, int, int]:
-    """(last fundable year, years left, the year funding ends) of a position."""
-    last_fundable = rules.last_fundable_year(scheme, last_funded, ladder_year)
-    if status != ACTIVE:
-        return last_fundable, 0, last_funded
-    return last_fundable, max(last_fundable - last_funded, 0), last_fundable
+    with reading(engine) as conn:
+        yield from parts_of(conn.execute(text(sql), params).cursor)
 
 
 def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:

@@ -12,14 +12,12 @@ the rules data (domain/data/rules.json, deadlines.csv) into the reference table
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, case, func, insert, inspect, select, text
 
 from grants.projections import db
+from grants.projections.reference import scheme_year_rows
 
 reference = MetaData()
 
@@ -31,26 +29,6 @@ scheme_years = Table(
     Column("report_due", Date, nullable=False),
     Column("report_attestation", String(8), nullable=False),
 )
-
-
-def scheme_year_rows() -> list[dict[str, Any]]:
-    """Every scheme and year with a funding rule: its deadlines and the attestation its reports need."""
-    from grants.domain import rules
-    from grants.domain.errors import GrantsError
-
-    rows = []
-    for scheme_id in rules.scheme_ids():
-        scheme = rules.scheme(scheme_id)
-        for year in range(scheme.first_year, scheme.first_year + 40):
-            try:
-                rules.rule_for(scheme_id, year)
-            except GrantsError:
-                continue
-            rows.append({"scheme": scheme_id, "year": year,
-                         "application_due": rules.application_due(scheme_id, year),
-                         "report_due": rules.report_due(scheme_id, year),
-                         "report_attestation": scheme.attestation})
-    return rows
 
 
 def _positions() -> Any:
@@ -127,17 +105,3 @@ def drop_views(conn: Any) -> None:
     for name in VIEWS:
         if name in existing:
             conn.execute(text(f"DROP VIEW {name}"))
-
-
-@cache
-def reference_fingerprint() -> str:
-    """A short fingerprint of the reference rows: they are refreshed when the data shipped differs."""
-    return hashlib.sha256(repr(_key(scheme_year_rows())).encode()).hexdigest()[:16]
-
-
-def _key(rows: list[dict[str, Any]]) -> list[tuple]:
-    def day(value: Any) -> Any:
-        return value.isoformat() if isinstance(value, date) else value
-
-    return sorted((r["scheme"], r["year"], day(r["application_due"]), day(r["report_due"]),
-                   r["report_attestation"]) for r in rows)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from grants.domain import commands as c
 from grants.domain.errors import GrantsError
 from grants.ledger.application import GrantsLedger
-from grants.projections import db, reports
+from grants.projections import current, db, reports
 from grants.projections.db import engine_for
 from grants.projections.runner import Runner
 
@@ -224,7 +224,7 @@ def test_init_creates_the_read_model_tables_and_a_report_runs_no_ddl(sqlite_url)
 
     assert CliRunner().invoke(cli, ["--db", sqlite_url, "init"], env={"GRANTS_ACTOR": "boss"}).exit_code == 0
     engine = engine_for(sqlite_url)
-    assert db.current_version(engine) == db.SCHEMA_VERSION
+    assert db.current_version(engine) == current.SCHEMA_VERSION
     statements = []
     sa_event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *rest: statements.append(sql))
     Runner(engine, GrantsLedger(sqlite_url)).catch_up()

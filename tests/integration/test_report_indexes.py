@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect, select, text
 from grants.domain import commands as c
 from grants.domain.errors import GrantsError
 from grants.ledger.application import GrantsLedger
-from grants.projections import db, reports
+from grants.projections import current, db, reports
 from grants.projections.db import engine_for
 from grants.projections.runner import Runner
 
@@ -180,7 +180,7 @@ def test_read_models_of_version_4_get_the_indexes_of_compliance_in_place(db_url)
             conn.execute(text(f"DROP INDEX {name}"))
         conn.execute(text("UPDATE proj_schema SET version = 4"))
     Runner(engine, ledger)  # the next command upgrades them
-    assert db.current_version(engine) == db.SCHEMA_VERSION == 5
+    assert db.current_version(engine) == current.SCHEMA_VERSION == 5
     assert {index["name"] for index in inspect(engine).get_indexes("proj_years")} >= COMPLIANCE_INDEXES
     assert {t: snapshot_rows(engine, t) for t in (db.positions, db.years)} == before  # rows kept, not refolded
     ledger.close()

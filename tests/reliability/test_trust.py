@@ -19,7 +19,8 @@ from grants.ledger.application import GrantsLedger
 from grants.ledger.verify import ledger_rows, verify, verify_ledger
 from grants.projections import reports
 from grants.projections.check import check, status_rows
-from grants.projections.db import SCHEMA_VERSION, current_version, engine_for
+from grants.projections.current import SCHEMA_VERSION
+from grants.projections.db import current_version, engine_for
 from grants.projections.runner import Runner
 from tests.reliability.tamper import Tamper
 
