@@ -122,3 +122,4 @@ def test_a_workbook_of_columns_holds_the_cells_of_their_dicts():
 
     rows = ROWS[:2]  # (a control character is no cell for openpyxl, rows or columns)
     assert cells(as_columns(rows)) == cells(rows)
+    assert cells(coded(rows, ["office", "status", "first_year"], ["fte"])) == cells(rows)
