@@ -14,30 +14,34 @@ import os
 import sys
 
 
-class _ReaderMayLeave(io.RawIOBase):
-    """The process's descriptor `fd`; the first write the reader no longer takes moves it to /dev/null."""
+class _ReaderMayLeave(io.BufferedWriter):
+    """A buffered writer on the process's descriptor `fd`; the first write or flush the reader no
+    longer takes moves the descriptor to /dev/null. The writing itself stays in C (FileIO under
+    the C BufferedWriter): a Ctrl-C arriving just after a write had reached the terminal, while a
+    Python-level raw writer was returning, left the written bytes buffered, and the exit's flush
+    printed them a second time."""
 
     def __init__(self, fd: int):
-        super().__init__()
-        self._fd = fd
+        super().__init__(io.FileIO(fd, "w", closefd=False))
 
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def isatty(self) -> bool:
-        return os.isatty(self._fd)
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data) -> int:  # type: ignore[override]
         try:
-            return os.write(self._fd, data)
+            return super().write(data)
         except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._fd)
-            os.close(devnull)
-            return len(data)
+            self._to_devnull()
+            return super().write(data)  # to /dev/null now, with whatever was buffered before it
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except BrokenPipeError:
+            self._to_devnull()
+            super().flush()
+
+    def _to_devnull(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.fileno())
+        os.close(devnull)
 
 
 # The streams replaced, kept for the life of the process: a caller's own file set as sys.stdout
@@ -53,7 +57,7 @@ def tolerate_leaving_readers() -> None:
     buffering as they were. The replaced streams stay open (see _REPLACED)."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
-        if isinstance(getattr(getattr(stream, "buffer", None), "raw", None), _ReaderMayLeave):
+        if isinstance(getattr(stream, "buffer", None), _ReaderMayLeave):
             continue  # replaced already: main() run again in the same process
         try:
             fd = stream.fileno()
@@ -61,5 +65,5 @@ def tolerate_leaving_readers() -> None:
             continue
         stream.flush()
         _REPLACED.append(stream)
-        setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(_ReaderMayLeave(fd)), encoding=stream.encoding,
+        setattr(sys, name, io.TextIOWrapper(_ReaderMayLeave(fd), encoding=stream.encoding,
                                             errors=stream.errors, line_buffering=stream.line_buffering))

@@ -95,11 +95,14 @@ class GrantsLedger(Application):
             check_ledger(self)
             self.recorder.upgrade()  # a ledger written before logins and MACs were recorded
         self.recorder.chain_key = config.chain_key() if chain_key is FROM_ENV else chain_key
+        if self.on_postgres:
+            self.recorder.search_path = env.get("POSTGRES_SCHEMA")
 
     @classmethod
     def create(cls, url: str | None = None, **options: Any) -> GrantsLedger:
         """Open the ledger at `url`, creating its file and tables when they do not exist."""
         return cls(url, create=True, **options)
+
     @property
     def chain_key(self) -> bytes | None:
         return self.recorder.chain_key

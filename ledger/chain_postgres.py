@@ -42,6 +42,9 @@ NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     chain_key: bytes | None = None  # set by the ledger from GRANTS_CHAIN_KEY(_FILE)
+    # Set by the ledger: the schema its URL names (?schema=), else None, the login's default search
+    # path, as the read models' SQLAlchemy engine has them (grants.projections.db.engine_for)
+    search_path: str | None = None
 
     def __init__(self, datastore, *, events_table_name="stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -266,9 +269,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
                      part: int = 10_000) -> Iterator[list[tuple]]:
-        """As on SQLite (ledger/chain.py): `:name` marks a parameter. The ledger's schema is the
-        search path of the transaction, as it is of the read models' SQLAlchemy sessions (the
-        library names its own tables with the schema instead), and JIT compiling is off, as for
+        """As on SQLite (ledger/chain.py): `:name` marks a parameter. The search path is the read
+        models' SQLAlchemy sessions' (the schema the URL names, else the login's default; the
+        library names its own tables with their schema instead), and JIT compiling is off, as for
         every report (grants.projections.reports.reading)."""
         from psycopg.rows import tuple_row
         from psycopg.sql import SQL, Identifier
@@ -277,7 +280,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             raise ValueError("select_parts: `:name` marks a parameter; a literal % is not supported")
         with (self.datastore.get_connection() as conn, conn.transaction(force_rollback=True),
               conn.cursor(row_factory=tuple_row) as curs):
-            curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            if self.search_path is not None:
+                curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.search_path)))
             curs.execute("SET LOCAL jit = off")
             curs.execute(NAMED_PARAMETER.sub(r"%(\1)s", sql), dict(params or {}))
             while rows := curs.fetchmany(part):

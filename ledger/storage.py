@@ -13,6 +13,7 @@ Library errors arrive wrapped (eventsourcing's PersistenceError, SQLAlchemy's DB
 cause chain is searched for the driver's own error.
 """
 
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,15 @@ def stored() -> Iterator[None]:
             yield
     except IntegrityError:
         raise ConcurrentChange(_(CHANGED_MEANWHILE)) from None
+
+
+def is_storage_error(error: BaseException) -> bool:
+    """Whether the database refused or failed (a missing table, a refused login, a lost server)
+    anywhere in `error`'s cause chain, rather than the program erring."""
+    from eventsourcing.persistence import PersistenceError
+
+    return any(isinstance(cause, (sqlite3.Error, PersistenceError)) or _is_psycopg_error(cause)
+               for cause in _causes(error))
 
 
 def _causes(error: BaseException):

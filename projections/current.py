@@ -28,13 +28,17 @@ def wanted_state() -> tuple[int, str]:
 
 def is_current(ledger: Any) -> bool:
     """The read models have this version's layout and reference data, and every projection is at
-    the log's head (not behind: a catch-up is due; not ahead: open_views refuses them). Any
-    failure to read them (no tables yet, a login without the right to read them) is a no: the
-    usual way then says what is wrong."""
+    the log's head (not behind: a catch-up is due; not ahead: open_views refuses them). The
+    database refusing to read them (no tables yet, a login without the right to read them) is a
+    no: the usual way then says what is wrong. Any other error is the program's, and raised."""
+    from grants.ledger.storage import is_storage_error
+
     try:
         state = ledger.select_rows("SELECT version, reference FROM proj_schema")
         tracked = ledger.select_rows("SELECT position FROM proj_tracking")
         head = ledger.head()
-    except Exception:  # noqa: BLE001 - whatever it is, open_views meets it again and reports it
+    except Exception as error:
+        if not is_storage_error(error):
+            raise
         return False
     return state == [wanted_state()] and bool(tracked) and all(position == head for (position,) in tracked)
