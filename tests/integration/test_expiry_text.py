@@ -83,3 +83,25 @@ def test_expiry_on_current_read_models_never_imports_sqlalchemy(grants):
     assert first.stdout == second.stdout == (
         "ref,office,kommunenummer,scheme,status,first_year,last_funded,last_fundable,years_left,ends\n"
         f"{REF},innlandet,3401,765.62,active,2021,2021,2024,3,2024\n")
+
+
+def test_only_the_database_refusing_makes_read_models_not_current(db_url, monkeypatch):
+    """No tables, no right to read them: the usual way says what is wrong. A mistake of the
+    program's own is raised, not taken for "not current" (which would only cost speed, unseen)."""
+    import sqlite3
+
+    ledger = GrantsLedger(db_url)
+    if ledger.on_postgres:  # the schema the URL names is the fast read's search path, as SQLAlchemy's
+        assert ledger.recorder.search_path == db_url.rsplit("schema=", 1)[1]
+
+    def failing(error):
+        def select_rows(*_args):
+            raise error
+        return select_rows
+
+    monkeypatch.setattr(ledger, "select_rows", failing(sqlite3.OperationalError("no such table: proj_schema")))
+    assert is_current(ledger) is False
+    monkeypatch.setattr(ledger, "select_rows", failing(TypeError("a bug")))
+    with pytest.raises(TypeError):
+        is_current(ledger)
+    ledger.close()
