@@ -301,12 +301,12 @@ def _lines(shown: list[Shown], by_column: list[Sequence[Any]]) -> str:
     parts = []  # per part of the line, its text on each line (iterators: made a part at a time)
     for run in _runs(shown, by_column):
         (title, cells, width, pad), values = run[0]
-        if isinstance(cells, _CodedCells):
+        if isinstance(cells, _CodedCells):  # the run's part of a line, made once per code
             group = [column for column, _values in run]
-            texts = {code: "  ".join(pad(cells[code], width) for _title, cells, width, pad in group)
+            texts = {code: "  ".join(padding(each[code], wide) for _label, each, wide, padding in group)
                      for code in cells}
-            parts.append(chain(("  ".join(pad(title, width) for title, _cells, width, pad in group),
-                                "  ".join("-" * width for _title, _cells, width, _pad in group)),
+            parts.append(chain(("  ".join(padding(label, wide) for label, _each, wide, padding in group),
+                                "  ".join("-" * wide for _label, _each, wide, _padding in group)),
                                map(texts.__getitem__, cells.codes)))
         elif isinstance(cells, dict):  # distinct values: pad each once, then look every row's up
             texts = {value: pad(text, width) for value, text in cells.items()}
