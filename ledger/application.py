@@ -23,7 +23,7 @@ from grants.ledger.chain import os_login
 from grants.ledger.clock import oslo_today
 from grants.ledger.config import check_ledger, eventsourcing_env, resolve_url
 from grants.ledger.progress import Progress
-from grants.ledger.storage import stored, translated
+from grants.ledger.storage import ROWS_AT_ONCE, stored, translated
 from grants.ledger.time_axes import CutLog, TimeCut, cut_events, fold, known_at
 from grants.ledger.transcoder import FastJSONTranscoder
 
@@ -175,7 +175,7 @@ class GrantsLedger(Application):
         return self.recorder.max_notification_id() or 0
 
     def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
-                     part: int = 10_000) -> Iterator[list[tuple]]:
+                     part: int = ROWS_AT_ONCE) -> Iterator[list[tuple]]:
         """The rows of a read-only query on the ledger's database (`:name` marks a parameter), as
         tuples, `part` at a time: the read models beside the log, read without SQLAlchemy."""
         return self.recorder.select_parts(sql, params, part)

@@ -26,6 +26,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from grants.domain.errors import NotAllowed
 from grants.domain.i18n import _
 from grants.domain.lazy import LazyModule
+from grants.ledger.storage import ROWS_AT_ONCE, in_parts
 
 if TYPE_CHECKING:
     import hashlib
@@ -212,7 +213,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return [LogRow(row[0], UUID(row[1]), row[2], row[3], row[4]) for row in c.fetchall()]
 
     def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
-                     part: int = 10_000) -> Iterator[list[tuple]]:
+                     part: int = ROWS_AT_ONCE) -> Iterator[list[tuple]]:
         """The rows of a read-only query on the ledger's database, as tuples, `part` at a time, in
         one read transaction. `:name` marks a parameter (as sqlite3, SQLAlchemy's text() and the
         PostgreSQL recorder take it). For the read models beside the log, read without SQLAlchemy
@@ -221,8 +222,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             cursor = c.sqlite_cursor  # the driver's own: tuples (not the library's sqlite3.Row), in parts
             cursor.row_factory = None
             cursor.execute(sql, dict(params or {}))
-            while rows := cursor.fetchmany(part):
-                yield rows
+            yield from in_parts(cursor, part)
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
         """Version -> login that recorded it, for one aggregate."""

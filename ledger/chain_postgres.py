@@ -33,6 +33,7 @@ from grants.ledger.chain import (
     log_where,
     seal_for,
 )
+from grants.ledger.storage import ROWS_AT_ONCE, in_parts
 
 LOGIN_TRIGGER = "grants_chain_login"
 
@@ -268,7 +269,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return [LogRow(row[0], row[1], row[2], row[3], bytes(row[4])) for row in curs.fetchall()]
 
     def select_parts(self, sql: str, params: Mapping[str, Any] | None = None,
-                     part: int = 10_000) -> Iterator[list[tuple]]:
+                     part: int = ROWS_AT_ONCE) -> Iterator[list[tuple]]:
         """As on SQLite (ledger/chain.py): `:name` marks a parameter. The search path is the read
         models' SQLAlchemy sessions' (the schema the URL names, else the login's default; the
         library names its own tables with their schema instead), and JIT compiling is off, as for
@@ -284,8 +285,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.search_path)))
             curs.execute("SET LOCAL jit = off")
             curs.execute(NAMED_PARAMETER.sub(r"%(\1)s", sql), dict(params or {}))
-            while rows := curs.fetchmany(part):
-                yield rows
+            yield from in_parts(curs, part)
 
     def recorded_logins(self, originator_id: UUID) -> dict[int, str | None]:
         """Version -> login that recorded it, for one aggregate."""

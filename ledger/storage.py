@@ -17,6 +17,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from grants.domain.errors import (
     ConcurrentChange,
@@ -126,6 +127,15 @@ def stored() -> Iterator[None]:
             yield
     except IntegrityError:
         raise ConcurrentChange(_(CHANGED_MEANWHILE)) from None
+
+
+ROWS_AT_ONCE = 10_000  # rows a read-only query fetches per part (GrantsLedger.select_parts, report text)
+
+
+def in_parts(cursor: Any, size: int = ROWS_AT_ONCE) -> Iterator[list[tuple]]:
+    """A driver cursor's rows, `size` at a time."""
+    while rows := cursor.fetchmany(size):
+        yield rows
 
 
 def is_storage_error(error: BaseException) -> bool:

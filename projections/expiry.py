@@ -1,17 +1,18 @@
 """The `expiry` report, without SQLAlchemy: per funded position, the last fundable year under the
 four-year rule, the years left and the year funding ends.
 
-Its query is SQL text (grants.projections.plain_sql), so that on read models that are current it
-runs through the ledger's own connection and the command never imports SQLAlchemy
-(grants.projections.current); on others, and under a time cut, it runs through SQLAlchemy. Its
-rows are held as columns: the refs one per row, and what positions share (office, kommune,
-scheme, status, years) coded by its distinct values (grants.projections.columns.Coded). At a
-million events that is 100,000 positions in a few hundred distinct groups.
+Its query is SQL text (`expiry_sql`, with the kommune condition and the code-point order of
+grants.projections.plain_sql), so that on read models that are current it runs through the
+ledger's own connection and the command never imports SQLAlchemy (grants.projections.current);
+on others, and under a time cut, it runs through SQLAlchemy. Its rows are held as columns: the
+refs one per row, and what positions share (office, kommune, scheme, status, years) coded by its
+distinct values (grants.projections.columns.Coded). At a million events that is 100,000
+positions in a few hundred distinct groups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 from operator import itemgetter
 from typing import Any
@@ -98,9 +99,3 @@ def _grouped(parts: Iterable[list[tuple]]) -> tuple[list, list[int], list[tuple]
             groups.setdefault(key, len(groups))
         codes.extend(map(groups.__getitem__, keys))
     return firsts, codes, list(groups)
-
-
-def parts_of(cursor: Any, size: int = 10_000) -> Iterator[list[tuple]]:
-    """A driver cursor's rows, `size` at a time."""
-    while rows := cursor.fetchmany(size):
-        yield rows

@@ -132,10 +132,10 @@ def expiry_columns(engine, year=None, **filters) -> ColumnRows:
 def text_parts(engine, sql: str, params: dict) -> Iterator[list[tuple]]:
     """The rows of a report's SQL text (`:name` marks a parameter) as tuples, a part at a time,
     straight from the driver's cursor: text and integers, which SQLAlchemy would hand on unchanged."""
-    from grants.projections.expiry import parts_of
+    from grants.ledger.storage import in_parts
 
     with reading(engine) as conn:
-        yield from parts_of(conn.execute(text(sql), params).cursor)
+        yield from in_parts(conn.execute(text(sql), params).cursor)
 
 
 def winddown(engine, today: date, **filters) -> tuple[list[dict], list[dict]]:
